@@ -1,0 +1,7 @@
+//! sea-orm entities. Every mutable row carries a `version`: writers update
+//! `WHERE id = ? AND version = ?` and bump it, so a lost race is detected, never overwritten.
+
+pub mod order;
+pub mod payment;
+pub mod ticket;
+pub mod user;

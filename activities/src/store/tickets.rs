@@ -1,0 +1,94 @@
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use super::StoreError;
+use crate::entities::ticket;
+
+pub struct NewTicket<'a> {
+    pub title: &'a str,
+    pub price_cents: i64,
+    pub seller_id: Uuid,
+}
+
+pub struct TicketEdit<'a> {
+    pub title: &'a str,
+    pub price_cents: i64,
+    /// The version the editor saw. `None` means "whatever is current now".
+    pub expected_version: Option<i32>,
+}
+
+pub async fn create_ticket(
+    db: &impl ConnectionTrait,
+    new: NewTicket<'_>,
+) -> Result<ticket::Model, StoreError> {
+    let row = ticket::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        title: Set(new.title.to_owned()),
+        price_cents: Set(new.price_cents),
+        user_id: Set(new.seller_id),
+        order_id: Set(None),
+        version: Set(0),
+        created_at: Set(Utc::now()),
+    };
+    Ok(ticket::Entity::insert(row).exec_with_returning(db).await?)
+}
+
+/// Tickets no order holds, newest first.
+pub async fn tickets_for_sale(db: &impl ConnectionTrait) -> Result<Vec<ticket::Model>, StoreError> {
+    Ok(ticket::Entity::find()
+        .filter(ticket::Column::OrderId.is_null())
+        .order_by_desc(ticket::Column::CreatedAt)
+        .order_by_desc(ticket::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn find_ticket(db: &impl ConnectionTrait, id: Uuid) -> Result<ticket::Model, StoreError> {
+    ticket::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+/// The seller edits their ticket. Refused while an order holds it or after it is sold; a concurrent
+/// edit that bumped the version first makes this one a `VersionConflict`.
+pub async fn update_ticket(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    editor_id: Uuid,
+    edit: TicketEdit<'_>,
+) -> Result<ticket::Model, StoreError> {
+    let current = find_ticket(db, id).await?;
+    if current.user_id != editor_id {
+        return Err(StoreError::NotOwner);
+    }
+    if current.order_id.is_some() {
+        return Err(StoreError::TicketReserved);
+    }
+    let seen_version = edit.expected_version.unwrap_or(current.version);
+
+    let result = ticket::Entity::update_many()
+        .col_expr(ticket::Column::Title, Expr::value(edit.title))
+        .col_expr(ticket::Column::PriceCents, Expr::value(edit.price_cents))
+        .col_expr(
+            ticket::Column::Version,
+            Expr::col(ticket::Column::Version).add(1),
+        )
+        .filter(ticket::Column::Id.eq(id))
+        .filter(ticket::Column::Version.eq(seen_version))
+        // An order may have taken the ticket between the read and this write.
+        .filter(ticket::Column::OrderId.is_null())
+        .exec(db)
+        .await?;
+    if result.rows_affected == 1 {
+        return find_ticket(db, id).await;
+    }
+    match find_ticket(db, id).await?.order_id {
+        Some(_) => Err(StoreError::TicketReserved),
+        None => Err(StoreError::VersionConflict),
+    }
+}

@@ -1,0 +1,108 @@
+//! The subcommands of the `boxoffice` binary.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+use secrecy::{ExposeSecret, SecretString};
+use tokio::net::TcpListener;
+
+use crate::app::{self, AppState};
+use crate::auth::SessionKeys;
+use crate::config::{Command, DatabaseArgs, MigrateArgs, ServeArgs, TemporalArgs, WorkerArgs};
+use crate::{dev, temporal};
+
+pub async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Dev(args) => dev::run(args).await,
+        Command::Serve(args) => serve(args).await,
+        Command::Worker(args) => worker(args).await,
+        Command::Migrate(args) => migrate(args).await,
+    }
+}
+
+async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
+    let db = open_database(&required_database(&args.database)?).await?;
+    tracing::info!("database schema is up to date");
+    db.close().await?;
+    Ok(())
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let jwt_secret = args.jwt_secret.context(
+        "JWT_SECRET is required: `serve` signs sessions with it and has no default (only `dev` makes one)",
+    )?;
+    let db = open_database(&required_database(&args.database)?).await?;
+    let temporal = connect_temporal(&args.temporal).await?;
+    let state = AppState {
+        db,
+        sessions: Arc::new(SessionKeys::new(&jwt_secret)),
+        temporal,
+    };
+    let listener = TcpListener::bind(args.http.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.http.addr))?;
+    tracing::info!(addr = %args.http.addr, "gateway listening");
+    serve_until_shutdown(listener, state).await
+}
+
+async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
+    let _db = open_database(&required_database(&args.database)?).await?;
+    let _temporal = connect_temporal(&args.temporal).await?;
+    anyhow::bail!("the purchase worker is not available yet")
+}
+
+pub(crate) async fn serve_until_shutdown(
+    listener: TcpListener,
+    state: AppState,
+) -> anyhow::Result<()> {
+    axum::serve(listener, app::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+/// Opens the database and brings its schema up to date.
+pub(crate) async fn open_database(url: &SecretString) -> anyhow::Result<DatabaseConnection> {
+    let db = boxoffice_activities::db::connect(url.expose_secret())
+        .await
+        .context("cannot open the database (check DATABASE_URL)")?;
+    boxoffice_activities::db::migrate(&db)
+        .await
+        .context("database migration failed")?;
+    Ok(db)
+}
+
+fn required_database(args: &DatabaseArgs) -> anyhow::Result<SecretString> {
+    args.database_url
+        .clone()
+        .context("DATABASE_URL is required (postgres://user@host/db)")
+}
+
+async fn connect_temporal(args: &TemporalArgs) -> anyhow::Result<temporalio_client::Client> {
+    let address = args
+        .temporal_address
+        .as_deref()
+        .context("TEMPORAL_ADDRESS is required (host:port of the Temporal frontend)")?;
+    Ok(temporal::connect(address, &args.temporal_namespace).await?)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

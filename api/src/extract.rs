@@ -1,0 +1,38 @@
+//! Extractors whose rejections are `ApiError`s, so bad input is always a 4xx in the contract's shape.
+
+use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::request::Parts;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// `axum::Json`, rejecting with the contract's error body (400, 413 or 415).
+#[derive(Debug, Clone, Copy, Default, FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct Json<T>(pub T);
+
+impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
+    fn into_response(self) -> axum::response::Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// A request body that must be a JSON object. Fields are read one by one, so a missing field or a
+/// wrong type becomes a field error rather than a rejection of the whole body.
+pub type JsonObject = serde_json::Map<String, serde_json::Value>;
+
+/// The `:id` path segment as a UUID; anything else is a 400 "Invalid id".
+#[derive(Debug, Clone, Copy)]
+pub struct IdPath(pub Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state).await?;
+        Uuid::parse_str(&raw)
+            .map(IdPath)
+            .map_err(|_| ApiError::BadRequest("Invalid id".into()))
+    }
+}

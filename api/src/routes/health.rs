@@ -1,0 +1,40 @@
+use axum::extract::State;
+use sea_orm::DatabaseConnection;
+use serde_json::{Value, json};
+use temporalio_client::Client;
+
+use crate::error::ApiError;
+use crate::extract::Json;
+use crate::temporal;
+
+/// The process is up.
+pub async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// The database and Temporal both answer; 503 naming what does not.
+pub async fn readyz(
+    State(db): State<DatabaseConnection>,
+    State(client): State<Client>,
+) -> Result<Json<Value>, ApiError> {
+    let database = db.ping().await.is_ok();
+    let temporal = temporal::is_ready(&client).await;
+    if database && temporal {
+        return Ok(Json(json!({"status": "ready"})));
+    }
+    let down: Vec<&str> = [
+        (!database).then_some("database"),
+        (!temporal).then_some("temporal"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    Err(ApiError::Unavailable(format!(
+        "Not ready: {} unreachable",
+        down.join(", ")
+    )))
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound
+}

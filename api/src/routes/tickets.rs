@@ -1,0 +1,107 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use boxoffice_activities::entities::ticket;
+use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::auth::SignedIn;
+use crate::domain::{self, Price, Title};
+use crate::error::{ApiError, FieldError};
+use crate::extract::{IdPath, Json, JsonObject};
+
+/// A ticket as the contract shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketView {
+    pub id: Uuid,
+    pub title: String,
+    pub price: Value,
+    pub user_id: Uuid,
+    pub version: i32,
+    pub order_id: Option<Uuid>,
+}
+
+impl From<ticket::Model> for TicketView {
+    fn from(t: ticket::Model) -> Self {
+        Self {
+            id: t.id,
+            title: t.title,
+            price: Price::from_cents(t.price_cents).to_json(),
+            user_id: t.user_id,
+            version: t.version,
+            order_id: t.order_id,
+        }
+    }
+}
+
+fn parse_ticket(body: &JsonObject) -> Result<(Title, Price), ApiError> {
+    domain::both(
+        Title::parse(body.get("title")),
+        Price::parse(body.get("price")),
+    )
+}
+
+/// (ext) The version the client edited, if it says; a stale one is a 409, never a silent overwrite.
+fn expected_version(body: &JsonObject) -> Result<Option<i32>, ApiError> {
+    match body.get("version") {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => value
+            .as_i64()
+            .and_then(|v| i32::try_from(v).ok())
+            .filter(|v| *v >= 0)
+            .map(Some)
+            .ok_or_else(|| {
+                ApiError::Validation(vec![FieldError::new(
+                    "version",
+                    "Version must be a whole number",
+                )])
+            }),
+    }
+}
+
+pub async fn create(
+    State(db): State<DatabaseConnection>,
+    SignedIn(user): SignedIn,
+    Json(body): Json<JsonObject>,
+) -> Result<(StatusCode, Json<TicketView>), ApiError> {
+    let (title, price) = parse_ticket(&body)?;
+    let new = NewTicket {
+        title: title.as_str(),
+        price_cents: price.cents(),
+        seller_id: user.id,
+    };
+    let ticket = tickets::create_ticket(&db, new).await?;
+    Ok((StatusCode::CREATED, Json(ticket.into())))
+}
+
+pub async fn list(State(db): State<DatabaseConnection>) -> Result<Json<Vec<TicketView>>, ApiError> {
+    let for_sale = tickets::tickets_for_sale(&db).await?;
+    Ok(Json(for_sale.into_iter().map(TicketView::from).collect()))
+}
+
+pub async fn show(
+    State(db): State<DatabaseConnection>,
+    IdPath(id): IdPath,
+) -> Result<Json<TicketView>, ApiError> {
+    Ok(Json(tickets::find_ticket(&db, id).await?.into()))
+}
+
+pub async fn update(
+    State(db): State<DatabaseConnection>,
+    SignedIn(user): SignedIn,
+    IdPath(id): IdPath,
+    Json(body): Json<JsonObject>,
+) -> Result<Json<TicketView>, ApiError> {
+    let (title, price) = parse_ticket(&body)?;
+    let edit = TicketEdit {
+        title: title.as_str(),
+        price_cents: price.cents(),
+        expected_version: expected_version(&body)?,
+    };
+    Ok(Json(
+        tickets::update_ticket(&db, id, user.id, edit).await?.into(),
+    ))
+}

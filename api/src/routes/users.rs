@@ -1,0 +1,59 @@
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum_extra::extract::CookieJar;
+use sea_orm::DatabaseConnection;
+use serde_json::json;
+use std::sync::Arc;
+
+use crate::accounts;
+use crate::auth::{self, CurrentUser, SessionKeys, SessionUser};
+use crate::domain::{self, Email, Password};
+use crate::error::ApiError;
+use crate::extract::{Json, JsonObject};
+
+pub async fn signup(
+    State(db): State<DatabaseConnection>,
+    State(keys): State<Arc<SessionKeys>>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Json(body): Json<JsonObject>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (email, password) = domain::both(
+        Email::parse(body.get("email")),
+        Password::parse(body.get("password")),
+    )?;
+    let user = accounts::sign_up(&db, email, password).await?;
+    let jar = jar.add(keys.session_cookie(&user, auth::is_https(&headers))?);
+    Ok((StatusCode::CREATED, jar, Json(user)))
+}
+
+pub async fn signin(
+    State(db): State<DatabaseConnection>,
+    State(keys): State<Arc<SessionKeys>>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Json(body): Json<JsonObject>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (email, password) = domain::both(
+        Email::parse(body.get("email")),
+        Password::parse_any(body.get("password")),
+    )?;
+    let user = accounts::sign_in(&db, email, password).await?;
+    let jar = jar.add(keys.session_cookie(&user, auth::is_https(&headers))?);
+    Ok((jar, Json(user)))
+}
+
+pub async fn signout(jar: CookieJar) -> impl IntoResponse {
+    (jar.add(auth::removal_cookie()), Json(json!({})))
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CurrentUserBody {
+    current_user: Option<SessionUser>,
+}
+
+pub async fn current_user(CurrentUser(user): CurrentUser) -> Json<CurrentUserBody> {
+    Json(CurrentUserBody { current_user: user })
+}

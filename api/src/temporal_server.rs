@@ -1,0 +1,190 @@
+//! A Temporal dev server (`temporal server start-dev`) run as a child process, for `boxoffice dev`
+//! and the test harness. The child is tied to its parent: it is stopped on drop, and the kernel
+//! sends it SIGTERM if the spawning thread dies first, so no orphan outlives us.
+
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use temporalio_client::Client;
+
+use crate::temporal;
+
+/// How a dev server is started.
+#[derive(Debug, Clone)]
+pub struct DevServerOptions {
+    pub cli: PathBuf,
+    pub port: u16,
+    /// `None` runs headless, without the Web UI.
+    pub ui_port: Option<u16>,
+    /// `None` keeps Temporal's state in memory.
+    pub db_file: Option<PathBuf>,
+    /// Where the server's output goes; `None` discards it.
+    pub log_file: Option<PathBuf>,
+}
+
+pub struct TemporalDevServer {
+    child: Child,
+    address: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DevServerError {
+    #[error("could not start {cli}: {source}")]
+    Spawn {
+        cli: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the Temporal dev server exited early ({status}); see {log}")]
+    Exited { status: String, log: String },
+    #[error("the Temporal dev server did not become ready within {0:?}")]
+    NotReady(Duration),
+}
+
+impl TemporalDevServer {
+    pub fn spawn(options: &DevServerOptions) -> Result<Self, DevServerError> {
+        let mut command = Command::new(&options.cli);
+        command.args([
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--log-level",
+            "warn",
+        ]);
+        command.args(["--port", &options.port.to_string()]);
+        match options.ui_port {
+            Some(ui_port) => command.args(["--ui-port", &ui_port.to_string()]),
+            None => command.arg("--headless"),
+        };
+        if let Some(db_file) = &options.db_file {
+            command.arg("--db-filename").arg(db_file);
+        }
+        // The dev server's defaults cap it near 25 workflows/s with a ~100 ms floor per workflow:
+        // it polls its internal queue 20 times a second and writes SQLite without a WAL.
+        command.args([
+            "--dynamic-config-value",
+            "history.transferProcessorMaxPollRPS=200",
+            "--sqlite-pragma",
+            "journal_mode=wal",
+            "--sqlite-pragma",
+            "synchronous=normal",
+        ]);
+        let (stdout, stderr) = match &options.log_file {
+            Some(path) => {
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|source| DevServerError::Spawn {
+                        cli: options.cli.clone(),
+                        source,
+                    })?;
+                let clone = file.try_clone().map_err(|source| DevServerError::Spawn {
+                    cli: options.cli.clone(),
+                    source,
+                })?;
+                (Stdio::from(file), Stdio::from(clone))
+            }
+            None => (Stdio::null(), Stdio::null()),
+        };
+        command.stdin(Stdio::null()).stdout(stdout).stderr(stderr);
+        // SAFETY: prctl is async-signal-safe and touches nothing of the parent's.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+        let child = command.spawn().map_err(|source| DevServerError::Spawn {
+            cli: options.cli.clone(),
+            source,
+        })?;
+        Ok(Self {
+            child,
+            address: format!("127.0.0.1:{}", options.port),
+        })
+    }
+
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// Waits until the server answers, then returns a client for `namespace`.
+    pub async fn wait_ready(
+        &mut self,
+        namespace: &str,
+        timeout: Duration,
+        log: &Path,
+    ) -> Result<Client, DevServerError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(DevServerError::Exited {
+                    status: status.to_string(),
+                    log: log.display().to_string(),
+                });
+            }
+            if let Ok(client) = temporal::connect(&self.address, namespace).await
+                && temporal::is_ready(&client).await
+            {
+                return Ok(client);
+            }
+            if Instant::now() > deadline {
+                return Err(DevServerError::NotReady(timeout));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// SIGTERM, then SIGKILL if it has not exited within five seconds.
+    pub fn stop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            // SAFETY: plain syscall on our own child's pid.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for TemporalDevServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The `temporal` CLI: `$TEMPORAL_CLI`, then `PATH`, then the repo's tool venv.
+pub fn find_cli() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("TEMPORAL_CLI") {
+        return Some(PathBuf::from(path));
+    }
+    let on_path = std::env::var_os("PATH").into_iter().flat_map(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("temporal"))
+            .collect::<Vec<_>>()
+    });
+    let repo_venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/temporal");
+    let cwd_venv = PathBuf::from(".venv/bin/temporal");
+    on_path
+        .chain([cwd_venv, repo_venv])
+        .find(|candidate| candidate.is_file())
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}

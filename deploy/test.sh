@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs every test against real PostgreSQL and a real Temporal dev server: installs the tools if
+# needed, checks formatting, then builds and runs the whole workspace's tests in one cargo call.
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+"$repo/deploy/dev-tools.sh"
+cargo fmt --all -- --check
+# Tests mostly wait on Temporal and Postgres, not the CPU, so run more of them at once than cores.
+export RUST_TEST_THREADS="${RUST_TEST_THREADS:-8}"
+exec cargo test --locked --workspace "$@"

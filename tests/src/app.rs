@@ -1,0 +1,200 @@
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use boxoffice_api::app::{self, AppState};
+use boxoffice_api::auth::SessionKeys;
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::{TestDatabase, shared_temporal};
+
+/// The gateway on a fresh database, driven in-process through `tower::ServiceExt::oneshot`.
+pub struct TestApp {
+    pub state: AppState,
+    pub database: TestDatabase,
+    router: Router,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let database = TestDatabase::create().await;
+        let temporal = boxoffice_api::temporal::connect(shared_temporal(), "default")
+            .await
+            .expect("connect to temporal");
+        let state = AppState {
+            db: database.db.clone(),
+            sessions: Arc::new(SessionKeys::new(&"test-secret-0123456789abcdef".into())),
+            temporal,
+        };
+        Self {
+            router: app::router(state.clone()),
+            state,
+            database,
+        }
+    }
+
+    /// A client with no session.
+    pub fn anonymous(&self) -> ApiClient<'_> {
+        ApiClient {
+            app: self,
+            cookie: None,
+        }
+    }
+
+    /// A client signed up (and so signed in) as `email`, with password `password123`.
+    pub async fn signed_up(&self, email: &str) -> ApiClient<'_> {
+        let mut client = self.anonymous();
+        let response = client
+            .post(
+                "/api/users/signup",
+                serde_json::json!({"email": email, "password": "password123"}),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+        client
+    }
+
+    /// Sends a raw request, for bodies a JSON value can't express.
+    pub async fn send(&self, request: Request<Body>) -> ApiResponse {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router is infallible");
+        ApiResponse::read(response).await
+    }
+}
+
+/// One browser's worth of session: remembers the cookie the server sets.
+pub struct ApiClient<'a> {
+    app: &'a TestApp,
+    cookie: Option<String>,
+}
+
+impl ApiClient<'_> {
+    pub async fn get(&mut self, path: &str) -> ApiResponse {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn post(&mut self, path: &str, body: Value) -> ApiResponse {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn put(&mut self, path: &str, body: Value) -> ApiResponse {
+        self.call(Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn delete(&mut self, path: &str) -> ApiResponse {
+        self.call(Method::DELETE, path, None).await
+    }
+
+    pub fn session_cookie(&self) -> Option<&str> {
+        self.cookie.as_deref()
+    }
+
+    async fn call(&mut self, method: Method, path: &str, body: Option<Value>) -> ApiResponse {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(cookie) = &self.cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let request = match body {
+            Some(json) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json.to_string())),
+            None => request.body(Body::empty()),
+        }
+        .expect("valid request");
+        let response = self.app.send(request).await;
+        if let Some(set_cookie) = &response.set_cookie {
+            let pair = set_cookie.split(';').next().unwrap_or_default().to_owned();
+            let cleared = set_cookie.contains("Max-Age=0") || pair.ends_with('=');
+            self.cookie = (!cleared).then_some(pair);
+        }
+        response
+    }
+}
+
+/// A response with its body parsed as JSON (or kept as a string when it is not JSON).
+#[derive(Debug)]
+pub struct ApiResponse {
+    pub status: StatusCode,
+    pub body: Value,
+    pub set_cookie: Option<String>,
+    pub content_type: Option<String>,
+}
+
+impl ApiResponse {
+    async fn read(response: axum::response::Response) -> Self {
+        let status = response.status();
+        let header_text = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let set_cookie = header_text(header::SET_COOKIE);
+        let content_type = header_text(header::CONTENT_TYPE);
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("read body");
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        Self {
+            status,
+            body,
+            set_cookie,
+            content_type,
+        }
+    }
+
+    /// The messages of a contract error body, in order.
+    pub fn error_messages(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("not an error body: {}", self.body))
+            .iter()
+            .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// The `field`s named by a contract error body, in order.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("not an error body: {}", self.body))
+            .iter()
+            .filter_map(|e| e["field"].as_str().map(str::to_owned))
+            .collect()
+    }
+}
+
+/// The gateway on a real socket (port 0), for tests that need real HTTP.
+pub struct TestServer {
+    pub base_url: String,
+    pub app: TestApp,
+}
+
+impl TestServer {
+    pub async fn spawn() -> Self {
+        let app = TestApp::spawn().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base_url = format!("http://{}", listener.local_addr().expect("addr"));
+        let router = app::router(app.state.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Self { base_url, app }
+    }
+
+    /// A reqwest client that keeps cookies, like a browser.
+    pub fn http_client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("http client")
+    }
+}

@@ -1,0 +1,10 @@
+//! The test harness every integration test uses: a fresh Postgres database per test, one Temporal
+//! dev server per test binary, and the gateway driven in-process or over a real socket.
+
+mod app;
+mod database;
+mod temporal;
+
+pub use app::{ApiClient, ApiResponse, TestApp, TestServer};
+pub use database::TestDatabase;
+pub use temporal::shared_temporal;

@@ -1,0 +1,93 @@
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use boxoffice_tests::TestApp;
+
+fn post(path: &str, content_type: Option<&str>, body: impl Into<Body>) -> Request<Body> {
+    let mut request = Request::post(path);
+    if let Some(content_type) = content_type {
+        request = request.header("content-type", content_type);
+    }
+    request.body(body.into()).unwrap()
+}
+
+#[tokio::test]
+async fn malformed_json_is_400_in_the_contract_shape() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .send(post(
+            "/api/users/signup",
+            Some("application/json"),
+            "{\"email\": ",
+        ))
+        .await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    assert_eq!(response.error_messages(), ["Malformed JSON body"]);
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_an_object_is_400() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .send(post(
+            "/api/users/signup",
+            Some("application/json"),
+            "[1, 2]",
+        ))
+        .await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    assert!(response.error_messages()[0].starts_with("Invalid JSON body"));
+}
+
+#[tokio::test]
+async fn fields_of_the_wrong_type_are_field_errors() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .send(post(
+            "/api/users/signup",
+            Some("application/json"),
+            r#"{"email": 42, "password": ["x"]}"#,
+        ))
+        .await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    assert_eq!(response.error_fields(), ["email", "password"]);
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_413_in_the_contract_shape() {
+    let app = TestApp::spawn().await;
+    let huge = format!(
+        r#"{{"email": "{}", "password": "password123"}}"#,
+        "a".repeat(200_000)
+    );
+    let response = app
+        .send(post("/api/users/signup", Some("application/json"), huge))
+        .await;
+    assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(response.error_messages(), ["Request body is too large"]);
+}
+
+#[tokio::test]
+async fn a_body_without_a_json_content_type_is_415_in_the_contract_shape() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .send(post("/api/users/signup", None, r#"{"email": "a@b.co"}"#))
+        .await;
+    assert_eq!(response.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(response.error_messages()[0].contains("application/json"));
+}
+
+#[tokio::test]
+async fn an_unknown_route_is_404_in_the_contract_shape() {
+    let app = TestApp::spawn().await;
+    let response = app.anonymous().get("/api/nothing-here").await;
+    assert_eq!(response.status, StatusCode::NOT_FOUND);
+    assert_eq!(response.error_messages(), ["Not found"]);
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_405_in_the_contract_shape() {
+    let app = TestApp::spawn().await;
+    let response = app.anonymous().delete("/api/tickets").await;
+    assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.error_messages(), ["Method not allowed"]);
+}

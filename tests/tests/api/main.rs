@@ -1,0 +1,9 @@
+//! The JSON API against real Postgres and a real Temporal dev server, row by row of
+//! shared/api-contract.md.
+
+mod bad_input;
+mod health;
+mod migrations;
+mod socket;
+mod tickets;
+mod users;

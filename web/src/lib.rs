@@ -1,0 +1,1 @@
+//! Dioxus server-side rendering of the storefront pages: pure rendering from view-models.
