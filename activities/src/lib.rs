@@ -1,7 +1,9 @@
 //! Every side effect boxoffice has: the database (sea-orm entities, migrations and versioned
-//! queries) and, for the purchase saga, Stripe.
+//! queries) and Stripe, plus the purchase saga's activities built on them.
 
 pub mod db;
 pub mod entities;
 pub mod migration;
+pub mod payments;
+pub mod purchase;
 pub mod store;

@@ -7,13 +7,14 @@ use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use sea_orm::DatabaseConnection;
+use secrecy::SecretString;
 use temporalio_client::Client;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::SessionKeys;
 use crate::error::ApiError;
-use crate::routes::{health, tickets, users};
+use crate::routes::{health, orders, payments, tickets, users, webhooks};
 
 /// Request bodies are small JSON documents; anything bigger is refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -24,6 +25,26 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub sessions: Arc<SessionKeys>,
     pub temporal: Client,
+    pub settings: Arc<Settings>,
+}
+
+/// Gateway settings that handlers read.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long an order holds its ticket.
+    pub hold_secs: u64,
+    /// The task queue purchase workflows run on.
+    pub task_queue: String,
+    /// Verifies `Stripe-Signature` on webhooks; without it webhooks are refused.
+    pub stripe_webhook_secret: Option<SecretString>,
+    /// For Stripe.js on the pages.
+    pub stripe_publishable_key: Option<String>,
+    /// Where the pages load Stripe.js from (the emulator's stand-in in dev and tests).
+    pub stripe_js_url: String,
+}
+
+impl Settings {
+    pub const REAL_STRIPE_JS: &str = "https://js.stripe.com/v3/";
 }
 
 pub fn router(state: AppState) -> Router {
@@ -33,7 +54,11 @@ pub fn router(state: AppState) -> Router {
         .route("/users/signout", post(users::signout))
         .route("/users/currentuser", get(users::current_user))
         .route("/tickets", post(tickets::create).get(tickets::list))
-        .route("/tickets/{id}", get(tickets::show).put(tickets::update));
+        .route("/tickets/{id}", get(tickets::show).put(tickets::update))
+        .route("/orders", post(orders::create).get(orders::list))
+        .route("/orders/{id}", get(orders::show).delete(orders::cancel))
+        .route("/payments", post(payments::create))
+        .route("/webhooks/stripe", post(webhooks::stripe));
 
     Router::new()
         .nest("/api", api)

@@ -7,10 +7,12 @@ use sea_orm::DatabaseConnection;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::net::TcpListener;
 
-use crate::app::{self, AppState};
+use crate::app::{self, AppState, Settings};
 use crate::auth::SessionKeys;
 use crate::config::{Command, DatabaseArgs, MigrateArgs, ServeArgs, TemporalArgs, WorkerArgs};
-use crate::{dev, temporal};
+use crate::{dev, temporal, worker};
+use boxoffice_activities::payments::Stripe;
+use boxoffice_activities::purchase::PurchaseActivities;
 
 pub async fn run(command: Command) -> anyhow::Result<()> {
     match command {
@@ -34,10 +36,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     )?;
     let db = open_database(&required_database(&args.database)?).await?;
     let temporal = connect_temporal(&args.temporal).await?;
+    let settings = Settings {
+        hold_secs: args.saga.hold_secs,
+        task_queue: args.temporal.task_queue.clone(),
+        stripe_webhook_secret: args.stripe.stripe_webhook_secret.clone(),
+        stripe_publishable_key: args.stripe.stripe_publishable_key.clone(),
+        stripe_js_url: Settings::REAL_STRIPE_JS.to_owned(),
+    };
     let state = AppState {
         db,
         sessions: Arc::new(SessionKeys::new(&jwt_secret)),
         temporal,
+        settings: Arc::new(settings),
     };
     let listener = TcpListener::bind(args.http.addr)
         .await
@@ -47,9 +57,27 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
-    let _db = open_database(&required_database(&args.database)?).await?;
-    let _temporal = connect_temporal(&args.temporal).await?;
-    anyhow::bail!("the purchase worker is not available yet")
+    let secret_key = args
+        .stripe
+        .stripe_secret_key
+        .as_ref()
+        .context("STRIPE_SECRET_KEY is required: the worker charges cards")?;
+    let stripe = Stripe::new(
+        secret_key.expose_secret(),
+        args.stripe.stripe_api_base.as_deref(),
+    )?;
+    let db = open_database(&required_database(&args.database)?).await?;
+    let temporal = connect_temporal(&args.temporal).await?;
+    let mut running = worker::start(
+        temporal,
+        &args.temporal.task_queue,
+        PurchaseActivities::new(db, stripe),
+    )
+    .await?;
+    tokio::select! {
+        () = shutdown_signal() => running.stop().await,
+        ended = running.finished() => ended?,
+    }
 }
 
 pub(crate) async fn serve_until_shutdown(
@@ -79,7 +107,9 @@ fn required_database(args: &DatabaseArgs) -> anyhow::Result<SecretString> {
         .context("DATABASE_URL is required (postgres://user@host/db)")
 }
 
-async fn connect_temporal(args: &TemporalArgs) -> anyhow::Result<temporalio_client::Client> {
+pub(crate) async fn connect_temporal(
+    args: &TemporalArgs,
+) -> anyhow::Result<temporalio_client::Client> {
     let address = args
         .temporal_address
         .as_deref()

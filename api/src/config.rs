@@ -55,6 +55,9 @@ pub struct TemporalArgs {
     pub temporal_address: Option<String>,
     #[arg(long, env = "TEMPORAL_NAMESPACE", default_value = "default")]
     pub temporal_namespace: String,
+    /// Task queue of the purchase workflows; gateways and workers of one shop must agree.
+    #[arg(long, env = "BOXOFFICE_TASK_QUEUE", default_value = boxoffice_workflows::TASK_QUEUE)]
+    pub task_queue: String,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -9,15 +9,22 @@ use rand::RngCore;
 use secrecy::SecretString;
 use tokio::net::TcpListener;
 
-use crate::app::AppState;
+use boxoffice_activities::payments::Stripe;
+use boxoffice_activities::purchase::PurchaseActivities;
+use secrecy::ExposeSecret;
+use stripe_emulator::{EmulatorConfig, StripeEmulator};
+
+use crate::app::{AppState, Settings};
 use crate::auth::SessionKeys;
 use crate::cli::{open_database, serve_until_shutdown};
 use crate::config::DevArgs;
-use crate::temporal;
 use crate::temporal_server::{DevServerOptions, TemporalDevServer, find_cli};
+use crate::{temporal, worker};
 
 const TEMPORAL_PORT: u16 = 7233;
 const TEMPORAL_UI_PORT: u16 = 8233;
+/// A fixed port, so the pages' Stripe.js address is the same on every run (stripe-mock's port).
+const STRIPE_EMULATOR_ADDR: &str = "127.0.0.1:12111";
 
 pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     let data_dir = &args.data_dir;
@@ -35,11 +42,30 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
 
     let temporal = start_or_reuse_temporal(&args).await?;
     let db = open_database(&database_url).await?;
+    let payments = DevPayments::start(&args).await?;
+    let stripe = Stripe::new(
+        payments.secret_key.expose_secret(),
+        payments.api_base.as_deref(),
+    )?;
+    let worker = worker::start(
+        temporal.client.clone(),
+        &args.temporal.task_queue,
+        PurchaseActivities::new(db.clone(), stripe),
+    )
+    .await?;
 
+    let settings = Settings {
+        hold_secs: args.saga.hold_secs,
+        task_queue: args.temporal.task_queue.clone(),
+        stripe_webhook_secret: payments.webhook_secret.clone(),
+        stripe_publishable_key: payments.publishable_key.clone(),
+        stripe_js_url: payments.stripe_js_url.clone(),
+    };
     let state = AppState {
         db,
         sessions: Arc::new(SessionKeys::new(&jwt_secret)),
         temporal: temporal.client.clone(),
+        settings: Arc::new(settings),
     };
     let listener = TcpListener::bind(args.http.addr)
         .await
@@ -52,14 +78,89 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         Some(ui) => println!("  temporal ui:  {ui}"),
         None => println!("  temporal:     {} (external server)", temporal.address),
     }
+    match &payments.emulator {
+        Some(emulator) => println!(
+            "  payments:     Stripe emulator at {} (STRIPE_SECRET_KEY is unset; test cards such as 4242 4242 4242 4242)",
+            emulator.base_url
+        ),
+        None => println!(
+            "  payments:     Stripe ({})",
+            payments.api_base.as_deref().unwrap_or("api.stripe.com")
+        ),
+    }
+    println!("  hold window:  {}s", args.saga.hold_secs);
     println!("  data dir:     {}", data_dir.display());
     println!("  Ctrl-C stops everything.");
     println!();
 
     let served = serve_until_shutdown(listener, state).await;
-    // Dropping the server stops the Temporal process we started (if any).
+    let stopped = worker.stop().await;
+    // Dropping these stops the emulator and the Temporal process we started (if any).
+    drop(payments);
     drop(temporal);
-    served
+    served.and(stopped)
+}
+
+/// Where dev's payments go: real Stripe when `STRIPE_SECRET_KEY` is set, else the emulator.
+struct DevPayments {
+    secret_key: SecretString,
+    api_base: Option<String>,
+    publishable_key: Option<String>,
+    webhook_secret: Option<SecretString>,
+    stripe_js_url: String,
+    emulator: Option<DevEmulator>,
+}
+
+/// The Stripe emulator dev serves; stopped when dropped.
+struct DevEmulator {
+    base_url: String,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Drop for DevEmulator {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl DevPayments {
+    async fn start(args: &DevArgs) -> anyhow::Result<Self> {
+        if let Some(secret_key) = &args.stripe.stripe_secret_key {
+            return Ok(Self {
+                secret_key: secret_key.clone(),
+                api_base: args.stripe.stripe_api_base.clone(),
+                publishable_key: args.stripe.stripe_publishable_key.clone(),
+                webhook_secret: args.stripe.stripe_webhook_secret.clone(),
+                stripe_js_url: Settings::REAL_STRIPE_JS.to_owned(),
+                emulator: None,
+            });
+        }
+        let listener = TcpListener::bind(STRIPE_EMULATOR_ADDR)
+            .await
+            .with_context(|| {
+                format!("cannot start the Stripe emulator on {STRIPE_EMULATOR_ADDR}")
+            })?;
+        let webhook_secret = random_hex_secret("whsec_");
+        let config = EmulatorConfig {
+            webhook_url: Some(format!("http://{}/api/webhooks/stripe", args.http.addr)),
+            webhook_secret: webhook_secret.clone(),
+        };
+        let base = format!("http://{}", listener.local_addr()?);
+        let emulator = StripeEmulator::new(config);
+        let task = tokio::spawn(emulator.serve(listener));
+        let emulator = DevEmulator {
+            base_url: base.clone(),
+            task,
+        };
+        Ok(Self {
+            secret_key: SecretString::from(stripe_emulator::TEST_SECRET_KEY),
+            api_base: Some(format!("{base}/")),
+            publishable_key: Some(stripe_emulator::TEST_PUBLISHABLE_KEY.to_owned()),
+            webhook_secret: Some(SecretString::from(webhook_secret)),
+            stripe_js_url: format!("{base}/js/v3/stripe.js"),
+            emulator: Some(emulator),
+        })
+    }
 }
 
 struct DevTemporal {
@@ -128,11 +229,17 @@ fn load_or_create_secret(path: &Path) -> anyhow::Result<SecretString> {
             return Ok(SecretString::from(existing.to_owned()));
         }
     }
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let secret = random_hex_secret("");
     write_private(path, &secret).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(SecretString::from(secret))
+}
+
+/// 256 random bits, hex-encoded, after `prefix`.
+fn random_hex_secret(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}{hex}")
 }
 
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {

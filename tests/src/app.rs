@@ -1,37 +1,93 @@
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use boxoffice_api::app::{self, AppState};
+use boxoffice_api::app::{self, AppState, Settings};
 use boxoffice_api::auth::SessionKeys;
 use serde_json::Value;
 use tower::ServiceExt;
 
+use stripe_emulator::{EmulatorConfig, RunningEmulator, StripeEmulator};
+
+use crate::worker::{TestWorker, WorkerConfig};
 use crate::{TestDatabase, shared_temporal};
 
-/// The gateway on a fresh database, driven in-process through `tower::ServiceExt::oneshot`.
+/// A hold long enough that no test that is not about expiry sees one.
+const DEFAULT_HOLD_SECS: u64 = 120;
+
+/// The whole shop on a fresh database: the gateway, driven in-process through
+/// `tower::ServiceExt::oneshot`, a purchase worker on a task queue of its own, and a Stripe
+/// emulator. Temporal is the test binary's shared dev server.
 pub struct TestApp {
     pub state: AppState,
     pub database: TestDatabase,
+    pub stripe: RunningEmulator,
     router: Router,
+    worker: Mutex<Option<TestWorker>>,
 }
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with_hold(DEFAULT_HOLD_SECS).await
+    }
+
+    /// With a hold window of `hold_secs`, for tests that watch holds expire.
+    pub async fn spawn_with_hold(hold_secs: u64) -> Self {
+        Self::spawn_with(hold_secs, None).await
+    }
+
+    /// With Stripe webhooks sent to `webhook_url`, signed with the emulator's test secret.
+    pub async fn spawn_with(hold_secs: u64, webhook_url: Option<String>) -> Self {
         let database = TestDatabase::create().await;
         let temporal = boxoffice_api::temporal::connect(shared_temporal(), "default")
             .await
             .expect("connect to temporal");
+        let stripe = StripeEmulator::spawn(EmulatorConfig {
+            webhook_url,
+            webhook_secret: stripe_emulator::TEST_WEBHOOK_SECRET.to_owned(),
+        })
+        .await
+        .expect("start the stripe emulator");
+        let settings = Settings {
+            hold_secs,
+            task_queue: format!("purchase-test-{}", uuid::Uuid::new_v4().simple()),
+            stripe_webhook_secret: Some(stripe_emulator::TEST_WEBHOOK_SECRET.into()),
+            stripe_publishable_key: Some(stripe_emulator::TEST_PUBLISHABLE_KEY.to_owned()),
+            stripe_js_url: format!("{}/js/v3/stripe.js", stripe.base_url),
+        };
         let state = AppState {
             db: database.db.clone(),
             sessions: Arc::new(SessionKeys::new(&"test-secret-0123456789abcdef".into())),
             temporal,
+            settings: Arc::new(settings),
         };
-        Self {
+        let app = Self {
             router: app::router(state.clone()),
             state,
             database,
+            stripe,
+            worker: Mutex::new(None),
+        };
+        app.start_worker();
+        app
+    }
+
+    /// Starts a purchase worker (again, after `stop_worker`).
+    pub fn start_worker(&self) {
+        let worker = TestWorker::start(WorkerConfig {
+            database_url: self.database.url.clone(),
+            temporal_address: shared_temporal().to_owned(),
+            task_queue: self.state.settings.task_queue.clone(),
+            stripe_api_base: format!("{}/", self.stripe.base_url),
+        });
+        *self.worker.lock().expect("worker lock") = Some(worker);
+    }
+
+    /// Stops the purchase worker, as a crash or a deploy would.
+    pub fn stop_worker(&self) {
+        if let Some(worker) = self.worker.lock().expect("worker lock").take() {
+            worker.stop();
         }
     }
 
@@ -69,6 +125,7 @@ impl TestApp {
 }
 
 /// One browser's worth of session: remembers the cookie the server sets.
+#[derive(Clone)]
 pub struct ApiClient<'a> {
     app: &'a TestApp,
     cookie: Option<String>,
@@ -180,11 +237,13 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn spawn() -> Self {
-        let app = TestApp::spawn().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let base_url = format!("http://{}", listener.local_addr().expect("addr"));
+        // The emulator posts webhooks to this very server.
+        let webhook_url = format!("{base_url}/api/webhooks/stripe");
+        let app = TestApp::spawn_with(DEFAULT_HOLD_SECS, Some(webhook_url)).await;
         let router = app::router(app.state.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
         Self { base_url, app }

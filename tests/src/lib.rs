@@ -3,7 +3,9 @@
 
 mod app;
 mod database;
+pub mod fixtures;
 mod temporal;
+mod worker;
 
 pub use app::{ApiClient, ApiResponse, TestApp, TestServer};
 pub use database::TestDatabase;

@@ -1,1 +1,9 @@
+//! The purchase saga: deterministic workflow code, its messages and its types. No I/O happens
+//! here; every side effect is an activity in `boxoffice-activities`.
 
+pub mod purchase;
+
+pub use purchase::{
+    PayRequest, PaymentAnswer, PurchaseInput, PurchaseStatus, PurchaseWorkflow, ReservationAnswer,
+    Stage, TASK_QUEUE, workflow_id,
+};

@@ -3,5 +3,6 @@
 
 pub mod order;
 pub mod payment;
+pub mod stripe_event;
 pub mod ticket;
 pub mod user;

@@ -4,6 +4,10 @@
 mod bad_input;
 mod health;
 mod migrations;
+mod orders;
+mod payments;
+mod saga;
 mod socket;
 mod tickets;
 mod users;
+mod webhooks;

@@ -1,0 +1,221 @@
+//! The purchase saga's activities: every side effect the workflow needs. Each is idempotent under
+//! retry — reserve, complete and release find their own earlier write; charge and refund send Stripe
+//! an idempotency key — so a retry after a crash never reserves, charges or releases twice.
+//!
+//! Business answers (ticket taken, card declined) are return values. Errors are faults: retryable
+//! ones (database, network, Stripe 429/5xx) are retried by Temporal; final ones are not.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use serde::{Deserialize, Serialize};
+use temporalio_macros::activities;
+use temporalio_sdk::ApplicationFailure;
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+use uuid::Uuid;
+
+use crate::payments::{ChargeRequest, ChargeResult, Stripe, StripeFault};
+use crate::store::StoreError;
+use crate::store::orders::{self, CancelReason, NewOrder, PaidOrder, ReserveRefusal};
+
+pub struct PurchaseActivities {
+    db: DatabaseConnection,
+    stripe: Stripe,
+}
+
+impl PurchaseActivities {
+    pub fn new(db: DatabaseConnection, stripe: Stripe) -> Self {
+        Self { db, stripe }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReserveInput {
+    pub order_id: Uuid,
+    pub ticket_id: Uuid,
+    pub buyer_id: Uuid,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReserveOutcome {
+    Reserved { title: String, price_cents: i64 },
+    Refused(ReserveRefusal),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChargeInput {
+    pub order_id: Uuid,
+    pub attempt: u32,
+    pub amount_cents: i64,
+    pub payment_method: String,
+    pub description: String,
+}
+
+impl ChargeInput {
+    /// One key per order and attempt: a retried activity repeats its own attempt, a new attempt
+    /// (another card after a decline) is a new charge.
+    pub fn idempotency_key(&self) -> String {
+        format!("order-{}-attempt-{}", self.order_id, self.attempt)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChargeOutcome {
+    Charged { payment_intent: String },
+    Declined { message: String },
+    Rejected { message: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompleteInput {
+    pub order_id: Uuid,
+    pub payment_intent: String,
+    pub amount_cents: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseInput {
+    pub order_id: Uuid,
+    pub reason: CancelReason,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundInput {
+    pub order_id: Uuid,
+    pub payment_intent: String,
+}
+
+#[activities]
+impl PurchaseActivities {
+    /// Holds the ticket for the order (inserting the order), or says why it can't.
+    #[activity]
+    pub async fn reserve(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: ReserveInput,
+    ) -> Result<ReserveOutcome, ActivityError> {
+        let new = NewOrder {
+            order_id: input.order_id,
+            ticket_id: input.ticket_id,
+            buyer_id: input.buyer_id,
+            expires_at: input.expires_at,
+        };
+        let outcome = match orders::reserve_ticket(&self.db, new).await.map_err(fault)? {
+            Ok(ticket) => ReserveOutcome::Reserved {
+                title: ticket.title,
+                price_cents: ticket.price_cents,
+            },
+            Err(refusal) => ReserveOutcome::Refused(refusal),
+        };
+        tracing::info!(order_id = %input.order_id, workflow_id = %format!("order-{}", input.order_id), ?outcome, "reserve");
+        Ok(outcome)
+    }
+
+    /// Charges the card through Stripe with the attempt's idempotency key.
+    #[activity]
+    pub async fn charge(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: ChargeInput,
+    ) -> Result<ChargeOutcome, ActivityError> {
+        let key = input.idempotency_key();
+        let order_id = input.order_id.to_string();
+        let result = self
+            .stripe
+            .charge(ChargeRequest {
+                amount_cents: input.amount_cents,
+                payment_method: &input.payment_method,
+                idempotency_key: &key,
+                order_id: &order_id,
+                description: &input.description,
+            })
+            .await
+            .map_err(stripe_fault)?;
+        tracing::info!(order_id = %input.order_id, workflow_id = %format!("order-{}", input.order_id), attempt = input.attempt, ?result, "charge");
+        Ok(match result {
+            ChargeResult::Succeeded { payment_intent } => ChargeOutcome::Charged { payment_intent },
+            ChargeResult::Declined { message } => ChargeOutcome::Declined { message },
+            ChargeResult::Rejected { message } => ChargeOutcome::Rejected { message },
+        })
+    }
+
+    /// Completes the order after a successful charge: order `complete`, ticket sold, payment
+    /// recorded. Fails for good when the order can no longer be completed, which makes the
+    /// workflow refund the charge.
+    #[activity]
+    pub async fn complete(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: CompleteInput,
+    ) -> Result<Uuid, ActivityError> {
+        let paid = PaidOrder {
+            order_id: input.order_id,
+            stripe_payment_intent: &input.payment_intent,
+            amount_cents: input.amount_cents,
+        };
+        match orders::complete_order(&self.db, paid)
+            .await
+            .map_err(fault)?
+        {
+            Ok(payment) => Ok(payment.id),
+            Err(not_completable) => Err(final_error(not_completable.to_string())),
+        }
+    }
+
+    /// Cancels the order and puts the ticket back on sale.
+    #[activity]
+    pub async fn release(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: ReleaseInput,
+    ) -> Result<(), ActivityError> {
+        let released = orders::release_order(&self.db, input.order_id, input.reason)
+            .await
+            .map_err(fault)?;
+        if !released {
+            return Err(final_error(format!(
+                "order {} is complete; a sold ticket is never released",
+                input.order_id
+            )));
+        }
+        Ok(())
+    }
+
+    /// Gives the money back when a charge succeeded but the order could not be completed.
+    #[activity]
+    pub async fn refund(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: RefundInput,
+    ) -> Result<String, ActivityError> {
+        let key = format!("order-{}-refund", input.order_id);
+        let refund = self
+            .stripe
+            .refund(&input.payment_intent, &key)
+            .await
+            .map_err(stripe_fault)?;
+        orders::mark_payment_refunded(&self.db, &input.payment_intent)
+            .await
+            .map_err(fault)?;
+        tracing::warn!(order_id = %input.order_id, workflow_id = %format!("order-{}", input.order_id), refund = %refund, "charge refunded");
+        Ok(refund)
+    }
+}
+
+/// Database trouble is retryable; a version conflict is too (the retry re-reads).
+fn fault(err: StoreError) -> ActivityError {
+    ActivityError::from(err)
+}
+
+fn stripe_fault(err: StripeFault) -> ActivityError {
+    match err {
+        StripeFault::Retryable(_) => ActivityError::from(err),
+        StripeFault::Final(message) => final_error(message),
+    }
+}
+
+fn final_error(message: String) -> ActivityError {
+    ActivityError::application(ApplicationFailure::non_retryable(message))
+}

@@ -1,0 +1,302 @@
+//! Orders and payments. Each write is one transaction guarded by row versions and by the state the
+//! writer expects, so a retried activity finds its own earlier write instead of doing it twice.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::StoreError;
+use crate::entities::{order, payment, ticket};
+
+/// Order statuses, as the API contract spells them.
+pub mod status {
+    pub const CREATED: &str = "created";
+    pub const CANCELLED: &str = "cancelled";
+    pub const COMPLETE: &str = "complete";
+}
+
+/// Why an order was cancelled, as the API contract spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CancelReason {
+    Expired,
+    Cancelled,
+}
+
+impl CancelReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Expired => "expired",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Why a ticket could not be reserved. These are answers, not faults: retrying cannot change them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReserveRefusal {
+    TicketNotFound,
+    AlreadyReserved,
+    OwnTicket,
+}
+
+pub struct NewOrder {
+    pub order_id: Uuid,
+    pub ticket_id: Uuid,
+    pub buyer_id: Uuid,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Holds the ticket for the order: inserts the order (`created`) and sets the ticket's `order_id`,
+/// in one transaction. Running it again for the same order is a no-op that succeeds.
+pub async fn reserve_ticket(
+    db: &DatabaseConnection,
+    new: NewOrder,
+) -> Result<Result<ticket::Model, ReserveRefusal>, StoreError> {
+    let txn = db.begin().await?;
+    if order::Entity::find_by_id(new.order_id)
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        let held = ticket::Entity::find_by_id(new.ticket_id).one(&txn).await?;
+        txn.commit().await?;
+        return held.map(Ok).ok_or(StoreError::NotFound);
+    }
+    let Some(ticket) = ticket::Entity::find_by_id(new.ticket_id).one(&txn).await? else {
+        return Ok(Err(ReserveRefusal::TicketNotFound));
+    };
+    if ticket.user_id == new.buyer_id {
+        return Ok(Err(ReserveRefusal::OwnTicket));
+    }
+    if ticket.order_id.is_some() {
+        return Ok(Err(ReserveRefusal::AlreadyReserved));
+    }
+    // The version and `order_id IS NULL` make a concurrent reservation lose here, not overwrite.
+    let taken = ticket::Entity::update_many()
+        .col_expr(ticket::Column::OrderId, Expr::value(Some(new.order_id)))
+        .col_expr(
+            ticket::Column::Version,
+            Expr::col(ticket::Column::Version).add(1),
+        )
+        .filter(ticket::Column::Id.eq(ticket.id))
+        .filter(ticket::Column::Version.eq(ticket.version))
+        .filter(ticket::Column::OrderId.is_null())
+        .exec(&txn)
+        .await?;
+    if taken.rows_affected != 1 {
+        return Ok(Err(ReserveRefusal::AlreadyReserved));
+    }
+    let now = Utc::now();
+    order::Entity::insert(order::ActiveModel {
+        id: Set(new.order_id),
+        user_id: Set(new.buyer_id),
+        ticket_id: Set(new.ticket_id),
+        status: Set(status::CREATED.to_owned()),
+        expires_at: Set(new.expires_at),
+        cancel_reason: Set(None),
+        payment_id: Set(None),
+        version: Set(0),
+        created_at: Set(now),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    let held = ticket::Entity::find_by_id(new.ticket_id)
+        .one(&txn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    txn.commit().await?;
+    Ok(Ok(held))
+}
+
+/// Why an order could not be completed after its charge.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("order {order_id} is {status}, not awaiting payment")]
+pub struct NotCompletable {
+    pub order_id: Uuid,
+    pub status: String,
+}
+
+pub struct PaidOrder<'a> {
+    pub order_id: Uuid,
+    pub stripe_payment_intent: &'a str,
+    pub amount_cents: i64,
+}
+
+/// Marks the order complete and the ticket sold, and records the payment. Idempotent: a second
+/// call for the same order returns the payment recorded by the first.
+pub async fn complete_order(
+    db: &DatabaseConnection,
+    paid: PaidOrder<'_>,
+) -> Result<Result<payment::Model, NotCompletable>, StoreError> {
+    let txn = db.begin().await?;
+    if let Some(existing) = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(paid.order_id))
+        .one(&txn)
+        .await?
+    {
+        txn.commit().await?;
+        return Ok(Ok(existing));
+    }
+    let order = order::Entity::find_by_id(paid.order_id)
+        .one(&txn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if order.status != status::CREATED {
+        return Ok(Err(NotCompletable {
+            order_id: order.id,
+            status: order.status,
+        }));
+    }
+    let payment_id = Uuid::now_v7();
+    let completed = order::Entity::update_many()
+        .col_expr(order::Column::Status, Expr::value(status::COMPLETE))
+        .col_expr(order::Column::PaymentId, Expr::value(Some(payment_id)))
+        .col_expr(
+            order::Column::Version,
+            Expr::col(order::Column::Version).add(1),
+        )
+        .filter(order::Column::Id.eq(order.id))
+        .filter(order::Column::Version.eq(order.version))
+        .exec(&txn)
+        .await?;
+    if completed.rows_affected != 1 {
+        return Err(StoreError::VersionConflict);
+    }
+    // The ticket keeps its order_id: it is sold. Its version moves so stale editors notice.
+    ticket::Entity::update_many()
+        .col_expr(
+            ticket::Column::Version,
+            Expr::col(ticket::Column::Version).add(1),
+        )
+        .filter(ticket::Column::Id.eq(order.ticket_id))
+        .filter(ticket::Column::OrderId.eq(order.id))
+        .exec(&txn)
+        .await?;
+    let payment = payment::Entity::insert(payment::ActiveModel {
+        id: Set(payment_id),
+        order_id: Set(order.id),
+        stripe_id: Set(paid.stripe_payment_intent.to_owned()),
+        amount_cents: Set(paid.amount_cents),
+        status: Set("succeeded".to_owned()),
+        version: Set(0),
+        created_at: Set(Utc::now()),
+    })
+    .exec_with_returning(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(Ok(payment))
+}
+
+/// Cancels the order and puts its ticket back on sale. Idempotent; a complete order is left alone
+/// (`false`), since a sold ticket is never released.
+pub async fn release_order(
+    db: &DatabaseConnection,
+    order_id: Uuid,
+    reason: CancelReason,
+) -> Result<bool, StoreError> {
+    let txn = db.begin().await?;
+    let Some(order) = order::Entity::find_by_id(order_id).one(&txn).await? else {
+        // Reservation never happened: nothing to release.
+        return Ok(true);
+    };
+    match order.status.as_str() {
+        status::COMPLETE => return Ok(false),
+        status::CANCELLED => return Ok(true),
+        _ => {}
+    }
+    let cancelled = order::Entity::update_many()
+        .col_expr(order::Column::Status, Expr::value(status::CANCELLED))
+        .col_expr(
+            order::Column::CancelReason,
+            Expr::value(Some(reason.as_str())),
+        )
+        .col_expr(
+            order::Column::Version,
+            Expr::col(order::Column::Version).add(1),
+        )
+        .filter(order::Column::Id.eq(order.id))
+        .filter(order::Column::Version.eq(order.version))
+        .exec(&txn)
+        .await?;
+    if cancelled.rows_affected != 1 {
+        return Err(StoreError::VersionConflict);
+    }
+    ticket::Entity::update_many()
+        .col_expr(ticket::Column::OrderId, Expr::value(Option::<Uuid>::None))
+        .col_expr(
+            ticket::Column::Version,
+            Expr::col(ticket::Column::Version).add(1),
+        )
+        .filter(ticket::Column::Id.eq(order.ticket_id))
+        .filter(ticket::Column::OrderId.eq(order.id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Marks a payment refunded after the refund compensation ran.
+pub async fn mark_payment_refunded(
+    db: &impl ConnectionTrait,
+    stripe_payment_intent: &str,
+) -> Result<(), StoreError> {
+    payment::Entity::update_many()
+        .col_expr(payment::Column::Status, Expr::value("refunded"))
+        .col_expr(
+            payment::Column::Version,
+            Expr::col(payment::Column::Version).add(1),
+        )
+        .filter(payment::Column::StripeId.eq(stripe_payment_intent))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// An order with the ticket it is for.
+pub type OrderWithTicket = (order::Model, ticket::Model);
+
+pub async fn find_order(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<OrderWithTicket, StoreError> {
+    let order = order::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let ticket = ticket::Entity::find_by_id(order.ticket_id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok((order, ticket))
+}
+
+/// The buyer's orders, oldest first, each with its ticket.
+pub async fn orders_of(
+    db: &impl ConnectionTrait,
+    buyer_id: Uuid,
+) -> Result<Vec<OrderWithTicket>, StoreError> {
+    let orders = order::Entity::find()
+        .filter(order::Column::UserId.eq(buyer_id))
+        .order_by_asc(order::Column::CreatedAt)
+        .order_by_asc(order::Column::Id)
+        .all(db)
+        .await?;
+    let ticket_ids: Vec<Uuid> = orders.iter().map(|o| o.ticket_id).collect();
+    let tickets = ticket::Entity::find()
+        .filter(ticket::Column::Id.is_in(ticket_ids))
+        .all(db)
+        .await?;
+    Ok(orders
+        .into_iter()
+        .filter_map(|order| {
+            let ticket = tickets.iter().find(|t| t.id == order.ticket_id)?.clone();
+            Some((order, ticket))
+        })
+        .collect())
+}

@@ -1,0 +1,107 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use boxoffice_activities::store::orders::{self, OrderWithTicket};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::SignedIn;
+use crate::domain::Price;
+use crate::error::{ApiError, FieldError};
+use crate::extract::{IdPath, Json, JsonObject};
+use crate::purchases;
+
+/// An order as the contract shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderView {
+    pub id: Uuid,
+    pub status: String,
+    pub user_id: Uuid,
+    pub expires_at: String,
+    pub ticket: OrderTicketView,
+    pub version: i32,
+    pub cancel_reason: Option<String>,
+    pub payment_id: Option<Uuid>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OrderTicketView {
+    pub id: Uuid,
+    pub title: String,
+    pub price: Value,
+    pub version: i32,
+}
+
+impl From<OrderWithTicket> for OrderView {
+    fn from((order, ticket): OrderWithTicket) -> Self {
+        Self {
+            id: order.id,
+            status: order.status,
+            user_id: order.user_id,
+            expires_at: rfc3339(order.expires_at),
+            ticket: OrderTicketView {
+                id: ticket.id,
+                title: ticket.title,
+                price: Price::from_cents(ticket.price_cents).to_json(),
+                version: ticket.version,
+            },
+            version: order.version,
+            cancel_reason: order.cancel_reason,
+            payment_id: order.payment_id,
+        }
+    }
+}
+
+fn rfc3339(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Reads a required id field of a JSON body.
+pub fn required_id(body: &JsonObject, field: &str) -> Result<Uuid, FieldError> {
+    match body.get(field) {
+        None | Some(Value::Null) => Err(FieldError::new(field, format!("{field} is required"))),
+        Some(Value::String(text)) => Uuid::parse_str(text.trim())
+            .map_err(|_| FieldError::new(field, format!("{field} must be a valid id"))),
+        Some(_) => Err(FieldError::new(field, format!("{field} must be a string"))),
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Json(body): Json<JsonObject>,
+) -> Result<(StatusCode, Json<OrderView>), ApiError> {
+    let ticket_id = required_id(&body, "ticketId").map_err(|e| ApiError::Validation(vec![e]))?;
+    let order = purchases::place_order(&state, user.id, ticket_id).await?;
+    Ok((StatusCode::CREATED, Json(order.into())))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+) -> Result<Json<Vec<OrderView>>, ApiError> {
+    let mine = orders::orders_of(&state.db, user.id).await?;
+    Ok(Json(mine.into_iter().map(OrderView::from).collect()))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    IdPath(id): IdPath,
+) -> Result<Json<OrderView>, ApiError> {
+    Ok(Json(
+        purchases::own_order(&state.db, user.id, id).await?.into(),
+    ))
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    IdPath(id): IdPath,
+) -> Result<StatusCode, ApiError> {
+    purchases::cancel_order(&state, user.id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,80 @@
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use boxoffice_activities::store::orders::{self, status};
+use boxoffice_activities::store::stripe_events::{self, NewStripeEvent};
+use secrecy::ExposeSecret;
+use serde_json::{Value, json};
+use stripe_webhook::{EventObject, Webhook, WebhookError};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::extract::Json;
+
+/// Stripe's webhook receiver. The signature is verified first; each event is recorded once, so a
+/// redelivery changes nothing. The saga already learns every charge's outcome synchronously, so
+/// events serve as an audit trail, and a success for an order that is not complete is flagged for
+/// support (money taken without a delivered ticket).
+pub async fn stripe(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let secret = state
+        .settings
+        .stripe_webhook_secret
+        .as_ref()
+        .ok_or_else(|| ApiError::Unavailable("Stripe webhooks are not configured".into()))?;
+    let signature = headers
+        .get("stripe-signature")
+        .and_then(|value| value.to_str().ok())
+        .ok_or_else(|| ApiError::BadRequest("Missing Stripe-Signature header".into()))?;
+    let payload = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::BadRequest("Webhook body is not UTF-8".into()))?;
+    let event =
+        Webhook::construct_event(payload, signature, secret.expose_secret()).map_err(|err| {
+            ApiError::BadRequest(match err {
+                WebhookError::BadParse(_) => "Unreadable Stripe event".into(),
+                _ => "Invalid Stripe signature".into(),
+            })
+        })?;
+
+    let intent = match &event.data.object {
+        EventObject::PaymentIntentSucceeded(intent)
+        | EventObject::PaymentIntentPaymentFailed(intent) => Some(intent),
+        _ => None,
+    };
+    let order_id = intent
+        .and_then(|pi| pi.metadata.get("order_id"))
+        .and_then(|id| Uuid::parse_str(id).ok());
+    let intent_id = intent.map(|pi| pi.id.to_string());
+    let event_type = event.type_.to_string();
+    let first_time = stripe_events::record_stripe_event(
+        &state.db,
+        NewStripeEvent {
+            id: event.id.as_str(),
+            event_type: &event_type,
+            payment_intent: intent_id.as_deref(),
+            order_id,
+        },
+    )
+    .await?;
+
+    if first_time
+        && let (EventObject::PaymentIntentSucceeded(_), Some(order_id)) =
+            (&event.data.object, order_id)
+        && let Ok((order, _)) = orders::find_order(&state.db, order_id).await
+        && order.status != status::COMPLETE
+    {
+        tracing::warn!(
+            order_id = %order_id,
+            workflow_id = %boxoffice_workflows::workflow_id(order_id),
+            payment_intent = ?intent_id,
+            order_status = %order.status,
+            "Stripe reports a successful charge for an order that is not complete"
+        );
+    }
+    tracing::info!(event = %event.id.as_str(), %event_type, ?order_id, first_time, "stripe webhook");
+    Ok(Json(json!({ "received": true, "duplicate": !first_time })))
+}

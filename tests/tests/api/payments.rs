@@ -1,0 +1,230 @@
+use axum::http::StatusCode;
+use boxoffice_tests::TestApp;
+use boxoffice_tests::fixtures::{buyer, id_of, listed_ticket, order_for, order_reaches, pay};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+#[tokio::test]
+async fn paying_with_a_good_card_returns_201_completes_the_order_and_sells_the_ticket() {
+    let app = TestApp::spawn().await;
+    let (_, ticket) = listed_ticket(&app, "Concert", json!(20.5)).await;
+    let mut buyer_client = buyer(&app).await;
+    let order = order_for(&mut buyer_client, &ticket).await;
+
+    let response = pay(&mut buyer_client, &order, "pm_card_visa").await;
+
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+    let payment_id = response.body["id"].as_str().unwrap();
+    let paid = buyer_client
+        .get(&format!("/api/orders/{}", id_of(&order)))
+        .await
+        .body;
+    assert_eq!(paid["status"], "complete");
+    assert_eq!(paid["paymentId"], payment_id);
+    let sold = buyer_client
+        .get(&format!("/api/tickets/{}", id_of(&ticket)))
+        .await
+        .body;
+    assert_eq!(sold["orderId"], order["id"]);
+    assert_eq!(buyer_client.get("/api/tickets").await.body, json!([]));
+
+    let intents = app.stripe.emulator.payment_intents();
+    assert_eq!(intents.len(), 1);
+    assert_eq!(intents[0]["amount"], 2050);
+    assert_eq!(intents[0]["currency"], "usd");
+    assert_eq!(intents[0]["status"], "succeeded");
+    assert_eq!(intents[0]["metadata"]["order_id"], order["id"]);
+}
+
+#[tokio::test]
+async fn a_test_card_number_tokenised_by_stripe_js_pays_too() {
+    let app = TestApp::spawn().await;
+    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
+    let mut buyer_client = buyer(&app).await;
+    let order = order_for(&mut buyer_client, &ticket).await;
+    let payment_method: Value = reqwest::Client::new()
+        .post(format!("{}/v1/payment_methods", app.stripe.base_url))
+        .bearer_auth(stripe_emulator::TEST_PUBLISHABLE_KEY)
+        .form(&[
+            ("type", "card"),
+            ("card[number]", "4242424242424242"),
+            ("card[exp_month]", "12"),
+            ("card[exp_year]", "2034"),
+            ("card[cvc]", "123"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    let response = pay(
+        &mut buyer_client,
+        &order,
+        payment_method["id"].as_str().unwrap(),
+    )
+    .await;
+
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+}
+
+#[tokio::test]
+async fn a_declined_card_is_402_and_the_order_stays_payable_with_another_card() {
+    let app = TestApp::spawn().await;
+    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
+    let mut buyer_client = buyer(&app).await;
+    let order = order_for(&mut buyer_client, &ticket).await;
+
+    let declined = pay(&mut buyer_client, &order, "pm_card_visa_chargeDeclined").await;
+
+    assert_eq!(declined.status, StatusCode::PAYMENT_REQUIRED);
+    assert_eq!(declined.error_messages(), ["Your card was declined."]);
+    let still_open = buyer_client
+        .get(&format!("/api/orders/{}", id_of(&order)))
+        .await
+        .body;
+    assert_eq!(still_open["status"], "created");
+
+    let paid = pay(&mut buyer_client, &order, "pm_card_visa").await;
+    assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.body);
+    let statuses: Vec<Value> = app
+        .stripe
+        .emulator
+        .payment_intents()
+        .iter()
+        .map(|pi| pi["status"].clone())
+        .collect();
+    assert_eq!(statuses.len(), 2);
+    assert!(statuses.contains(&json!("succeeded")));
+}
+
+#[tokio::test]
+async fn insufficient_funds_gives_stripes_message() {
+    let app = TestApp::spawn().await;
+    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
+    let mut buyer_client = buyer(&app).await;
+    let order = order_for(&mut buyer_client, &ticket).await;
+    let response = pay(
+        &mut buyer_client,
+        &order,
+        "pm_card_visa_chargeDeclinedInsufficientFunds",
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::PAYMENT_REQUIRED);
+    assert_eq!(
+        response.error_messages(),
+        ["Your card has insufficient funds."]
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_payment_method_is_400_and_the_order_stays_payable() {
+    let app = TestApp::spawn().await;
+    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
+    let mut buyer_client = buyer(&app).await;
+    let order = order_for(&mut buyer_client, &ticket).await;
+
+    let response = pay(&mut buyer_client, &order, "pm_does_not_exist").await;
+
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    assert_eq!(response.error_fields(), ["token"]);
+    let paid = pay(&mut buyer_client, &order, "pm_card_visa").await;
+    assert_eq!(paid.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn paying_requires_a_session() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .anonymous()
+        .post(
+            "/api/payments",
+            json!({"orderId": uuid::Uuid::new_v4(), "token": "pm_card_visa"}),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn paying_without_order_id_and_token_lists_both_fields() {
+    let app = TestApp::spawn().await;
+    let response = buyer(&app).await.post("/api/payments", json!({})).await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    assert_eq!(response.error_fields(), ["orderId", "token"]);
+}
+
+#[tokio::test]
+async fn paying_for_an_unknown_order_is_404() {
+    let app = TestApp::spawn().await;
+    let response = buyer(&app)
+        .await
+        .post(
+            "/api/payments",
+            json!({"orderId": uuid::Uuid::new_v4(), "token": "pm_card_visa"}),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn paying_for_someone_elses_order_is_401_and_charges_nothing() {
+    let app = TestApp::spawn().await;
+    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
+    let order = order_for(&mut buyer(&app).await, &ticket).await;
+
+    let response = pay(&mut buyer(&app).await, &order, "pm_card_visa").await;
+
+    assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    assert!(app.stripe.emulator.payment_intents().is_empty());
+}
+
+#[tokio::test]
+async fn paying_for_a_cancelled_order_is_400_and_charges_nothing() {
+    let app = TestApp::spawn().await;
+    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
+    let mut buyer_client = buyer(&app).await;
+    let order = order_for(&mut buyer_client, &ticket).await;
+    buyer_client
+        .delete(&format!("/api/orders/{}", id_of(&order)))
+        .await;
+
+    let response = pay(&mut buyer_client, &order, "pm_card_visa").await;
+
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    assert_eq!(response.error_messages(), ["Order is cancelled"]);
+    assert!(app.stripe.emulator.payment_intents().is_empty());
+}
+
+#[tokio::test]
+async fn paying_twice_is_400_already_paid_and_charges_once() {
+    let app = TestApp::spawn().await;
+    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
+    let mut buyer_client = buyer(&app).await;
+    let order = order_for(&mut buyer_client, &ticket).await;
+    assert_eq!(
+        pay(&mut buyer_client, &order, "pm_card_visa").await.status,
+        StatusCode::CREATED
+    );
+
+    let again = pay(&mut buyer_client, &order, "pm_card_visa").await;
+
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert_eq!(again.error_messages(), ["Order is already paid"]);
+    assert_eq!(app.stripe.emulator.payment_intents().len(), 1);
+}
+
+#[tokio::test]
+async fn paying_after_the_hold_expired_is_400_and_charges_nothing() {
+    let app = TestApp::spawn_with_hold(2).await;
+    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
+    let mut buyer_client = buyer(&app).await;
+    let order = order_for(&mut buyer_client, &ticket).await;
+    order_reaches(&buyer_client, &order, "cancelled", Duration::from_secs(20)).await;
+
+    let response = pay(&mut buyer_client, &order, "pm_card_visa").await;
+
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    assert_eq!(response.error_messages(), ["Order has expired"]);
+    assert!(app.stripe.emulator.payment_intents().is_empty());
+}

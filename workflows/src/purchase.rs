@@ -1,0 +1,546 @@
+//! `PurchaseWorkflow`, one per order: reserve the ticket, hold it for a durable timer while the buyer
+//! pays (or cancels), then complete — or release the ticket, and refund if money was taken for a
+//! ticket that could not be delivered.
+
+use std::collections::BTreeMap;
+use std::error::Error;
+use std::time::{Duration, SystemTime};
+
+use boxoffice_activities::purchase::{
+    ChargeInput, ChargeOutcome, CompleteInput, PurchaseActivities, RefundInput, ReleaseInput,
+    ReserveInput, ReserveOutcome,
+};
+use boxoffice_activities::store::orders::{CancelReason, ReserveRefusal};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use temporalio_common::RetryPolicy;
+use temporalio_macros::{workflow, workflow_methods};
+use temporalio_sdk::{
+    ActivityOptions, CancellableFuture, TimerOptions, WorkflowContext, WorkflowContextView,
+    WorkflowResult,
+};
+use uuid::Uuid;
+
+pub const TASK_QUEUE: &str = "purchase";
+
+/// Support staff find an order's workflow by this id.
+pub fn workflow_id(order_id: Uuid) -> String {
+    format!("order-{order_id}")
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurchaseInput {
+    pub order_id: Uuid,
+    pub ticket_id: Uuid,
+    pub buyer_id: Uuid,
+    /// Length of the hold. Part of the input, not read from config, so replay sees the same value.
+    pub hold_secs: u64,
+}
+
+/// Where the saga is. The names double as the `OrderStatus` shown to support staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Stage {
+    Reserving,
+    AwaitingPayment,
+    Charging,
+    Complete,
+    Expired,
+    Cancelled,
+    Refunded,
+    /// The ticket could not be reserved; there never was an order to pay.
+    Refused,
+}
+
+impl Stage {
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Complete | Self::Expired | Self::Cancelled | Self::Refunded | Self::Refused
+        )
+    }
+}
+
+/// The answer to the `reservation` update that `POST /api/orders` waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReservationAnswer {
+    Reserved { expires_at: DateTime<Utc> },
+    Refused(ReserveRefusal),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayRequest {
+    /// A Stripe PaymentMethod id (`pm_…`).
+    pub payment_method: String,
+}
+
+/// What one `pay` attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PaymentAnswer {
+    Paid {
+        payment_id: Uuid,
+    },
+    /// The card was declined; the order stays payable until the hold ends.
+    Declined {
+        message: String,
+    },
+    /// Stripe refused the request (say, an unknown PaymentMethod); the order stays payable.
+    Rejected {
+        message: String,
+    },
+    /// Stripe could not be reached after retries; the order stays payable.
+    Unavailable,
+    /// The hold ended before this attempt was charged; nothing was charged.
+    Expired,
+    /// The charge succeeded but the order could not be completed, so the money went back.
+    Refunded,
+}
+
+/// The `status` query: the saga's state as support staff and the gateway see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurchaseStatus {
+    pub stage: Stage,
+    pub order_id: Uuid,
+    pub ticket_id: Uuid,
+    pub buyer_id: Uuid,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub attempts: u32,
+    pub last_decline: Option<String>,
+    pub payment_id: Option<Uuid>,
+    pub payment_intent: Option<String>,
+    pub refusal: Option<ReserveRefusal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PendingPayment {
+    attempt: u32,
+    payment_method: String,
+}
+
+#[workflow]
+pub struct PurchaseWorkflow {
+    input: PurchaseInput,
+    stage: Stage,
+    expires_at: Option<DateTime<Utc>>,
+    ticket_title: String,
+    price_cents: i64,
+    refusal: Option<ReserveRefusal>,
+    /// A `pay` update accepted but not yet charged. Handlers only record messages; the run loop
+    /// acts on them, so a message that arrives early is never lost.
+    pending_payment: Option<PendingPayment>,
+    cancel_requested: bool,
+    attempts: u32,
+    answers: BTreeMap<u32, PaymentAnswer>,
+    last_decline: Option<String>,
+    payment_id: Option<Uuid>,
+    payment_intent: Option<String>,
+}
+
+/// How the waiting ended.
+enum HoldEnd {
+    Expired,
+    Cancelled,
+    Charged {
+        attempt: u32,
+        payment_intent: String,
+    },
+}
+
+#[workflow_methods]
+impl PurchaseWorkflow {
+    #[init]
+    pub fn new(_ctx: &WorkflowContextView, input: PurchaseInput) -> Self {
+        Self {
+            input,
+            stage: Stage::Reserving,
+            expires_at: None,
+            ticket_title: String::new(),
+            price_cents: 0,
+            refusal: None,
+            pending_payment: None,
+            cancel_requested: false,
+            attempts: 0,
+            answers: BTreeMap::new(),
+            last_decline: None,
+            payment_id: None,
+            payment_intent: None,
+        }
+    }
+
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<PurchaseStatus> {
+        let input = ctx.state(|s| s.input.clone());
+        let hold = Duration::from_secs(input.hold_secs);
+        let expires_at = to_utc(now(ctx)? + hold);
+        ctx.state_mut(|s| s.expires_at = Some(expires_at));
+
+        let reserved = ctx
+            .execute_activity(
+                PurchaseActivities::reserve,
+                ReserveInput {
+                    order_id: input.order_id,
+                    ticket_id: input.ticket_id,
+                    buyer_id: input.buyer_id,
+                    expires_at,
+                },
+                database_step("reserve ticket", 5),
+            )
+            .await?;
+        match reserved {
+            ReserveOutcome::Reserved { title, price_cents } => ctx.state_mut(|s| {
+                s.stage = Stage::AwaitingPayment;
+                s.ticket_title = title;
+                s.price_cents = price_cents;
+            }),
+            ReserveOutcome::Refused(refusal) => {
+                ctx.state_mut(|s| {
+                    s.stage = Stage::Refused;
+                    s.refusal = Some(refusal);
+                });
+                return finish(ctx).await;
+            }
+        }
+
+        match Self::hold_until_paid(ctx, expires_at, hold).await? {
+            HoldEnd::Expired => Self::release(ctx, CancelReason::Expired, Stage::Expired).await?,
+            HoldEnd::Cancelled => {
+                Self::release(ctx, CancelReason::Cancelled, Stage::Cancelled).await?
+            }
+            HoldEnd::Charged {
+                attempt,
+                payment_intent,
+            } => Self::complete_or_refund(ctx, attempt, payment_intent).await?,
+        }
+        finish(ctx).await
+    }
+
+    /// Races the hold's durable timer against the buyer's `pay` and `cancel`. A charge in flight is
+    /// finished before the deadline is looked at again: the hold never expires under a paying
+    /// buyer. Declined attempts loop back to waiting.
+    async fn hold_until_paid(
+        ctx: &mut WorkflowContext<Self>,
+        expires_at: DateTime<Utc>,
+        hold: Duration,
+    ) -> WorkflowResult<HoldEnd> {
+        loop {
+            let remaining = (expires_at - to_utc(now(ctx)?))
+                .to_std()
+                .unwrap_or(Duration::ZERO);
+            if remaining.is_zero() {
+                return Ok(HoldEnd::Expired);
+            }
+            let expired = {
+                let mut timer = ctx.timer(
+                    TimerOptions::builder(remaining)
+                        .summary(format!("payment window {}", human_duration(hold)))
+                        .build(),
+                );
+                let fired = temporalio_sdk::workflows::select! {
+                    _ = &mut timer => true,
+                    _ = ctx.wait_condition(|s: &Self| s.pending_payment.is_some() || s.cancel_requested) => false,
+                };
+                if !fired {
+                    // Dropping a timer future does not cancel the server-side timer.
+                    timer.cancel();
+                }
+                // A payment accepted at the very end of the hold is not charged: validators cannot
+                // read the clock, so the deadline is checked here, where it is deterministic.
+                fired || to_utc(now(ctx)?) >= expires_at
+            };
+            if expired {
+                return Ok(HoldEnd::Expired);
+            }
+
+            let Some(payment) = ctx.state_mut(|s| s.pending_payment.take()) else {
+                return Ok(HoldEnd::Cancelled);
+            };
+            ctx.state_mut(|s| s.stage = Stage::Charging);
+            let charged = Self::charge(ctx, &payment).await;
+            let answer = match charged {
+                Ok(ChargeOutcome::Charged { payment_intent }) => {
+                    return Ok(HoldEnd::Charged {
+                        attempt: payment.attempt,
+                        payment_intent,
+                    });
+                }
+                Ok(ChargeOutcome::Declined { message }) => {
+                    ctx.state_mut(|s| s.last_decline = Some(message.clone()));
+                    PaymentAnswer::Declined { message }
+                }
+                Ok(ChargeOutcome::Rejected { message }) => PaymentAnswer::Rejected { message },
+                Err(_) => PaymentAnswer::Unavailable,
+            };
+            ctx.state_mut(|s| {
+                s.stage = Stage::AwaitingPayment;
+                s.answers.insert(payment.attempt, answer);
+            });
+        }
+    }
+
+    async fn charge(
+        ctx: &mut WorkflowContext<Self>,
+        payment: &PendingPayment,
+    ) -> Result<ChargeOutcome, temporalio_sdk::ActivityExecutionError> {
+        let (order_id, amount_cents, title) =
+            ctx.state(|s| (s.input.order_id, s.price_cents, s.ticket_title.clone()));
+        let input = ChargeInput {
+            order_id,
+            attempt: payment.attempt,
+            amount_cents,
+            payment_method: payment.payment_method.clone(),
+            description: format!("boxoffice order {order_id}: {title}"),
+        };
+        let options = ActivityOptions::with_start_to_close_timeout(CHARGE_TIMEOUT)
+            .retry_policy(retries(5))
+            .summary(format!(
+                "charge attempt {} for order {order_id}",
+                payment.attempt
+            ))
+            .build();
+        ctx.execute_activity(PurchaseActivities::charge, input, options)
+            .await
+    }
+
+    /// After a successful charge: complete the order, or — if that is impossible — refund, so
+    /// money is never kept for a ticket not delivered.
+    async fn complete_or_refund(
+        ctx: &mut WorkflowContext<Self>,
+        attempt: u32,
+        payment_intent: String,
+    ) -> WorkflowResult<()> {
+        let (order_id, amount_cents) = ctx.state(|s| (s.input.order_id, s.price_cents));
+        ctx.state_mut(|s| s.payment_intent = Some(payment_intent.clone()));
+        let completed = ctx
+            .execute_activity(
+                PurchaseActivities::complete,
+                CompleteInput {
+                    order_id,
+                    payment_intent: payment_intent.clone(),
+                    amount_cents,
+                },
+                database_step("complete order", 10),
+            )
+            .await;
+        match completed {
+            Ok(payment_id) => {
+                ctx.state_mut(|s| {
+                    s.stage = Stage::Complete;
+                    s.payment_id = Some(payment_id);
+                    s.answers
+                        .insert(attempt, PaymentAnswer::Paid { payment_id });
+                });
+            }
+            Err(_) => {
+                ctx.execute_activity(
+                    PurchaseActivities::refund,
+                    RefundInput {
+                        order_id,
+                        payment_intent,
+                    },
+                    compensation("refund charge"),
+                )
+                .await?;
+                Self::release(ctx, CancelReason::Cancelled, Stage::Refunded).await?;
+                ctx.state_mut(|s| {
+                    s.answers.insert(attempt, PaymentAnswer::Refunded);
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Cancels the order and puts the ticket back on sale; answers a payment still waiting.
+    async fn release(
+        ctx: &mut WorkflowContext<Self>,
+        reason: CancelReason,
+        stage: Stage,
+    ) -> WorkflowResult<()> {
+        let order_id = ctx.state(|s| s.input.order_id);
+        ctx.execute_activity(
+            PurchaseActivities::release,
+            ReleaseInput { order_id, reason },
+            compensation(match reason {
+                CancelReason::Expired => "release ticket: hold expired",
+                CancelReason::Cancelled => "release ticket: order cancelled",
+            }),
+        )
+        .await?;
+        ctx.state_mut(|s| {
+            s.stage = stage;
+            if let Some(pending) = s.pending_payment.take() {
+                s.answers.insert(pending.attempt, PaymentAnswer::Expired);
+            }
+        });
+        Ok(())
+    }
+
+    /// Waits for `reservation` to be decided; `POST /api/orders` sends it with the start.
+    #[update]
+    pub async fn reservation(
+        ctx: &mut WorkflowContext<Self>,
+    ) -> Result<ReservationAnswer, Box<dyn Error + Send + Sync>> {
+        ctx.wait_condition(|s: &Self| s.stage != Stage::Reserving)
+            .await?;
+        Ok(ctx.state(|s| match (s.refusal, s.expires_at) {
+            (Some(refusal), _) => ReservationAnswer::Refused(refusal),
+            (None, Some(expires_at)) => ReservationAnswer::Reserved { expires_at },
+            (None, None) => ReservationAnswer::Refused(ReserveRefusal::TicketNotFound),
+        }))
+    }
+
+    #[update_validator(pay)]
+    fn validate_pay(
+        &self,
+        _ctx: &WorkflowContextView,
+        request: &PayRequest,
+    ) -> Result<(), Box<dyn Error + Send + Sync>> {
+        if let Some(reason) = self.why_not_payable() {
+            return Err(reason.into());
+        }
+        if request.payment_method.trim().is_empty() {
+            return Err("A payment method is required".into());
+        }
+        Ok(())
+    }
+
+    /// Pays for the order with a Stripe PaymentMethod and answers with the attempt's outcome.
+    #[update]
+    pub async fn pay(
+        ctx: &mut WorkflowContext<Self>,
+        request: PayRequest,
+    ) -> Result<PaymentAnswer, Box<dyn Error + Send + Sync>> {
+        let attempt = ctx.state_mut(|s| {
+            s.attempts += 1;
+            s.pending_payment = Some(PendingPayment {
+                attempt: s.attempts,
+                payment_method: request.payment_method,
+            });
+            s.attempts
+        });
+        ctx.wait_condition(move |s: &Self| s.answers.contains_key(&attempt))
+            .await?;
+        Ok(ctx.state(|s| {
+            s.answers
+                .get(&attempt)
+                .cloned()
+                .unwrap_or(PaymentAnswer::Unavailable)
+        }))
+    }
+
+    #[update_validator(cancel)]
+    fn validate_cancel(
+        &self,
+        _ctx: &WorkflowContextView,
+        _buyer_id: &Uuid,
+    ) -> Result<(), Box<dyn Error + Send + Sync>> {
+        match self.stage {
+            Stage::Complete => Err("Cannot cancel a completed order".into()),
+            Stage::Charging => Err("A payment for this order is in progress".into()),
+            Stage::Refunded => Err("The order was refunded".into()),
+            _ if self.pending_payment.is_some() => {
+                Err("A payment for this order is in progress".into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The buyer cancels; answers once the ticket is back on sale.
+    #[update]
+    pub async fn cancel(
+        ctx: &mut WorkflowContext<Self>,
+        _buyer_id: Uuid,
+    ) -> Result<Stage, Box<dyn Error + Send + Sync>> {
+        ctx.state_mut(|s| s.cancel_requested = true);
+        ctx.wait_condition(|s: &Self| s.stage.is_final()).await?;
+        Ok(ctx.state(|s| s.stage))
+    }
+
+    #[query]
+    pub fn status(&self, _ctx: &WorkflowContextView) -> PurchaseStatus {
+        self.snapshot()
+    }
+
+    fn snapshot(&self) -> PurchaseStatus {
+        PurchaseStatus {
+            stage: self.stage,
+            order_id: self.input.order_id,
+            ticket_id: self.input.ticket_id,
+            buyer_id: self.input.buyer_id,
+            expires_at: self.expires_at,
+            attempts: self.attempts,
+            last_decline: self.last_decline.clone(),
+            payment_id: self.payment_id,
+            payment_intent: self.payment_intent.clone(),
+            refusal: self.refusal,
+        }
+    }
+
+    fn why_not_payable(&self) -> Option<&'static str> {
+        match self.stage {
+            Stage::Complete => Some("Order is already paid"),
+            Stage::Expired => Some("Order has expired"),
+            Stage::Cancelled | Stage::Refunded => Some("Order is cancelled"),
+            Stage::Refused => Some("Order was never placed"),
+            Stage::Reserving => Some("Order is not reserved yet"),
+            Stage::Charging => Some("A payment for this order is in progress"),
+            Stage::AwaitingPayment if self.cancel_requested => Some("Order is cancelled"),
+            Stage::AwaitingPayment if self.pending_payment.is_some() => {
+                Some("A payment for this order is in progress")
+            }
+            Stage::AwaitingPayment => None,
+        }
+    }
+}
+
+/// A Stripe call that outlives this is treated as lost and retried with the same idempotency key.
+const CHARGE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Returns once every update handler has answered, so no caller is left without a reply.
+async fn finish(ctx: &mut WorkflowContext<PurchaseWorkflow>) -> WorkflowResult<PurchaseStatus> {
+    let view = ctx.clone();
+    ctx.wait_condition(move |_| view.all_handlers_finished())
+        .await?;
+    Ok(ctx.state(PurchaseWorkflow::snapshot))
+}
+
+fn now(ctx: &WorkflowContext<PurchaseWorkflow>) -> WorkflowResult<SystemTime> {
+    ctx.workflow_time()
+        .ok_or_else(|| temporalio_sdk::ApplicationFailure::new("workflow time unavailable").into())
+}
+
+fn to_utc(time: SystemTime) -> DateTime<Utc> {
+    DateTime::<Utc>::from(time)
+}
+
+fn human_duration(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    if secs % 60 == 0 {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
+    }
+}
+
+fn retries(maximum_attempts: u32) -> RetryPolicy {
+    RetryPolicy::builder()
+        .initial_interval(Duration::from_millis(200))
+        .backoff_coefficient(2.0)
+        .maximum_interval(Duration::from_secs(5))
+        .maximum_attempts(maximum_attempts)
+        .build()
+}
+
+/// A database step that may fail for good after a few tries.
+fn database_step(summary: &str, maximum_attempts: u32) -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(10))
+        .retry_policy(retries(maximum_attempts))
+        .summary(summary.to_owned())
+        .build()
+}
+
+/// Compensations retry until they succeed: a hold must end and money must go back.
+fn compensation(summary: &str) -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(15))
+        .retry_policy(retries(0))
+        .summary(summary.to_owned())
+        .build()
+}
