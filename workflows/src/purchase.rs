@@ -513,7 +513,7 @@ fn to_utc(time: SystemTime) -> DateTime<Utc> {
 
 fn human_duration(duration: Duration) -> String {
     let secs = duration.as_secs();
-    if secs % 60 == 0 {
+    if secs.is_multiple_of(60) {
         format!("{}m", secs / 60)
     } else {
         format!("{secs}s")
