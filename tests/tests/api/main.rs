@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod health;
+mod histories;
 mod migrations;
 mod orders;
 mod payments;
