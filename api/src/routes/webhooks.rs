@@ -1,7 +1,6 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use boxoffice_activities::store::orders::{self, status};
 use boxoffice_activities::store::stripe_events::{self, NewStripeEvent};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
@@ -13,9 +12,8 @@ use crate::error::ApiError;
 use crate::extract::Json;
 
 /// Stripe's webhook receiver. The signature is verified first; each event is recorded once, so a
-/// redelivery changes nothing. The saga already learns every charge's outcome synchronously, so
-/// events serve as an audit trail, and a success for an order that is not complete is flagged for
-/// support (money taken without a delivered ticket).
+/// redelivery changes nothing. The saga learns every charge's outcome synchronously from the charge
+/// activity, so the events are an audit trail tied to the order (and its workflow) for support.
 pub async fn stripe(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -61,20 +59,14 @@ pub async fn stripe(
     )
     .await?;
 
-    if first_time
-        && let (EventObject::PaymentIntentSucceeded(_), Some(order_id)) =
-            (&event.data.object, order_id)
-        && let Ok((order, _)) = orders::find_order(&state.db, order_id).await
-        && order.status != status::COMPLETE
-    {
-        tracing::warn!(
-            order_id = %order_id,
-            workflow_id = %boxoffice_workflows::workflow_id(order_id),
-            payment_intent = ?intent_id,
-            order_status = %order.status,
-            "Stripe reports a successful charge for an order that is not complete"
-        );
-    }
-    tracing::info!(event = %event.id.as_str(), %event_type, ?order_id, first_time, "stripe webhook");
+    tracing::info!(
+        event = %event.id.as_str(),
+        %event_type,
+        order_id = ?order_id,
+        workflow_id = ?order_id.map(boxoffice_workflows::workflow_id),
+        payment_intent = ?intent_id,
+        first_time,
+        "stripe webhook recorded"
+    );
     Ok(Json(json!({ "received": true, "duplicate": !first_time })))
 }

@@ -67,7 +67,10 @@ async fn a_paid_order_replays() {
     let (_, ticket) = listed_ticket(&app, "Happy path", json!(20)).await;
     let mut buyer_client = buyer(&app).await;
     let order = order_for(&mut buyer_client, &ticket).await;
-    assert_eq!(pay(&mut buyer_client, &order, "pm_card_visa").await.status, StatusCode::CREATED);
+    assert_eq!(
+        pay(&mut buyer_client, &order, "pm_card_visa").await.status,
+        StatusCode::CREATED
+    );
     replays_and_is_kept(&app, &order, "happy_path").await;
 }
 
@@ -79,7 +82,10 @@ async fn a_declined_then_paid_order_replays() {
     let order = order_for(&mut buyer_client, &ticket).await;
     let declined = pay(&mut buyer_client, &order, "pm_card_visa_chargeDeclined").await;
     assert_eq!(declined.status, StatusCode::PAYMENT_REQUIRED);
-    assert_eq!(pay(&mut buyer_client, &order, "pm_card_visa").await.status, StatusCode::CREATED);
+    assert_eq!(
+        pay(&mut buyer_client, &order, "pm_card_visa").await.status,
+        StatusCode::CREATED
+    );
     replays_and_is_kept(&app, &order, "decline_then_pay").await;
 }
 
@@ -99,7 +105,9 @@ async fn a_cancelled_order_replays() {
     let (_, ticket) = listed_ticket(&app, "Cancel", json!(20)).await;
     let mut buyer_client = buyer(&app).await;
     let order = order_for(&mut buyer_client, &ticket).await;
-    let cancelled = buyer_client.delete(&format!("/api/orders/{}", id_of(&order))).await;
+    let cancelled = buyer_client
+        .delete(&format!("/api/orders/{}", id_of(&order)))
+        .await;
     assert_eq!(cancelled.status, StatusCode::NO_CONTENT);
     replays_and_is_kept(&app, &order, "cancel").await;
 }
@@ -118,7 +126,10 @@ async fn a_refunded_order_replays() {
         ))
         .await
         .unwrap();
-    assert_eq!(pay(&mut buyer_client, &order, "pm_card_visa").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        pay(&mut buyer_client, &order, "pm_card_visa").await.status,
+        StatusCode::BAD_REQUEST
+    );
     replays_and_is_kept(&app, &order, "refund_compensation").await;
 }
 
@@ -138,6 +149,12 @@ async fn every_recorded_history_replays_against_the_current_workflow() {
     names.sort();
     assert_eq!(
         names,
-        ["cancel", "decline_then_pay", "expiry", "happy_path", "refund_compensation"]
+        [
+            "cancel",
+            "decline_then_pay",
+            "expiry",
+            "happy_path",
+            "refund_compensation"
+        ]
     );
 }
