@@ -41,6 +41,9 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     });
 
     let temporal = start_or_reuse_temporal(&args).await?;
+    temporal::ensure_search_attributes(&temporal.client)
+        .await
+        .context("cannot register the search attributes")?;
     let db = open_database(&database_url).await?;
     let payments = DevPayments::start(&args).await?;
     let stripe = Stripe::new(

@@ -4,13 +4,15 @@
 use boxoffice_activities::store::orders::{self, OrderWithTicket, ReserveRefusal, status};
 use boxoffice_activities::store::tickets;
 use boxoffice_workflows::{
-    PayRequest, PaymentAnswer, PurchaseInput, PurchaseWorkflow, ReservationAnswer, workflow_id,
+    PayRequest, PaymentAnswer, PurchaseInput, PurchaseWorkflow, ReservationAnswer, Stage, search,
+    workflow_id,
 };
 use sea_orm::DatabaseConnection;
 use temporalio_client::errors::WorkflowUpdateError;
 use temporalio_client::{
     WorkflowExecuteUpdateOptions, WorkflowIdConflictPolicy, WorkflowUpdateWithStartOptions,
 };
+use temporalio_common::search_attributes::SearchAttributes;
 use uuid::Uuid;
 
 use crate::app::AppState;
@@ -32,6 +34,14 @@ pub async fn place_order(
     }
 
     let order_id = Uuid::now_v7();
+    let price = format!(
+        "${}.{:02}",
+        ticket.price_cents / 100,
+        ticket.price_cents % 100
+    );
+    // For the support view only; the workflow computes the authoritative deadline itself.
+    let hold_deadline = chrono::Utc::now()
+        + chrono::Duration::seconds(i64::try_from(state.settings.hold_secs).unwrap_or(i64::MAX));
     let input = PurchaseInput {
         order_id,
         ticket_id,
@@ -44,11 +54,21 @@ pub async fn place_order(
         WorkflowIdConflictPolicy::Fail,
     )
     .static_summary(format!(
-        "Order {order_id} for ticket '{}' (${}.{:02})",
-        ticket.title,
-        ticket.price_cents / 100,
-        ticket.price_cents % 100
+        "Order {order_id} for ticket '{}' ({price})",
+        ticket.title
     ))
+    .static_details(format!(
+        "Ticket: {} ({ticket_id})\nPrice: {price}\nBuyer: {buyer_id}\nHold until: {} ({}s hold)",
+        ticket.title,
+        hold_deadline.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        state.settings.hold_secs,
+    ))
+    .search_attributes(SearchAttributes::new([
+        search::ORDER_ID.value_set(order_id.to_string()),
+        search::TICKET_ID.value_set(ticket_id.to_string()),
+        search::BUYER_ID.value_set(buyer_id.to_string()),
+        search::ORDER_STATUS.value_set(Stage::Reserving.as_str().to_owned()),
+    ]))
     .build();
     let answer = state
         .temporal

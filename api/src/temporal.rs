@@ -1,6 +1,13 @@
 //! Connecting to Temporal.
 
+use std::collections::HashMap;
 use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions};
+
+use boxoffice_workflows::search;
+use temporalio_common::protos::temporal::api::enums::v1::IndexedValueType;
+use temporalio_common::protos::temporal::api::operatorservice::v1::{
+    AddSearchAttributesRequest, ListSearchAttributesRequest,
+};
 use temporalio_common::protos::temporal::api::workflowservice::v1::GetSystemInfoRequest;
 use url::Url;
 
@@ -45,4 +52,38 @@ pub async fn is_ready(client: &Client) -> bool {
         .get_system_info(tonic::Request::new(GetSystemInfoRequest::default()))
         .await
         .is_ok()
+}
+
+/// Registers the saga's search attributes (all Keywords) where missing, through the operator
+/// service, so no one has to run a CLI step before the first order.
+pub async fn ensure_search_attributes(client: &Client) -> Result<(), tonic::Status> {
+    let namespace = client.options().namespace.clone();
+    let mut operator = client.connection().operator_service();
+    let existing = operator
+        .list_search_attributes(tonic::Request::new(ListSearchAttributesRequest {
+            namespace: namespace.clone(),
+        }))
+        .await?
+        .into_inner()
+        .custom_attributes;
+    let missing: HashMap<String, i32> = search::KEYWORDS
+        .iter()
+        .filter(|name| !existing.contains_key(**name))
+        .map(|name| ((*name).to_owned(), IndexedValueType::Keyword as i32))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    tracing::info!(attributes = ?missing.keys().collect::<Vec<_>>(), "registering search attributes");
+    match operator
+        .add_search_attributes(tonic::Request::new(AddSearchAttributesRequest {
+            search_attributes: missing,
+            namespace,
+        }))
+        .await
+    {
+        // Another process registered them first.
+        Err(status) if status.code() == tonic::Code::AlreadyExists => Ok(()),
+        other => other.map(|_| ()),
+    }
 }

@@ -31,9 +31,15 @@ pub fn shared_temporal() -> &'static str {
                     .build()
                     .expect("runtime");
                 let mut server = TemporalDevServer::spawn(&options).expect("start temporal");
-                runtime
-                    .block_on(server.wait_ready("default", Duration::from_secs(60), &log))
-                    .expect("temporal ready");
+                runtime.block_on(async {
+                    let client = server
+                        .wait_ready("default", Duration::from_secs(60), &log)
+                        .await
+                        .expect("temporal ready");
+                    boxoffice_api::temporal::ensure_search_attributes(&client)
+                        .await
+                        .expect("register search attributes");
+                });
                 tx.send(server.address().to_owned()).expect("send address");
                 // Keep the server (and this thread, to which it is tied) alive for the whole run.
                 loop {

@@ -2,6 +2,7 @@
 //! here; every side effect is an activity in `boxoffice-activities`.
 
 pub mod purchase;
+pub mod search;
 
 pub use purchase::{
     PayRequest, PaymentAnswer, PurchaseInput, PurchaseStatus, PurchaseWorkflow, ReservationAnswer,

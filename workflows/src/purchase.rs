@@ -21,6 +21,8 @@ use temporalio_sdk::{
 };
 use uuid::Uuid;
 
+use crate::search;
+
 pub const TASK_QUEUE: &str = "purchase";
 
 /// Support staff find an order's workflow by this id.
@@ -52,6 +54,20 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// The `OrderStatus` search attribute's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reserving => "Reserving",
+            Self::AwaitingPayment => "AwaitingPayment",
+            Self::Charging => "Charging",
+            Self::Complete => "Complete",
+            Self::Expired => "Expired",
+            Self::Cancelled => "Cancelled",
+            Self::Refunded => "Refunded",
+            Self::Refused => "Refused",
+        }
+    }
+
     pub fn is_final(self) -> bool {
         matches!(
             self,
@@ -186,16 +202,16 @@ impl PurchaseWorkflow {
             )
             .await?;
         match reserved {
-            ReserveOutcome::Reserved { title, price_cents } => ctx.state_mut(|s| {
-                s.stage = Stage::AwaitingPayment;
-                s.ticket_title = title;
-                s.price_cents = price_cents;
-            }),
-            ReserveOutcome::Refused(refusal) => {
+            ReserveOutcome::Reserved { title, price_cents } => {
                 ctx.state_mut(|s| {
-                    s.stage = Stage::Refused;
-                    s.refusal = Some(refusal);
+                    s.ticket_title = title;
+                    s.price_cents = price_cents;
                 });
+                enter(ctx, Stage::AwaitingPayment);
+            }
+            ReserveOutcome::Refused(refusal) => {
+                ctx.state_mut(|s| s.refusal = Some(refusal));
+                enter(ctx, Stage::Refused);
                 return finish(ctx).await;
             }
         }
@@ -253,7 +269,7 @@ impl PurchaseWorkflow {
             let Some(payment) = ctx.state_mut(|s| s.pending_payment.take()) else {
                 return Ok(HoldEnd::Cancelled);
             };
-            ctx.state_mut(|s| s.stage = Stage::Charging);
+            enter(ctx, Stage::Charging);
             let charged = Self::charge(ctx, &payment).await;
             let answer = match charged {
                 Ok(ChargeOutcome::Charged { payment_intent }) => {
@@ -269,10 +285,8 @@ impl PurchaseWorkflow {
                 Ok(ChargeOutcome::Rejected { message }) => PaymentAnswer::Rejected { message },
                 Err(_) => PaymentAnswer::Unavailable,
             };
-            ctx.state_mut(|s| {
-                s.stage = Stage::AwaitingPayment;
-                s.answers.insert(payment.attempt, answer);
-            });
+            ctx.state_mut(|s| s.answers.insert(payment.attempt, answer));
+            enter(ctx, Stage::AwaitingPayment);
         }
     }
 
@@ -365,11 +379,11 @@ impl PurchaseWorkflow {
         )
         .await?;
         ctx.state_mut(|s| {
-            s.stage = stage;
             if let Some(pending) = s.pending_payment.take() {
                 s.answers.insert(pending.attempt, PaymentAnswer::Expired);
             }
         });
+        enter(ctx, stage);
         Ok(())
     }
 
@@ -493,6 +507,12 @@ impl PurchaseWorkflow {
 
 /// A Stripe call that outlives this is treated as lost and retried with the same idempotency key.
 const CHARGE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Moves the saga to `stage` and tells the Temporal UI, where support staff list orders by it.
+fn enter(ctx: &WorkflowContext<PurchaseWorkflow>, stage: Stage) {
+    ctx.state_mut(|s| s.stage = stage);
+    ctx.upsert_search_attributes([search::ORDER_STATUS.value_set(stage.as_str().to_owned())]);
+}
 
 /// Returns once every update handler has answered, so no caller is left without a reply.
 async fn finish(ctx: &mut WorkflowContext<PurchaseWorkflow>) -> WorkflowResult<PurchaseStatus> {

@@ -236,3 +236,33 @@ async fn cancelling_a_complete_order_is_400() {
         ["Cannot cancel a completed order"]
     );
 }
+
+#[tokio::test]
+async fn support_finds_a_live_hold_by_its_order_status_and_ids() {
+    let app = TestApp::spawn().await;
+    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
+    let order = order_for(&mut buyer(&app).await, &ticket).await;
+    let query = format!(
+        "OrderStatus = 'AwaitingPayment' AND OrderId = '{}' AND TicketId = '{}'",
+        id_of(&order),
+        id_of(&ticket)
+    );
+
+    let count = boxoffice_tests::fixtures::eventually(
+        "the hold to be listed",
+        std::time::Duration::from_secs(15),
+        || async {
+            let count = app
+                .state
+                .temporal
+                .count_workflows(query.clone(), Default::default())
+                .await
+                .unwrap()
+                .count();
+            (count == 1).then_some(count)
+        },
+    )
+    .await;
+
+    assert_eq!(count, 1);
+}
