@@ -9,8 +9,10 @@ use tokio::net::TcpListener;
 
 use crate::app::{self, AppState, Settings};
 use crate::auth::SessionKeys;
-use crate::config::{Command, DatabaseArgs, MigrateArgs, ServeArgs, TemporalArgs, WorkerArgs};
-use crate::{dev, temporal, worker};
+use crate::config::{
+    Command, DatabaseArgs, MigrateArgs, ReplayArgs, ServeArgs, TemporalArgs, WorkerArgs,
+};
+use crate::{dev, replay, temporal, worker};
 use boxoffice_activities::payments::Stripe;
 use boxoffice_activities::purchase::PurchaseActivities;
 
@@ -20,6 +22,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Serve(args) => serve(args).await,
         Command::Worker(args) => worker(args).await,
         Command::Migrate(args) => migrate(args).await,
+        Command::Replay(args) => replay(args).await,
     }
 }
 
@@ -27,6 +30,56 @@ async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
     let db = open_database(&required_database(&args.database)?).await?;
     tracing::info!("database schema is up to date");
     db.close().await?;
+    Ok(())
+}
+
+async fn replay(args: ReplayArgs) -> anyhow::Result<()> {
+    let needs_server = args.record.is_some() || !args.workflow_ids.is_empty();
+    let client = if needs_server {
+        let address = args
+            .temporal
+            .temporal_address
+            .as_deref()
+            .unwrap_or("127.0.0.1:7233");
+        Some(temporal::connect(address, &args.temporal.temporal_namespace).await?)
+    } else {
+        None
+    };
+    if let (Some(dir), Some(query), Some(client)) = (&args.record, &args.query, &client) {
+        let saved = replay::record(client, query, dir).await?;
+        println!("saved {saved} histories to {}", dir.display());
+        return Ok(());
+    }
+
+    let mut histories = Vec::new();
+    for path in &args.paths {
+        histories.extend(replay::histories_at(path)?);
+    }
+    if let Some(client) = &client {
+        for workflow_id in &args.workflow_ids {
+            histories.push(replay::fetch_history(client, workflow_id).await?);
+        }
+    }
+    anyhow::ensure!(
+        !histories.is_empty(),
+        "no histories given: pass files, directories or --workflow-id"
+    );
+
+    let outcomes = replay::replay_all(histories).await?;
+    let failed = outcomes.iter().filter(|o| o.failure.is_some()).count();
+    for outcome in &outcomes {
+        let workflow = outcome.workflow_id.as_deref().unwrap_or("unknown workflow");
+        match &outcome.failure {
+            None => println!("ok    {} ({workflow})", outcome.name),
+            Some(failure) => println!("FAIL  {} ({workflow}): {failure}", outcome.name),
+        }
+    }
+    println!("{} passed, {failed} failed", outcomes.len() - failed);
+    anyhow::ensure!(
+        failed == 0,
+        "{failed} of {} histories do not replay against this build",
+        outcomes.len()
+    );
     Ok(())
 }
 

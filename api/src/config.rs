@@ -39,6 +39,9 @@ pub enum Command {
     Worker(WorkerArgs),
     /// Apply database migrations and exit.
     Migrate(MigrateArgs),
+    /// Replay recorded workflow histories against this build's workflow code; exits non-zero on
+    /// non-determinism. Or, with --record, save finished workflows' histories as fixtures.
+    Replay(ReplayArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -139,4 +142,21 @@ pub struct WorkerArgs {
 pub struct MigrateArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// History files (the SDK's JSON) or directories of them.
+    pub paths: Vec<PathBuf>,
+    /// Fetch this workflow's history from the server and replay it (repeatable).
+    #[arg(long = "workflow-id")]
+    pub workflow_ids: Vec<String>,
+    /// Instead of replaying, save the histories of finished workflows matching --query here.
+    #[arg(long, requires = "query")]
+    pub record: Option<PathBuf>,
+    /// A visibility query, e.g. "OrderStatus = 'Complete'" (with --record).
+    #[arg(long)]
+    pub query: Option<String>,
+    #[command(flatten)]
+    pub temporal: TemporalArgs,
 }

@@ -1,13 +1,26 @@
 use clap::Parser;
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
     let cli = boxoffice_api::config::Cli::parse();
     boxoffice_api::telemetry::init(cli.log_format);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()?;
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => return fail(&err.into()),
+    };
     let result = runtime.block_on(boxoffice_api::cli::run(cli.command));
     // A worker thread that missed its shutdown must not keep the process alive.
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
-    result
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => fail(&err),
+    }
+}
+
+/// Prints the error with its causes, one line, and exits non-zero.
+fn fail(err: &anyhow::Error) -> std::process::ExitCode {
+    eprintln!("error: {err:#}");
+    std::process::ExitCode::FAILURE
 }

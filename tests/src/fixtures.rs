@@ -72,6 +72,20 @@ pub async fn order_reaches(
     .await
 }
 
+/// Knocks the order out of "awaiting payment" behind the saga's back, so that a charge succeeds
+/// and completing the order then fails for good — the case the refund compensation exists for.
+pub async fn make_completion_impossible(app: &TestApp, order: &Value) {
+    use sea_orm::ConnectionTrait;
+    app.database
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE orders SET status = 'awaiting:payment' WHERE id = '{}'",
+            id_of(order)
+        ))
+        .await
+        .expect("update the order");
+}
+
 pub fn id_of(value: &Value) -> &str {
     value["id"].as_str().expect("an id")
 }

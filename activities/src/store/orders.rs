@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    QueryOrder, TransactionTrait, UpdateMany, UpdateResult,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -154,20 +154,12 @@ pub async fn complete_order(
         }));
     }
     let payment_id = Uuid::now_v7();
-    let completed = order::Entity::update_many()
+    update_if_unchanged(&order)
         .col_expr(order::Column::Status, Expr::value(status::COMPLETE))
         .col_expr(order::Column::PaymentId, Expr::value(Some(payment_id)))
-        .col_expr(
-            order::Column::Version,
-            Expr::col(order::Column::Version).add(1),
-        )
-        .filter(order::Column::Id.eq(order.id))
-        .filter(order::Column::Version.eq(order.version))
         .exec(&txn)
-        .await?;
-    if completed.rows_affected != 1 {
-        return Err(StoreError::VersionConflict);
-    }
+        .await
+        .map(exactly_one)??;
     // The ticket keeps its order_id: it is sold. Its version moves so stale editors notice.
     ticket::Entity::update_many()
         .col_expr(
@@ -210,23 +202,15 @@ pub async fn release_order(
         status::CANCELLED => return Ok(true),
         _ => {}
     }
-    let cancelled = order::Entity::update_many()
+    update_if_unchanged(&order)
         .col_expr(order::Column::Status, Expr::value(status::CANCELLED))
         .col_expr(
             order::Column::CancelReason,
             Expr::value(Some(reason.as_str())),
         )
-        .col_expr(
-            order::Column::Version,
-            Expr::col(order::Column::Version).add(1),
-        )
-        .filter(order::Column::Id.eq(order.id))
-        .filter(order::Column::Version.eq(order.version))
         .exec(&txn)
-        .await?;
-    if cancelled.rows_affected != 1 {
-        return Err(StoreError::VersionConflict);
-    }
+        .await
+        .map(exactly_one)??;
     ticket::Entity::update_many()
         .col_expr(ticket::Column::OrderId, Expr::value(Option::<Uuid>::None))
         .col_expr(
@@ -239,6 +223,26 @@ pub async fn release_order(
         .await?;
     txn.commit().await?;
     Ok(true)
+}
+
+/// An UPDATE of `order` that applies only if nobody changed it since it was read, bumping its
+/// version; callers add the columns they change.
+fn update_if_unchanged(order: &order::Model) -> UpdateMany<order::Entity> {
+    order::Entity::update_many()
+        .col_expr(
+            order::Column::Version,
+            Expr::col(order::Column::Version).add(1),
+        )
+        .filter(order::Column::Id.eq(order.id))
+        .filter(order::Column::Version.eq(order.version))
+}
+
+fn exactly_one(result: UpdateResult) -> Result<(), StoreError> {
+    if result.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::VersionConflict)
+    }
 }
 
 /// Marks a payment refunded after the refund compensation ran.

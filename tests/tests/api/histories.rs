@@ -8,29 +8,32 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use axum::http::StatusCode;
+use boxoffice_api::replay::{NamedHistory, histories_at, replay_all};
 use boxoffice_tests::TestApp;
-use boxoffice_tests::fixtures::{buyer, id_of, listed_ticket, order_for, order_reaches, pay};
+use boxoffice_tests::fixtures::{
+    buyer, id_of, listed_ticket, make_completion_impossible, order_for, order_reaches, pay,
+};
 use boxoffice_workflows::{PurchaseWorkflow, workflow_id};
-use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
-use temporalio_client::{WorkflowFetchHistoryOptions, WorkflowGetResultOptions, WorkflowHistory};
-use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
+use temporalio_client::{WorkflowFetchHistoryOptions, WorkflowGetResultOptions};
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("histories")
 }
 
+/// Replays one history the way `boxoffice replay` does.
 async fn replay(history_json: &[u8]) -> Result<(), String> {
-    let options = WorkflowReplayerOptions::new()
-        .register_workflow::<PurchaseWorkflow>()
-        .map_err(|err| err.to_string())?
-        .build();
-    let replayer = WorkflowReplayer::new(options).map_err(|err| err.to_string())?;
-    let history = WorkflowHistory::from_json(history_json).map_err(|err| err.to_string())?;
-    replayer
-        .replay_workflow(history)
+    let history = NamedHistory {
+        name: "history".to_owned(),
+        json: history_json.to_vec(),
+    };
+    let outcome = replay_all(vec![history])
         .await
-        .map_err(|err| err.to_string())
+        .map_err(|err| err.to_string())?;
+    match outcome.into_iter().next().and_then(|o| o.failure) {
+        Some(failure) => Err(failure),
+        None => Ok(()),
+    }
 }
 
 /// Waits for the order's workflow to finish, replays its history, and keeps it if asked to.
@@ -118,14 +121,7 @@ async fn a_refunded_order_replays() {
     let (_, ticket) = listed_ticket(&app, "Refund", json!(20)).await;
     let mut buyer_client = buyer(&app).await;
     let order = order_for(&mut buyer_client, &ticket).await;
-    app.database
-        .db
-        .execute_unprepared(&format!(
-            "UPDATE orders SET status = 'awaiting:payment' WHERE id = '{}'",
-            id_of(&order)
-        ))
-        .await
-        .unwrap();
+    make_completion_impossible(&app, &order).await;
     assert_eq!(
         pay(&mut buyer_client, &order, "pm_card_visa").await.status,
         StatusCode::BAD_REQUEST
@@ -135,17 +131,23 @@ async fn a_refunded_order_replays() {
 
 #[tokio::test]
 async fn every_recorded_history_replays_against_the_current_workflow() {
-    let mut names = Vec::new();
-    for entry in std::fs::read_dir(fixtures_dir()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|ext| ext == "json") {
-            let json = std::fs::read(&path).unwrap();
-            replay(&json)
-                .await
-                .unwrap_or_else(|err| panic!("{} does not replay: {err}", path.display()));
-            names.push(path.file_stem().unwrap().to_string_lossy().into_owned());
-        }
+    let outcomes = replay_all(histories_at(&fixtures_dir()).unwrap())
+        .await
+        .unwrap();
+
+    for outcome in &outcomes {
+        assert_eq!(outcome.failure, None, "{} does not replay", outcome.name);
     }
+    let mut names: Vec<String> = outcomes
+        .iter()
+        .map(|o| {
+            Path::new(&o.name)
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
     names.sort();
     assert_eq!(
         names,
@@ -157,4 +159,54 @@ async fn every_recorded_history_replays_against_the_current_workflow() {
             "refund_compensation"
         ]
     );
+}
+
+#[tokio::test]
+async fn a_history_the_code_no_longer_matches_fails_replay_naming_the_workflow_and_the_mismatch() {
+    // As if the workflow now scheduled a different first activity than the one recorded.
+    let recorded = std::fs::read_to_string(fixtures_dir().join("happy_path.json")).unwrap();
+    let changed = recorded.replacen(
+        "\"PurchaseActivities::reserve\"",
+        "\"PurchaseActivities::reserve_v0\"",
+        1,
+    );
+    assert_ne!(recorded, changed);
+
+    let outcomes = replay_all(vec![NamedHistory {
+        name: "changed".to_owned(),
+        json: changed.into_bytes(),
+    }])
+    .await
+    .unwrap();
+
+    let failure = outcomes[0].failure.as_deref().expect("replay must fail");
+    assert!(failure.contains("Nondeterminism"), "{failure}");
+    assert!(
+        failure.contains("PurchaseActivities::reserve_v0"),
+        "{failure}"
+    );
+    assert!(
+        outcomes[0]
+            .workflow_id
+            .as_deref()
+            .unwrap()
+            .starts_with("order-")
+    );
+}
+
+#[test]
+fn proto3_json_histories_are_refused_with_a_clear_message() {
+    let dir = std::env::temp_dir().join(format!("boxoffice-proto3-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("ui-download.json");
+    std::fs::write(
+        &file,
+        r#"{"events":[{"eventId":"1","eventType":"EVENT_TYPE_WORKFLOW_EXECUTION_STARTED"}]}"#,
+    )
+    .unwrap();
+
+    let error = histories_at(&file).err().expect("refused").to_string();
+
+    assert!(error.contains("proto3 JSON"), "{error}");
+    std::fs::remove_dir_all(dir).ok();
 }

@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use boxoffice_tests::TestApp;
-use boxoffice_tests::fixtures::{buyer, id_of, listed_ticket, order_for, order_reaches, pay};
+use boxoffice_tests::fixtures::{
+    buyer, id_of, listed_ticket, make_completion_impossible, order_for, order_reaches, pay,
+};
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
@@ -126,16 +128,7 @@ async fn a_charge_that_cannot_be_completed_is_refunded_and_the_ticket_freed() {
     let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
     let mut buyer_client = buyer(&app).await;
     let order = order_for(&mut buyer_client, &ticket).await;
-    // Completion requires the order to await payment; knock it out of that state behind the
-    // saga's back, so the charge succeeds and completion then fails for good.
-    app.database
-        .db
-        .execute_unprepared(&format!(
-            "UPDATE orders SET status = 'awaiting:payment' WHERE id = '{}'",
-            id_of(&order)
-        ))
-        .await
-        .unwrap();
+    make_completion_impossible(&app, &order).await;
 
     let response = pay(&mut buyer_client, &order, "pm_card_visa").await;
 

@@ -1,0 +1,141 @@
+//! `boxoffice replay`: replays recorded workflow histories against the current workflow code, to
+//! prove a change is safe to deploy, and records histories of finished workflows as fixtures.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use boxoffice_workflows::PurchaseWorkflow;
+use futures::StreamExt;
+use temporalio_client::{
+    Client, UntypedWorkflow, WorkflowFetchHistoryOptions, WorkflowHistory, WorkflowListOptions,
+};
+use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
+
+/// One history to replay and where it came from, for the report.
+pub struct NamedHistory {
+    pub name: String,
+    pub json: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryFileError {
+    #[error("{path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{0}: this is proto3 JSON (from `temporal workflow show --output json` or the Web UI); \
+         `boxoffice replay` reads the SDK's JSON for now: record it with `boxoffice replay --record`"
+    )]
+    Proto3Json(PathBuf),
+}
+
+/// The `.json` histories at `path`: the file itself, or every `.json` file in the directory.
+pub fn histories_at(path: &Path) -> Result<Vec<NamedHistory>, HistoryFileError> {
+    let read_error = |source| HistoryFileError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let mut files = if path.is_dir() {
+        std::fs::read_dir(path)
+            .map_err(read_error)?
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|file| file.extension().is_some_and(|ext| ext == "json"))
+            .collect()
+    } else {
+        vec![path.to_owned()]
+    };
+    files.sort();
+    files
+        .into_iter()
+        .map(|file| {
+            let json = std::fs::read(&file).map_err(|source| HistoryFileError::Read {
+                path: file.clone(),
+                source,
+            })?;
+            // The SDK's own JSON uses snake_case keys; proto3 JSON uses camelCase ones.
+            if !json
+                .windows(b"\"event_id\"".len())
+                .any(|w| w == b"\"event_id\"")
+            {
+                return Err(HistoryFileError::Proto3Json(file));
+            }
+            Ok(NamedHistory {
+                name: file.display().to_string(),
+                json,
+            })
+        })
+        .collect()
+}
+
+/// A workflow's history fetched from the server, in the SDK's JSON.
+pub async fn fetch_history(client: &Client, workflow_id: &str) -> anyhow::Result<NamedHistory> {
+    let json = client
+        .get_workflow_handle::<UntypedWorkflow>(workflow_id)
+        .fetch_history(WorkflowFetchHistoryOptions::default())
+        .to_json()
+        .await
+        .with_context(|| format!("cannot fetch the history of {workflow_id}"))?;
+    Ok(NamedHistory {
+        name: workflow_id.to_owned(),
+        json,
+    })
+}
+
+/// What replaying one history came to: `None` when it matches the current code.
+#[derive(Debug)]
+pub struct ReplayOutcome {
+    pub name: String,
+    pub workflow_id: Option<String>,
+    pub failure: Option<String>,
+}
+
+/// Replays each history against the current `PurchaseWorkflow`.
+pub async fn replay_all(histories: Vec<NamedHistory>) -> anyhow::Result<Vec<ReplayOutcome>> {
+    let options = WorkflowReplayerOptions::new()
+        .register_workflow::<PurchaseWorkflow>()?
+        .build();
+    let replayer = WorkflowReplayer::new(options)?;
+    let mut outcomes = Vec::with_capacity(histories.len());
+    for history in histories {
+        let parsed = WorkflowHistory::from_json(&history.json);
+        let workflow_id = parsed
+            .as_ref()
+            .ok()
+            .and_then(|h| h.workflow_id().map(str::to_owned));
+        let failure = match parsed {
+            Err(err) => Some(format!("unreadable history: {err}")),
+            Ok(parsed) => replayer
+                .replay_workflow(parsed)
+                .await
+                .err()
+                .map(|err| err.to_string()),
+        };
+        outcomes.push(ReplayOutcome {
+            name: history.name,
+            workflow_id,
+            failure,
+        });
+    }
+    Ok(outcomes)
+}
+
+/// Saves the histories of the finished workflows matching `query` into `dir`, one
+/// `<workflow id>.json` each; returns how many.
+pub async fn record(client: &Client, query: &str, dir: &Path) -> anyhow::Result<usize> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let query = format!("({query}) AND ExecutionStatus != 'Running'");
+    let mut executions = client.list_workflows(query, WorkflowListOptions::default());
+    let mut saved = 0;
+    while let Some(execution) = executions.next().await {
+        let execution = execution?;
+        let history = fetch_history(client, execution.id()).await?;
+        let file = dir.join(format!("{}.json", execution.id()));
+        std::fs::write(&file, &history.json)
+            .with_context(|| format!("cannot write {}", file.display()))?;
+        saved += 1;
+    }
+    Ok(saved)
+}
