@@ -146,11 +146,11 @@ fn classify(status: u16, message: String) -> StripeFault {
     }
 }
 
+/// Only a misconfigured client is final. An unreadable response is retried too: the request may
+/// have charged, and the same idempotency key will bring back the same answer.
 fn transport_fault(err: StripeError) -> StripeFault {
     match err {
-        StripeError::ClientError(_) | StripeError::Timeout => {
-            StripeFault::Retryable(err.to_string())
-        }
-        other => StripeFault::Final(other.to_string()),
+        StripeError::ConfigError(_) => StripeFault::Final(err.to_string()),
+        other => StripeFault::Retryable(other.to_string()),
     }
 }

@@ -85,6 +85,7 @@ pub struct ReleaseInput {
 pub struct RefundInput {
     pub order_id: Uuid,
     pub payment_intent: String,
+    pub amount_cents: i64,
 }
 
 #[activities]
@@ -191,14 +192,21 @@ impl PurchaseActivities {
         input: RefundInput,
     ) -> Result<String, ActivityError> {
         let key = format!("order-{}-refund", input.order_id);
+        // Every fault retries: money taken for an undelivered ticket must go back. The key makes a
+        // retry return the first refund rather than refund twice.
         let refund = self
             .stripe
             .refund(&input.payment_intent, &key)
             .await
-            .map_err(stripe_fault)?;
-        orders::mark_payment_refunded(&self.db, &input.payment_intent)
-            .await
-            .map_err(fault)?;
+            .map_err(ActivityError::from)?;
+        orders::record_refunded_payment(
+            &self.db,
+            input.order_id,
+            &input.payment_intent,
+            input.amount_cents,
+        )
+        .await
+        .map_err(fault)?;
         tracing::warn!(order_id = %input.order_id, workflow_id = %format!("order-{}", input.order_id), refund = %refund, "charge refunded");
         Ok(refund)
     }

@@ -133,6 +133,7 @@ pub async fn cancel_order(
         )
         .await;
     match cancelled {
+        Ok(Stage::Complete) => Err(cannot_cancel_complete()),
         Ok(_) => Ok(()),
         Err(WorkflowUpdateError::Failed(failure)) => Err(ApiError::BadRequest(failure.message)),
         // The workflow ended meanwhile (expired or paid): the database has the final word.

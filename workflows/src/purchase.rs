@@ -200,7 +200,15 @@ impl PurchaseWorkflow {
                 },
                 database_step("reserve ticket", 5),
             )
-            .await?;
+            .await;
+        let reserved = match reserved {
+            Ok(reserved) => reserved,
+            Err(err) => {
+                // An attempt that timed out may still have committed: undo it before failing.
+                Self::release(ctx, CancelReason::Cancelled, Stage::Cancelled).await?;
+                return Err(err.into());
+            }
+        };
         match reserved {
             ReserveOutcome::Reserved { title, price_cents } => {
                 ctx.state_mut(|s| {
@@ -303,8 +311,11 @@ impl PurchaseWorkflow {
             payment_method: payment.payment_method.clone(),
             description: format!("boxoffice order {order_id}: {title}"),
         };
+        // Unlimited retries with the attempt's idempotency key: a transient fault (network, Stripe
+        // 429/5xx) never leaves the outcome unknown, so an error here means Stripe refused the
+        // request and charged nothing. The hold waits for a charge in flight.
         let options = ActivityOptions::with_start_to_close_timeout(CHARGE_TIMEOUT)
-            .retry_policy(retries(5))
+            .retry_policy(retries(0))
             .summary(format!(
                 "charge attempt {} for order {order_id}",
                 payment.attempt
@@ -331,17 +342,19 @@ impl PurchaseWorkflow {
                     payment_intent: payment_intent.clone(),
                     amount_cents,
                 },
-                database_step("complete order", 10),
+                // Transient failures retry until they pass; only "this order can no longer be
+                // completed" fails the step, and only that refunds.
+                compensation("complete order"),
             )
             .await;
         match completed {
             Ok(payment_id) => {
                 ctx.state_mut(|s| {
-                    s.stage = Stage::Complete;
                     s.payment_id = Some(payment_id);
                     s.answers
                         .insert(attempt, PaymentAnswer::Paid { payment_id });
                 });
+                enter(ctx, Stage::Complete);
             }
             Err(_) => {
                 ctx.execute_activity(
@@ -349,6 +362,7 @@ impl PurchaseWorkflow {
                     RefundInput {
                         order_id,
                         payment_intent,
+                        amount_cents,
                     },
                     compensation("refund charge"),
                 )
@@ -422,6 +436,11 @@ impl PurchaseWorkflow {
         ctx: &mut WorkflowContext<Self>,
         request: PayRequest,
     ) -> Result<PaymentAnswer, Box<dyn Error + Send + Sync>> {
+        // Every validator of one activation runs before any handler, so a second `pay` (a double
+        // click) can pass validation while the first is already pending: check again here.
+        if let Some(reason) = ctx.state(Self::why_not_payable) {
+            return Err(reason.into());
+        }
         let attempt = ctx.state_mut(|s| {
             s.attempts += 1;
             s.pending_payment = Some(PendingPayment {
@@ -446,14 +465,17 @@ impl PurchaseWorkflow {
         _ctx: &WorkflowContextView,
         _buyer_id: &Uuid,
     ) -> Result<(), Box<dyn Error + Send + Sync>> {
+        self.why_not_cancellable()
+            .map_or(Ok(()), |reason| Err(reason.into()))
+    }
+
+    fn why_not_cancellable(&self) -> Option<&'static str> {
         match self.stage {
-            Stage::Complete => Err("Cannot cancel a completed order".into()),
-            Stage::Charging => Err("A payment for this order is in progress".into()),
-            Stage::Refunded => Err("The order was refunded".into()),
-            _ if self.pending_payment.is_some() => {
-                Err("A payment for this order is in progress".into())
-            }
-            _ => Ok(()),
+            Stage::Complete => Some("Cannot cancel a completed order"),
+            Stage::Charging => Some("A payment for this order is in progress"),
+            Stage::Refunded => Some("The order was refunded"),
+            _ if self.pending_payment.is_some() => Some("A payment for this order is in progress"),
+            _ => None,
         }
     }
 
@@ -463,6 +485,10 @@ impl PurchaseWorkflow {
         ctx: &mut WorkflowContext<Self>,
         _buyer_id: Uuid,
     ) -> Result<Stage, Box<dyn Error + Send + Sync>> {
+        // Same reason as in `pay`: a `pay` accepted in this activation may precede us.
+        if let Some(reason) = ctx.state(Self::why_not_cancellable) {
+            return Err(reason.into());
+        }
         ctx.state_mut(|s| s.cancel_requested = true);
         ctx.wait_condition(|s: &Self| s.stage.is_final()).await?;
         Ok(ctx.state(|s| s.stage))

@@ -25,6 +25,6 @@ pub enum StoreError {
     Db(#[from] DbErr),
 }
 
-fn is_unique_violation(err: &DbErr) -> bool {
+pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }

@@ -90,7 +90,14 @@ pub async fn reserve_ticket(
         .exec(&txn)
         .await?;
     if taken.rows_affected != 1 {
-        return Ok(Err(ReserveRefusal::AlreadyReserved));
+        // Either another order won, or an earlier attempt of this very activity (timed out but
+        // still running) just committed our reservation.
+        drop(txn);
+        let now_held = ticket::Entity::find_by_id(new.ticket_id).one(db).await?;
+        return Ok(match now_held {
+            Some(held) if held.order_id == Some(new.order_id) => Ok(held),
+            _ => Err(ReserveRefusal::AlreadyReserved),
+        });
     }
     let now = Utc::now();
     order::Entity::insert(order::ActiveModel {
@@ -245,21 +252,31 @@ fn exactly_one(result: UpdateResult) -> Result<(), StoreError> {
     }
 }
 
-/// Marks a payment refunded after the refund compensation ran.
-pub async fn mark_payment_refunded(
+/// Records a charge that was refunded because its order could not be completed. Idempotent: the
+/// order has at most one payment row.
+pub async fn record_refunded_payment(
     db: &impl ConnectionTrait,
+    order_id: Uuid,
     stripe_payment_intent: &str,
+    amount_cents: i64,
 ) -> Result<(), StoreError> {
-    payment::Entity::update_many()
-        .col_expr(payment::Column::Status, Expr::value("refunded"))
-        .col_expr(
-            payment::Column::Version,
-            Expr::col(payment::Column::Version).add(1),
-        )
-        .filter(payment::Column::StripeId.eq(stripe_payment_intent))
-        .exec(db)
-        .await?;
-    Ok(())
+    let row = payment::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        order_id: Set(order_id),
+        stripe_id: Set(stripe_payment_intent.to_owned()),
+        amount_cents: Set(amount_cents),
+        status: Set("refunded".to_owned()),
+        version: Set(0),
+        created_at: Set(Utc::now()),
+    };
+    match payment::Entity::insert(row)
+        .exec_without_returning(db)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(err) if super::is_unique_violation(&err) => Ok(()),
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// An order with the ticket it is for.

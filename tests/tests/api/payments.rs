@@ -228,3 +228,27 @@ async fn paying_after_the_hold_expired_is_400_and_charges_nothing() {
     assert_eq!(response.error_messages(), ["Order has expired"]);
     assert!(app.stripe.emulator.payment_intents().is_empty());
 }
+
+#[tokio::test]
+async fn a_double_click_on_pay_charges_once_and_the_second_click_is_400() {
+    let app = TestApp::spawn().await;
+    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
+    let mut first_tab = buyer(&app).await;
+    let order = order_for(&mut first_tab, &ticket).await;
+    let mut second_tab = first_tab.clone();
+
+    let (first, second) = tokio::join!(
+        pay(&mut first_tab, &order, "pm_card_visa"),
+        pay(&mut second_tab, &order, "pm_card_visa"),
+    );
+
+    let mut statuses = [first.status, second.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::CREATED, StatusCode::BAD_REQUEST]);
+    assert_eq!(app.stripe.emulator.payment_intents().len(), 1);
+    let paid = first_tab
+        .get(&format!("/api/orders/{}", id_of(&order)))
+        .await
+        .body;
+    assert_eq!(paid["status"], "complete");
+}

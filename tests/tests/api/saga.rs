@@ -144,6 +144,23 @@ async fn a_charge_that_cannot_be_completed_is_refunded_and_the_ticket_freed() {
     assert_eq!(refunds.len(), 1);
     assert_eq!(refunds[0]["payment_intent"], intents[0]["id"]);
     assert_eq!(refunds[0]["amount"], 2000);
+    let recorded = app
+        .database
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            format!(
+                "SELECT status FROM payments WHERE order_id = '{}'",
+                id_of(&order)
+            ),
+        ))
+        .await
+        .unwrap()
+        .expect("a payment row");
+    assert_eq!(
+        recorded.try_get::<String>("", "status").unwrap(),
+        "refunded"
+    );
     let cancelled = buyer_client
         .get(&format!("/api/orders/{}", id_of(&order)))
         .await
