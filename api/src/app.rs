@@ -5,15 +5,19 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use secrecy::SecretString;
 use temporalio_client::Client;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::SessionKeys;
 use crate::error::ApiError;
+use crate::openapi::ApiDoc;
 use crate::routes::{health, orders, payments, tickets, users, webhooks};
 
 /// Request bodies are small JSON documents; anything bigger is refused with 413.
@@ -47,23 +51,35 @@ impl Settings {
     pub const REAL_STRIPE_JS: &str = "https://js.stripe.com/v3/";
 }
 
-pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/users/signup", post(users::signup))
-        .route("/users/signin", post(users::signin))
-        .route("/users/signout", post(users::signout))
-        .route("/users/currentuser", get(users::current_user))
-        .route("/tickets", post(tickets::create).get(tickets::list))
-        .route("/tickets/{id}", get(tickets::show).put(tickets::update))
-        .route("/orders", post(orders::create).get(orders::list))
-        .route("/orders/{id}", get(orders::show).delete(orders::cancel))
-        .route("/payments", post(payments::create))
-        .route("/webhooks/stripe", post(webhooks::stripe));
+/// Every documented route, and the spec that documents them: one cannot exist without the other.
+pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(users::signup))
+        .routes(routes!(users::signin))
+        .routes(routes!(users::signout))
+        .routes(routes!(users::current_user))
+        .routes(routes!(tickets::create, tickets::list))
+        .routes(routes!(tickets::show, tickets::update))
+        .routes(routes!(orders::create, orders::list))
+        .routes(routes!(orders::show, orders::cancel))
+        .routes(routes!(payments::create))
+        .routes(routes!(webhooks::stripe))
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .split_for_parts()
+}
 
-    Router::new()
-        .nest("/api", api)
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+pub fn router(state: AppState) -> Router {
+    let (documented, spec) = routes();
+    let spec = Arc::new(spec);
+    documented
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let spec = spec.clone();
+                async move { axum::Json((*spec).clone()) }
+            }),
+        )
         .fallback(health::not_found)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

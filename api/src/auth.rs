@@ -16,7 +16,7 @@ pub const SESSION_COOKIE: &str = "session";
 const SESSION_DAYS: i64 = 7;
 
 /// Who is signed in, as the session token says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionUser {
     pub id: Uuid,
     pub email: String,

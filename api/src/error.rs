@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use boxoffice_activities::store::StoreError;
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -35,6 +35,9 @@ pub enum ApiError {
     NotFound,
     #[error("Method not allowed")]
     MethodNotAllowed,
+    /// The router has no such path (as opposed to a handler finding no such record).
+    #[error("No such route")]
+    NoRoute,
     #[error("{0}")]
     PaymentDeclined(String),
     #[error("{0}")]
@@ -58,7 +61,7 @@ impl ApiError {
         match self {
             Self::Validation(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::NoRoute => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PaymentDeclined(_) => StatusCode::PAYMENT_REQUIRED,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -85,7 +88,8 @@ fn message(text: impl Into<String>) -> FieldError {
     }
 }
 
-#[derive(Serialize)]
+/// Every 4xx and 5xx body.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub errors: Vec<FieldError>,
 }

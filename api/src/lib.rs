@@ -9,6 +9,7 @@ pub mod dev;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod openapi;
 pub mod purchases;
 pub mod replay;
 pub mod routes;

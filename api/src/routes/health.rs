@@ -3,16 +3,22 @@ use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 use temporalio_client::Client;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::Json;
+use crate::openapi::Status;
 use crate::temporal;
 
 /// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "The process is up", body = Status)))]
 pub async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
 /// The database and Temporal both answer; 503 naming what does not.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, description = "Database and Temporal reachable", body = Status),
+        (status = 503, description = "Names what is unreachable", body = ErrorBody)))]
 pub async fn readyz(
     State(db): State<DatabaseConnection>,
     State(client): State<Client>,
@@ -36,5 +42,5 @@ pub async fn readyz(
 }
 
 pub async fn not_found() -> ApiError {
-    ApiError::NotFound
+    ApiError::NoRoute
 }

@@ -9,12 +9,13 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::auth::SignedIn;
 use crate::domain::Price;
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::extract::{IdPath, Json, JsonObject};
+use crate::openapi::OrderInput;
 use crate::purchases;
 
 /// An order as the contract shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderView {
     pub id: Uuid,
@@ -27,10 +28,11 @@ pub struct OrderView {
     pub payment_id: Option<Uuid>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OrderTicketView {
     pub id: Uuid,
     pub title: String,
+    #[schema(value_type = f64)]
     pub price: Value,
     pub version: i32,
 }
@@ -69,6 +71,10 @@ pub fn required_id(body: &JsonObject, field: &str) -> Result<Uuid, FieldError> {
     }
 }
 
+#[utoipa::path(post, path = "/api/orders", tag = "orders", request_body = OrderInput,
+    responses((status = 201, description = "The ticket is held; the order's workflow is order-<id>", body = OrderView),
+        (status = 400, description = "Invalid input, ticket already reserved, or your own ticket", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
@@ -79,6 +85,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(order.into())))
 }
 
+#[utoipa::path(get, path = "/api/orders", tag = "orders",
+    responses((status = 200, description = "The caller's orders, oldest first", body = Vec<OrderView>), (status = 401, description = "Not signed in", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
@@ -87,6 +95,9 @@ pub async fn list(
     Ok(Json(mine.into_iter().map(OrderView::from).collect()))
 }
 
+#[utoipa::path(get, path = "/api/orders/{id}", tag = "orders", params(("id" = Uuid, Path)),
+    responses((status = 200, body = OrderView), (status = 400, description = "Invalid input", body = ErrorBody),
+        (status = 401, description = "Not signed in, or another user's order", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
@@ -97,6 +108,10 @@ pub async fn show(
     ))
 }
 
+#[utoipa::path(delete, path = "/api/orders/{id}", tag = "orders", params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Cancelled; the ticket is for sale again"),
+        (status = 400, description = "The order is complete", body = ErrorBody),
+        (status = 401, description = "Not signed in, or another user's order", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,

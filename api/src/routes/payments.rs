@@ -4,8 +4,9 @@ use serde_json::{Value, json};
 
 use crate::app::AppState;
 use crate::auth::SignedIn;
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::extract::{Json, JsonObject};
+use crate::openapi::{PaymentCreated, PaymentInput};
 use crate::purchases;
 use crate::routes::orders::required_id;
 
@@ -19,6 +20,12 @@ fn payment_method(body: &JsonObject) -> Result<String, FieldError> {
     }
 }
 
+#[utoipa::path(post, path = "/api/payments", tag = "payments", request_body = PaymentInput,
+    responses((status = 201, description = "Paid; the order is complete and the ticket sold", body = PaymentCreated),
+        (status = 400, description = "Invalid input; order cancelled, expired or already paid", body = ErrorBody),
+        (status = 401, description = "Not signed in, or another user's order", body = ErrorBody),
+        (status = 402, description = "Card declined; the order stays payable until the hold ends", body = ErrorBody),
+        (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,

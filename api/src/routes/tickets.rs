@@ -9,15 +9,18 @@ use uuid::Uuid;
 
 use crate::auth::SignedIn;
 use crate::domain::{self, Price, Title};
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::extract::{IdPath, Json, JsonObject};
+use crate::openapi::TicketInput;
 
 /// A ticket as the contract shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketView {
     pub id: Uuid,
     pub title: String,
+    /// Dollars.
+    #[schema(value_type = f64)]
     pub price: Value,
     pub user_id: Uuid,
     pub version: i32,
@@ -62,6 +65,8 @@ fn expected_version(body: &JsonObject) -> Result<Option<i32>, ApiError> {
     }
 }
 
+#[utoipa::path(post, path = "/api/tickets", tag = "tickets", request_body = TicketInput,
+    responses((status = 201, body = TicketView), (status = 400, description = "Invalid input", body = ErrorBody), (status = 401, description = "Not signed in", body = ErrorBody)))]
 pub async fn create(
     State(db): State<DatabaseConnection>,
     SignedIn(user): SignedIn,
@@ -77,11 +82,15 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(ticket.into())))
 }
 
+#[utoipa::path(get, path = "/api/tickets", tag = "tickets",
+    responses((status = 200, description = "Tickets for sale, newest first", body = Vec<TicketView>)))]
 pub async fn list(State(db): State<DatabaseConnection>) -> Result<Json<Vec<TicketView>>, ApiError> {
     let for_sale = tickets::tickets_for_sale(&db).await?;
     Ok(Json(for_sale.into_iter().map(TicketView::from).collect()))
 }
 
+#[utoipa::path(get, path = "/api/tickets/{id}", tag = "tickets", params(("id" = Uuid, Path)),
+    responses((status = 200, body = TicketView), (status = 400, description = "Invalid input", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn show(
     State(db): State<DatabaseConnection>,
     IdPath(id): IdPath,
@@ -89,6 +98,11 @@ pub async fn show(
     Ok(Json(tickets::find_ticket(&db, id).await?.into()))
 }
 
+#[utoipa::path(put, path = "/api/tickets/{id}", tag = "tickets", params(("id" = Uuid, Path)),
+    request_body = TicketInput,
+    responses((status = 200, body = TicketView),
+        (status = 400, description = "Invalid input, or the ticket is reserved or sold", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Changed since that version", body = ErrorBody)))]
 pub async fn update(
     State(db): State<DatabaseConnection>,
     SignedIn(user): SignedIn,

@@ -9,9 +9,12 @@ use std::sync::Arc;
 use crate::accounts;
 use crate::auth::{self, CurrentUser, SessionKeys, SessionUser};
 use crate::domain::{self, Email, Password};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Json, JsonObject};
+use crate::openapi::Credentials;
 
+#[utoipa::path(post, path = "/api/users/signup", tag = "users", request_body = Credentials,
+    responses((status = 201, description = "Signed up; sets the session cookie", body = SessionUser), (status = 400, description = "Invalid input", body = ErrorBody)))]
 pub async fn signup(
     State(db): State<DatabaseConnection>,
     State(keys): State<Arc<SessionKeys>>,
@@ -28,6 +31,8 @@ pub async fn signup(
     Ok((StatusCode::CREATED, jar, Json(user)))
 }
 
+#[utoipa::path(post, path = "/api/users/signin", tag = "users", request_body = Credentials,
+    responses((status = 200, description = "Signed in; sets the session cookie", body = SessionUser), (status = 400, description = "Invalid input", body = ErrorBody)))]
 pub async fn signin(
     State(db): State<DatabaseConnection>,
     State(keys): State<Arc<SessionKeys>>,
@@ -44,16 +49,20 @@ pub async fn signin(
     Ok((jar, Json(user)))
 }
 
+#[utoipa::path(post, path = "/api/users/signout", tag = "users",
+    responses((status = 200, description = "The session cookie is cleared")))]
 pub async fn signout(jar: CookieJar) -> impl IntoResponse {
     (jar.add(auth::removal_cookie()), Json(json!({})))
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CurrentUserBody {
     current_user: Option<SessionUser>,
 }
 
+#[utoipa::path(get, path = "/api/users/currentuser", tag = "users",
+    responses((status = 200, body = CurrentUserBody)))]
 pub async fn current_user(CurrentUser(user): CurrentUser) -> Json<CurrentUserBody> {
     Json(CurrentUserBody { current_user: user })
 }

@@ -8,12 +8,17 @@ use stripe_webhook::{EventObject, Webhook, WebhookError};
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::Json;
 
 /// Stripe's webhook receiver. The signature is verified first; each event is recorded once, so a
 /// redelivery changes nothing. The saga learns every charge's outcome synchronously from the charge
 /// activity, so the events are an audit trail tied to the order (and its workflow) for support.
+#[utoipa::path(post, path = "/api/webhooks/stripe", tag = "operations",
+    request_body(content = String, description = "A Stripe event, signed in Stripe-Signature"),
+    responses((status = 200, description = "Recorded (or a duplicate)"),
+        (status = 400, description = "Missing or invalid signature", body = ErrorBody),
+        (status = 503, description = "Webhooks are not configured", body = ErrorBody)))]
 pub async fn stripe(
     State(state): State<AppState>,
     headers: HeaderMap,

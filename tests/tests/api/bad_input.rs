@@ -81,7 +81,7 @@ async fn an_unknown_route_is_404_in_the_contract_shape() {
     let app = TestApp::spawn().await;
     let response = app.anonymous().get("/api/nothing-here").await;
     assert_eq!(response.status, StatusCode::NOT_FOUND);
-    assert_eq!(response.error_messages(), ["Not found"]);
+    assert_eq!(response.error_messages(), ["No such route"]);
 }
 
 #[tokio::test]

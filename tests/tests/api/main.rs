@@ -5,6 +5,7 @@ mod bad_input;
 mod health;
 mod histories;
 mod migrations;
+mod openapi;
 mod orders;
 mod payments;
 mod saga;
