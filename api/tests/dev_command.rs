@@ -112,6 +112,10 @@ async fn wait_until_ready(base: &str) {
     }
 }
 
+async fn get_json(client: &reqwest::Client, url: &str) -> serde_json::Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 fn temporal_already_running() -> bool {
     std::net::TcpStream::connect("127.0.0.1:7233").is_ok()
 }
@@ -167,23 +171,9 @@ async fn dev_serves_the_shop_stops_everything_it_started_and_keeps_its_data() {
     // A second run reuses the data dir: the SQLite shop and the session secret.
     let dev = Dev::start(&data_dir, &addr);
     wait_until_ready(&base).await;
-    let tickets: serde_json::Value = client
-        .get(format!("{base}/api/tickets"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tickets = get_json(&client, &format!("{base}/api/tickets")).await;
     assert_eq!(tickets[0]["title"], "Kept across runs");
-    let me: serde_json::Value = client
-        .get(format!("{base}/api/users/currentuser"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = get_json(&client, &format!("{base}/api/users/currentuser")).await;
     assert_eq!(me["currentUser"]["email"], "dev@example.com");
     assert!(dev.terminate().success());
     std::fs::remove_dir_all(&data_dir).ok();

@@ -168,15 +168,7 @@ pub async fn complete_order(
         .await
         .map(exactly_one)??;
     // The ticket keeps its order_id: it is sold. Its version moves so stale editors notice.
-    ticket::Entity::update_many()
-        .col_expr(
-            ticket::Column::Version,
-            Expr::col(ticket::Column::Version).add(1),
-        )
-        .filter(ticket::Column::Id.eq(order.ticket_id))
-        .filter(ticket::Column::OrderId.eq(order.id))
-        .exec(&txn)
-        .await?;
+    update_ticket_held_by(&order).exec(&txn).await?;
     let payment = payment::Entity::insert(payment::ActiveModel {
         id: Set(payment_id),
         order_id: Set(order.id),
@@ -218,14 +210,8 @@ pub async fn release_order(
         .exec(&txn)
         .await
         .map(exactly_one)??;
-    ticket::Entity::update_many()
+    update_ticket_held_by(&order)
         .col_expr(ticket::Column::OrderId, Expr::value(Option::<Uuid>::None))
-        .col_expr(
-            ticket::Column::Version,
-            Expr::col(ticket::Column::Version).add(1),
-        )
-        .filter(ticket::Column::Id.eq(order.ticket_id))
-        .filter(ticket::Column::OrderId.eq(order.id))
         .exec(&txn)
         .await?;
     txn.commit().await?;
@@ -242,6 +228,18 @@ fn update_if_unchanged(order: &order::Model) -> UpdateMany<order::Entity> {
         )
         .filter(order::Column::Id.eq(order.id))
         .filter(order::Column::Version.eq(order.version))
+}
+
+/// An UPDATE of the ticket `order` holds, bumping its version; a ticket this order does not hold
+/// is left alone. Callers add the columns they change.
+fn update_ticket_held_by(order: &order::Model) -> UpdateMany<ticket::Entity> {
+    ticket::Entity::update_many()
+        .col_expr(
+            ticket::Column::Version,
+            Expr::col(ticket::Column::Version).add(1),
+        )
+        .filter(ticket::Column::Id.eq(order.ticket_id))
+        .filter(ticket::Column::OrderId.eq(order.id))
 }
 
 fn exactly_one(result: UpdateResult) -> Result<(), StoreError> {
