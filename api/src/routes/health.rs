@@ -40,7 +40,3 @@ pub async fn readyz(
         down.join(", ")
     )))
 }
-
-pub async fn not_found() -> ApiError {
-    ApiError::NoRoute
-}

@@ -1,0 +1,132 @@
+//! Sign up, sign in and sign out: the same accounts and session cookie as the JSON API.
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use boxoffice_web::view::{AuthKind, Form, Page};
+use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+use std::sync::Arc;
+
+use crate::accounts;
+use crate::auth::{self, SessionKeys};
+use crate::domain::{self, Email, Password};
+use crate::pages::context::{Flash, PageContext, redirect_with};
+use crate::pages::forms::CsrfForm;
+use crate::pages::render;
+
+#[derive(Deserialize)]
+pub struct Next {
+    next: Option<String>,
+}
+
+/// Only a path on this site: never `//evil.example` or a full URL.
+fn local_path(next: Option<&str>) -> Option<String> {
+    next.filter(|path| path.starts_with('/') && !path.starts_with("//") && !path.contains('\\'))
+        .map(str::to_owned)
+}
+
+fn auth_page(kind: AuthKind, context: &PageContext, next: Option<&str>) -> Html<String> {
+    let form = context.flash.form_or(Form::default);
+    let next = local_path(next.or(form.values.get("next").map(String::as_str)));
+    render(context, &Page::Auth { kind, form, next })
+}
+
+pub async fn signup_page(context: PageContext, Query(query): Query<Next>) -> Html<String> {
+    auth_page(AuthKind::SignUp, &context, query.next.as_deref())
+}
+
+pub async fn signin_page(context: PageContext, Query(query): Query<Next>) -> Html<String> {
+    auth_page(AuthKind::SignIn, &context, query.next.as_deref())
+}
+
+pub async fn signup(
+    State(db): State<DatabaseConnection>,
+    State(keys): State<Arc<SessionKeys>>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    CsrfForm(fields): CsrfForm,
+) -> Response {
+    let parsed = domain::both(
+        Email::parse(fields.text("email").as_ref()),
+        Password::parse(fields.text("password").as_ref()),
+    );
+    let signed_up = match parsed {
+        Ok((email, password)) => accounts::sign_up(&db, email, password).await,
+        Err(err) => Err(err),
+    };
+    let next = local_path(fields.get("next"));
+    match signed_up.and_then(|user| keys.session_cookie(&user, auth::is_https(&headers))) {
+        Ok(cookie) => (
+            jar.add(cookie),
+            redirect_with(
+                next.as_deref().unwrap_or("/"),
+                Flash::notice("Welcome to boxoffice! You are signed in."),
+                &keys,
+            ),
+        )
+            .into_response(),
+        Err(err) => fields.refused("/auth/signup", err, &keys),
+    }
+}
+
+pub async fn signin(
+    State(db): State<DatabaseConnection>,
+    State(keys): State<Arc<SessionKeys>>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    CsrfForm(fields): CsrfForm,
+) -> Response {
+    let parsed = domain::both(
+        Email::parse(fields.text("email").as_ref()),
+        Password::parse_any(fields.text("password").as_ref()),
+    );
+    let signed_in = match parsed {
+        Ok((email, password)) => accounts::sign_in(&db, email, password).await,
+        Err(err) => Err(err),
+    };
+    let next = local_path(fields.get("next"));
+    match signed_in.and_then(|user| keys.session_cookie(&user, auth::is_https(&headers))) {
+        Ok(cookie) => (
+            jar.add(cookie),
+            redirect_with(
+                next.as_deref().unwrap_or("/"),
+                Flash::notice("You are signed in."),
+                &keys,
+            ),
+        )
+            .into_response(),
+        Err(err) => fields.refused("/auth/signin", err, &keys),
+    }
+}
+
+pub async fn signout_page(context: PageContext) -> Html<String> {
+    render(&context, &Page::SignOut)
+}
+
+pub async fn signout(
+    State(keys): State<Arc<SessionKeys>>,
+    jar: CookieJar,
+    CsrfForm(_): CsrfForm,
+) -> Response {
+    (
+        jar.add(auth::removal_cookie()),
+        redirect_with("/", Flash::notice("You are signed out."), &keys),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_local_paths_are_followed_after_signing_in() {
+        assert_eq!(local_path(Some("/orders")).as_deref(), Some("/orders"));
+        assert_eq!(local_path(Some("//evil.example/")), None);
+        assert_eq!(local_path(Some("https://evil.example/")), None);
+        assert_eq!(local_path(Some("/\\evil.example")), None);
+        assert_eq!(local_path(None), None);
+    }
+}

@@ -1,0 +1,84 @@
+//! Posted forms: CSRF-checked fields, and what happens when the domain refuses them.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::response::Response;
+use boxoffice_web::view::CSRF_FIELD;
+use serde_json::Value;
+
+use crate::app::AppState;
+use crate::auth::SessionKeys;
+use crate::error::ApiError;
+use crate::pages::context::{Flash, PageContext, redirect_with};
+use crate::pages::error::PageError;
+
+/// The fields of a form posted from one of our pages, its CSRF token checked.
+#[derive(Debug, Clone, Default)]
+pub struct Fields(BTreeMap<String, String>);
+
+impl Fields {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// A field as the JSON value the domain parsers take: a form sends only text.
+    pub fn text(&self, name: &str) -> Option<Value> {
+        self.get(name).map(|text| Value::String(text.to_owned()))
+    }
+
+    /// A field meant to be a number ("19.99"); anything else stays text, which the parser refuses
+    /// with its usual message.
+    pub fn number(&self, name: &str) -> Option<Value> {
+        let text = self.get(name)?.trim().trim_start_matches('$');
+        if text.is_empty() {
+            return None;
+        }
+        Some(
+            serde_json::from_str::<serde_json::Number>(text)
+                .map_or_else(|_| Value::String(text.to_owned()), Value::Number),
+        )
+    }
+
+    /// The form refused with `err`: back to `location` with the input and the messages, or an
+    /// error page when it is not the user's input that is wrong.
+    pub fn refused(self, location: &str, err: ApiError, keys: &SessionKeys) -> Response {
+        let errors = match err {
+            ApiError::Validation(errors) => errors
+                .into_iter()
+                .map(|error| (error.field, error.message))
+                .collect(),
+            ApiError::Internal(err) => {
+                return axum::response::IntoResponse::into_response(PageError::Internal(err));
+            }
+            other => vec![(None, other.to_string())],
+        };
+        redirect_with(location, Flash::rejected(self.0, errors), keys)
+    }
+}
+
+/// Extracts [`Fields`] from an urlencoded POST whose CSRF token matches the browser's cookie.
+pub struct CsrfForm(pub Fields);
+
+impl FromRequest<AppState> for CsrfForm {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let context = PageContext::from_request_parts(&mut parts, state).await?;
+        let request = Request::from_parts(parts, body);
+        let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(request, state)
+            .await
+            .map_err(|rejection| PageError::BadRequest(rejection.body_text()))?;
+        let mut fields = BTreeMap::new();
+        for (name, value) in pairs {
+            // The first value of a repeated field wins, as in most frameworks.
+            fields.entry(name).or_insert(value);
+        }
+        let token = fields.get(CSRF_FIELD).map_or("", String::as_str);
+        if !context.verify_csrf(token, &state.sessions) {
+            return Err(PageError::Forbidden);
+        }
+        Ok(Self(Fields(fields)))
+    }
+}

@@ -1,0 +1,106 @@
+//! The storefront's pages: thin handlers that read through the same domain functions as the JSON
+//! API, build view-models and render them with `boxoffice-web`. Every POST redirects.
+
+mod account;
+pub mod context;
+pub mod error;
+mod forms;
+mod orders;
+mod shop;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use boxoffice_web::view::Page;
+use tower_http::catch_panic::CatchPanicLayer;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use context::PageContext;
+use error::{ErrorPage, PageError};
+
+/// Every page, the assets they link to, and the site's 404 for any other path outside `/api/`.
+pub fn router(state: AppState) -> Router {
+    let mut pages = Router::new()
+        .route("/", get(shop::home))
+        .route(
+            "/auth/signup",
+            get(account::signup_page).post(account::signup),
+        )
+        .route(
+            "/auth/signin",
+            get(account::signin_page).post(account::signin),
+        )
+        .route(
+            "/auth/signout",
+            get(account::signout_page).post(account::signout),
+        )
+        .route("/tickets/new", get(shop::new_ticket_page).post(shop::sell))
+        .route(
+            "/tickets/{id}",
+            get(shop::ticket_page).post(shop::edit_ticket),
+        )
+        .route("/tickets/{id}/order", axum::routing::post(shop::buy))
+        .route("/orders", get(orders::orders_page))
+        .route("/orders/{id}", get(orders::order_page))
+        .route("/orders/{id}/pay", axum::routing::post(orders::pay))
+        .route("/orders/{id}/cancel", axum::routing::post(orders::cancel));
+    for asset in boxoffice_web::assets::ALL {
+        pages = pages.route(asset.path, get(move || serve_asset(asset)));
+    }
+    pages
+        .fallback(not_found)
+        .method_not_allowed_fallback(|| async { PageError::MethodNotAllowed })
+        .layer(CatchPanicLayer::custom(|_| error::server_error()))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            context::frame,
+        ))
+        .with_state(state)
+}
+
+pub(crate) fn render(context: &PageContext, page: &Page) -> Html<String> {
+    Html(boxoffice_web::render(&context.chrome(), page))
+}
+
+async fn serve_asset(asset: &'static boxoffice_web::assets::Asset) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, asset.content_type),
+            // The path carries a hash of the content, so it never changes under a cached copy.
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        asset.body,
+    )
+        .into_response()
+}
+
+/// No route: the JSON API answers in its own shape, everything else with the site's 404 page.
+async fn not_found(request: Request) -> Response {
+    if request.uri().path().starts_with("/api/") {
+        ApiError::NoRoute.into_response()
+    } else {
+        ErrorPage::not_found().into_response()
+    }
+}
+
+/// The `{id}` of a page path; anything but a UUID is a page that does not exist.
+pub struct PageId(pub Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageId {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| PageError::NotFound)?;
+        Uuid::parse_str(&raw)
+            .map(PageId)
+            .map_err(|_| PageError::NotFound)
+    }
+}

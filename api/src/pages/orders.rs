@@ -1,0 +1,128 @@
+//! A shopper's orders: the list, and one order's page with its countdown, card form and Cancel.
+
+use axum::extract::State;
+use axum::response::{Html, Response};
+use boxoffice_activities::entities::order;
+use boxoffice_activities::store::orders::{self, status};
+use boxoffice_web::view::{OrderPage, OrderState, OrderSummary, Page, StripeSetup};
+use chrono::Utc;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::pages::context::{Flash, PageContext, redirect_with};
+use crate::pages::error::PageError;
+use crate::pages::forms::CsrfForm;
+use crate::pages::{PageId, render};
+use crate::purchases;
+
+fn state_of(order: &order::Model) -> OrderState {
+    match (order.status.as_str(), order.cancel_reason.as_deref()) {
+        (status::COMPLETE, _) => OrderState::Paid,
+        (status::CANCELLED, Some("expired")) => OrderState::Expired,
+        (status::CANCELLED, _) => OrderState::Cancelled,
+        _ => OrderState::Held,
+    }
+}
+
+pub async fn orders_page(
+    context: PageContext,
+    State(state): State<AppState>,
+) -> Result<Html<String>, PageError> {
+    let buyer = context.require_user("/orders")?;
+    let mine = orders::orders_of(&state.db, buyer.id).await?;
+    // Newest first: the order you just placed is the one you are looking for.
+    let orders = mine
+        .iter()
+        .rev()
+        .map(|(order, ticket)| OrderSummary {
+            id: order.id,
+            ticket_title: ticket.title.clone(),
+            price_cents: ticket.price_cents,
+            state: state_of(order),
+            placed_at: order.created_at.format("%-d %b %Y, %H:%M UTC").to_string(),
+        })
+        .collect();
+    Ok(render(&context, &Page::Orders { orders }))
+}
+
+pub async fn order_page(
+    context: PageContext,
+    State(state): State<AppState>,
+    PageId(id): PageId,
+) -> Result<Html<String>, PageError> {
+    let buyer = context.require_user(&format!("/orders/{id}"))?;
+    let (order, ticket) = purchases::own_order(&state.db, buyer.id, id).await?;
+    let stripe = state
+        .settings
+        .stripe_publishable_key
+        .as_ref()
+        .map(|key| StripeSetup {
+            js_url: state.settings.stripe_js_url.clone(),
+            publishable_key: key.clone(),
+        });
+    let page = OrderPage {
+        id: order.id,
+        ticket_id: ticket.id,
+        ticket_title: ticket.title,
+        price_cents: ticket.price_cents,
+        state: state_of(&order),
+        expires_at: order
+            .expires_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        seconds_left: (order.expires_at - Utc::now()).num_seconds().max(0),
+        payment_id: order.payment_id,
+        payment_error: context
+            .flash
+            .errors
+            .first()
+            .map(|(_, message)| message.clone()),
+        stripe,
+    };
+    Ok(render(&context, &Page::Order(Box::new(page))))
+}
+
+pub async fn pay(
+    context: PageContext,
+    State(state): State<AppState>,
+    PageId(id): PageId,
+    CsrfForm(fields): CsrfForm,
+) -> Result<Response, PageError> {
+    let here = format!("/orders/{id}");
+    let buyer = context.require_user(&here)?;
+    let payment_method = fields.get("payment_method").unwrap_or("").trim().to_owned();
+    let paid = if payment_method.is_empty() {
+        Err(ApiError::BadRequest(
+            "Enter your card details to pay (this needs JavaScript).".into(),
+        ))
+    } else {
+        purchases::pay_order(&state, buyer.id, id, payment_method).await
+    };
+    Ok(match paid {
+        Ok(_) => redirect_with(
+            &here,
+            Flash::notice("Payment received. Enjoy the show!"),
+            &state.sessions,
+        ),
+        Err(ApiError::NotFound | ApiError::Unauthorized) => return Err(PageError::NotFound),
+        Err(err) => fields.refused(&here, err, &state.sessions),
+    })
+}
+
+pub async fn cancel(
+    context: PageContext,
+    State(state): State<AppState>,
+    PageId(id): PageId,
+    CsrfForm(fields): CsrfForm,
+) -> Result<Response, PageError> {
+    let here = format!("/orders/{id}");
+    let buyer = context.require_user(&here)?;
+    Ok(match purchases::cancel_order(&state, buyer.id, id).await {
+        Ok(()) => redirect_with(
+            &here,
+            Flash::notice("Your order is cancelled and the ticket is back on sale."),
+            &state.sessions,
+        ),
+        Err(ApiError::NotFound | ApiError::Unauthorized) => return Err(PageError::NotFound),
+        Err(err) => fields.refused(&here, err, &state.sessions),
+    })
+}

@@ -1,0 +1,202 @@
+//! The tickets: what is for sale, selling one, one ticket's page with Buy and its owner's edit form.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::response::{Html, Response};
+use boxoffice_activities::entities::ticket;
+use boxoffice_activities::store::orders::{self, status};
+use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
+use boxoffice_web::view::{Availability, Form, Page, TicketSummary, Viewer};
+
+use crate::app::AppState;
+use crate::domain::{self, Price, Title};
+use crate::error::{ApiError, FieldError};
+use crate::pages::context::{Flash, PageContext, redirect_with};
+use crate::pages::error::PageError;
+use crate::pages::forms::{CsrfForm, Fields};
+use crate::pages::{PageId, render};
+use crate::purchases;
+
+fn summary(ticket: &ticket::Model) -> TicketSummary {
+    TicketSummary {
+        id: ticket.id,
+        title: ticket.title.clone(),
+        price_cents: ticket.price_cents,
+    }
+}
+
+pub async fn home(
+    context: PageContext,
+    State(state): State<AppState>,
+) -> Result<Html<String>, PageError> {
+    let for_sale = tickets::tickets_for_sale(&state.db).await?;
+    let tickets = for_sale.iter().map(summary).collect();
+    Ok(render(&context, &Page::Home { tickets }))
+}
+
+pub async fn new_ticket_page(context: PageContext) -> Result<Html<String>, PageError> {
+    context.require_user("/tickets/new")?;
+    let form = context.flash.form_or(Form::default);
+    Ok(render(&context, &Page::NewTicket { form }))
+}
+
+fn parse_ticket(fields: &Fields) -> Result<(Title, Price), ApiError> {
+    domain::both(
+        Title::parse(fields.text("title").as_ref()),
+        Price::parse(fields.number("price").as_ref()),
+    )
+}
+
+pub async fn sell(
+    context: PageContext,
+    State(state): State<AppState>,
+    CsrfForm(fields): CsrfForm,
+) -> Result<Response, PageError> {
+    let seller = context.require_user("/tickets/new")?;
+    let listed = match parse_ticket(&fields) {
+        Ok((title, price)) => {
+            let new = NewTicket {
+                title: title.as_str(),
+                price_cents: price.cents(),
+                seller_id: seller.id,
+            };
+            tickets::create_ticket(&state.db, new)
+                .await
+                .map_err(ApiError::from)
+        }
+        Err(err) => Err(err),
+    };
+    Ok(match listed {
+        Ok(ticket) => redirect_with(
+            &format!("/tickets/{}", ticket.id),
+            Flash::notice("Your ticket is listed for sale."),
+            &state.sessions,
+        ),
+        Err(err) => fields.refused("/tickets/new", err, &state.sessions),
+    })
+}
+
+/// The price as the edit form shows it: `25.00`.
+fn price_text(cents: i64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+pub async fn ticket_page(
+    context: PageContext,
+    State(state): State<AppState>,
+    PageId(id): PageId,
+) -> Result<Html<String>, PageError> {
+    let ticket = tickets::find_ticket(&state.db, id).await?;
+    let availability = match ticket.order_id {
+        None => Availability::ForSale,
+        Some(order_id) => match orders::find_order(&state.db, order_id)
+            .await?
+            .0
+            .status
+            .as_str()
+        {
+            status::COMPLETE => Availability::Sold,
+            _ => Availability::OnHold,
+        },
+    };
+    let viewer = context.user.as_ref().map(|user| {
+        if user.id == ticket.user_id {
+            Viewer::Owner
+        } else {
+            Viewer::Shopper
+        }
+    });
+    let flashed = context.flash.form_or(Form::default);
+    // A flash with a title came from the edit form; anything else from Buy.
+    let (edit, buy_errors) = if flashed.values.contains_key("title") {
+        (flashed, Vec::new())
+    } else {
+        let values = BTreeMap::from([
+            ("title".to_owned(), ticket.title.clone()),
+            ("price".to_owned(), price_text(ticket.price_cents)),
+        ]);
+        let buy_errors = flashed.errors.into_iter().map(|e| e.message).collect();
+        (
+            Form {
+                values,
+                errors: Vec::new(),
+            },
+            buy_errors,
+        )
+    };
+    let page = Page::Ticket {
+        ticket: summary(&ticket),
+        availability,
+        viewer,
+        buy_errors,
+        edit,
+        version: ticket.version,
+    };
+    Ok(render(&context, &page))
+}
+
+pub async fn edit_ticket(
+    context: PageContext,
+    State(state): State<AppState>,
+    PageId(id): PageId,
+    CsrfForm(fields): CsrfForm,
+) -> Result<Response, PageError> {
+    let here = format!("/tickets/{id}");
+    let owner = context.require_user(&here)?;
+    let version = fields
+        .get("version")
+        .map(|v| v.trim().parse::<i32>())
+        .transpose()
+        .map_err(|_| {
+            ApiError::Validation(vec![FieldError::new(
+                "version",
+                "Reload the page and try again",
+            )])
+        });
+    let edited = match (parse_ticket(&fields), version) {
+        (Ok((title, price)), Ok(expected_version)) => {
+            let edit = TicketEdit {
+                title: title.as_str(),
+                price_cents: price.cents(),
+                expected_version,
+            };
+            tickets::update_ticket(&state.db, id, owner.id, edit)
+                .await
+                .map_err(ApiError::from)
+        }
+        (Err(err), _) | (_, Err(err)) => Err(err),
+    };
+    Ok(match edited {
+        Ok(_) => redirect_with(
+            &here,
+            Flash::notice("Your changes are saved."),
+            &state.sessions,
+        ),
+        // Keep the title in the flash so the page knows it was the edit form that failed.
+        Err(err) => fields.refused(&here, err, &state.sessions),
+    })
+}
+
+pub async fn buy(
+    context: PageContext,
+    State(state): State<AppState>,
+    PageId(ticket_id): PageId,
+    CsrfForm(fields): CsrfForm,
+) -> Result<Response, PageError> {
+    let here = format!("/tickets/{ticket_id}");
+    let buyer = context.require_user(&here)?;
+    Ok(
+        match purchases::place_order(&state, buyer.id, ticket_id).await {
+            Ok((order, _)) => redirect_with(
+                &format!("/orders/{}", order.id),
+                Flash::notice(
+                    "The ticket is held for you. Pay before the time runs out to keep it.",
+                ),
+                &state.sessions,
+            ),
+            Err(ApiError::NotFound) => return Err(PageError::NotFound),
+            Err(err) => fields.refused(&here, err, &state.sessions),
+        },
+    )
+}

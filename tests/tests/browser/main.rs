@@ -1,0 +1,201 @@
+//! The storefront in a real browser (headless Debian chromium): what a shopper does, end to end,
+//! against the real gateway, Temporal, Postgres and the Stripe emulator with its Stripe.js.
+//! Screenshots of every page land in `target/screenshots` (or `$BOXOFFICE_SCREENSHOTS`).
+
+use boxoffice_tests::TestServer;
+use boxoffice_tests::browser::Browser;
+use boxoffice_tests::fixtures::{eventually, id_of, listed_ticket};
+use serde_json::json;
+use std::time::Duration;
+
+const PASSWORD: &str = "password123";
+
+fn email(role: &str) -> String {
+    format!("{role}-{}@example.com", uuid::Uuid::new_v4().simple())
+}
+
+async fn sign_up(browser: &mut Browser, email: &str) {
+    browser.visit("/auth/signup").await;
+    browser.fill("#email", email).await;
+    browser.fill("#password", PASSWORD).await;
+    browser.press("Create account").await;
+    browser.wait_for_text(".who", email).await;
+}
+
+async fn type_card(browser: &Browser, number: &str) {
+    browser
+        .fill("#card-element input[name=cardnumber]", number)
+        .await;
+    browser
+        .fill("#card-element input[name=exp-date]", "12 / 34")
+        .await;
+    browser.fill("#card-element input[name=cvc]", "123").await;
+}
+
+/// Orders the ticket at `/tickets/<id>` and waits for its order page.
+async fn buy(browser: &mut Browser, ticket_id: &str) {
+    browser.visit(&format!("/tickets/{ticket_id}")).await;
+    browser.press("Buy for $25.00").await;
+    browser.wait_for_text("#order .badge", "Held").await;
+}
+
+#[tokio::test]
+async fn a_shopper_buys_a_ticket_another_user_listed_and_pays_by_card() {
+    let server = TestServer::spawn().await;
+    let mut browser = Browser::open(&server.base_url, "buy-and-pay").await;
+
+    browser.visit("/").await;
+    browser.screenshot("home-empty").await;
+    browser.visit("/auth/signup").await;
+    browser.screenshot("sign-up").await;
+    let seller = email("seller");
+    sign_up(&mut browser, &seller).await;
+
+    browser.follow("Sell a ticket").await;
+    browser.fill("#title", "Opening night <b>live</b>").await;
+    browser.fill("#price", "25").await;
+    browser.screenshot("sell").await;
+    browser.press("List ticket").await;
+    browser.wait_for_text(".notice", "listed for sale").await;
+    assert_eq!(browser.text_of("h1").await, "Opening night <b>live</b>");
+    browser.screenshot("ticket-of-its-owner").await;
+    let ticket_path = browser.path().await;
+
+    browser.press("Sign out").await;
+    browser.wait_for_text(".notice", "signed out").await;
+    let buyer = email("buyer");
+    sign_up(&mut browser, &buyer).await;
+    browser.visit("/").await;
+    browser.screenshot("home-with-ticket").await;
+    browser.follow("Opening night <b>live</b>").await;
+    assert_eq!(browser.path().await, ticket_path);
+    browser.screenshot("ticket-for-a-shopper").await;
+    browser.press("Buy for $25.00").await;
+    browser.wait_for_text("#order .badge", "Held").await;
+    browser.find("#card-element input[name=cardnumber]").await;
+    browser.screenshot("order-held").await;
+
+    type_card(&browser, "4242 4242 4242 4242").await;
+    browser.press("Pay $25.00").await;
+    browser.wait_for_text("#order .badge", "Paid").await;
+    browser
+        .wait_for_text("#outcome", "The ticket is yours")
+        .await;
+    browser.screenshot("order-paid").await;
+
+    browser.follow("All my orders").await;
+    browser.wait_for_text("table.orders", "Paid").await;
+    browser.screenshot("my-orders").await;
+    browser.visit(&ticket_path).await;
+    browser.wait_for_text(".badge", "Sold").await;
+    assert_eq!(server.app.stripe.emulator.payment_intents().len(), 1);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_declined_card_is_explained_and_a_second_card_pays() {
+    let server = TestServer::spawn().await;
+    let (_seller, ticket) = listed_ticket(&server.app, "Cup final", json!(25)).await;
+    let mut browser = Browser::open(&server.base_url, "decline-then-pay").await;
+    sign_up(&mut browser, &email("buyer")).await;
+    buy(&mut browser, id_of(&ticket)).await;
+
+    type_card(&browser, "4000 0000 0000 0002").await;
+    browser.press("Pay $25.00").await;
+    browser
+        .wait_for_text("#card-errors", "Your card was declined.")
+        .await;
+    assert_eq!(browser.text_of("#order .badge").await, "Held");
+    browser.screenshot("declined").await;
+
+    type_card(&browser, "4242 4242 4242 4242").await;
+    browser.press("Pay $25.00").await;
+    browser.wait_for_text("#order .badge", "Paid").await;
+    browser.screenshot("paid-after-retry").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn an_open_order_page_counts_down_and_shows_the_hold_expiring() {
+    let server = TestServer::spawn_with_hold(15).await;
+    let (_seller, ticket) = listed_ticket(&server.app, "Late show", json!(25)).await;
+    let mut browser = Browser::open(&server.base_url, "hold-expires").await;
+    sign_up(&mut browser, &email("buyer")).await;
+    buy(&mut browser, id_of(&ticket)).await;
+
+    let first = browser.text_of("#time-left").await;
+    let ticked = eventually("the countdown ticks", Duration::from_secs(5), || async {
+        let now = browser.text_of("#time-left").await;
+        (now != first).then_some(now)
+    })
+    .await;
+    assert!(
+        ticked < first,
+        "the countdown went from {first} to {ticked}"
+    );
+    browser.screenshot("counting-down").await;
+
+    // No reload: the page notices the expiry by itself.
+    browser.wait_for_text("#order .badge", "Expired").await;
+    browser.wait_for_text("#outcome", "The hold expired").await;
+    browser.screenshot("expired").await;
+    browser.follow("See the ticket").await;
+    browser.wait_for_text(".badge", "For sale").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_shopper_cancels_an_order_and_the_ticket_is_for_sale_again() {
+    let server = TestServer::spawn().await;
+    let (_seller, ticket) = listed_ticket(&server.app, "Matinee", json!(25)).await;
+    let mut browser = Browser::open(&server.base_url, "cancel").await;
+    sign_up(&mut browser, &email("buyer")).await;
+    buy(&mut browser, id_of(&ticket)).await;
+
+    browser.press("Cancel order").await;
+    browser.wait_for_text("#order .badge", "Cancelled").await;
+    browser.screenshot("cancelled").await;
+    browser.follow("See the ticket").await;
+    browser.wait_for_text(".badge", "For sale").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session_for_pages_and_the_api() {
+    let server = TestServer::spawn().await;
+    let mut browser = Browser::open(&server.base_url, "sign-out").await;
+    let shopper = email("shopper");
+    sign_up(&mut browser, &shopper).await;
+
+    browser.press("Sign out").await;
+    browser
+        .wait_for_text(".notice", "You are signed out.")
+        .await;
+    assert!(!browser.has(".who").await, "the header still shows a user");
+    browser.screenshot("signed-out").await;
+
+    browser.visit("/orders").await;
+    assert_eq!(browser.path().await, "/auth/signin?next=%2Forders");
+    browser.screenshot("sign-in").await;
+    let session = browser
+        .run_js("return fetch('/api/users/currentuser').then(r => r.json())")
+        .await;
+    assert_eq!(session, json!({"currentUser": null}));
+
+    browser.fill("#email", &shopper).await;
+    browser.fill("#password", PASSWORD).await;
+    browser.press("Sign in").await;
+    assert_eq!(browser.path().await, "/orders");
+    browser.wait_for_text("h1", "My orders").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn unknown_pages_show_the_site_404() {
+    let server = TestServer::spawn().await;
+    let mut browser = Browser::open(&server.base_url, "not-found").await;
+    browser.visit("/no/such/page").await;
+    browser.wait_for_text("h1", "Page not found").await;
+    browser.screenshot("404").await;
+    browser.close().await;
+}

@@ -1,0 +1,192 @@
+//! View-models: everything a page shows, already read and decided by the gateway. Rendering never
+//! looks anything up.
+
+use std::collections::BTreeMap;
+
+use uuid::Uuid;
+
+/// The name of the hidden field that carries the CSRF token in every form.
+pub const CSRF_FIELD: &str = "csrf_token";
+
+/// What every page's frame needs.
+#[derive(Debug, Clone, Default)]
+pub struct Chrome {
+    /// The signed-in user's email, shown in the header.
+    pub signed_in: Option<String>,
+    /// Goes into every form that changes something.
+    pub csrf_token: String,
+    /// A one-off message about what just happened ("Your ticket is listed").
+    pub notice: Option<String>,
+    /// How long an order holds its ticket, in words: "15 minutes".
+    pub hold: String,
+}
+
+/// A submitted form shown again: the user's input and what was wrong with it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Form {
+    pub values: BTreeMap<String, String>,
+    pub errors: Vec<FormError>,
+}
+
+/// A message about one field, or (`field: None`) about the whole form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormError {
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl Form {
+    pub fn value(&self, name: &str) -> &str {
+        self.values.get(name).map_or("", String::as_str)
+    }
+
+    /// The first message about `field`.
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field.as_deref() == Some(field))
+            .map(|e| e.message.as_str())
+    }
+
+    /// Messages not tied to a field this form shows.
+    pub fn general_errors<'a>(&'a self, fields: &'a [&str]) -> impl Iterator<Item = &'a str> {
+        self.errors
+            .iter()
+            .filter(|e| e.field.as_deref().is_none_or(|f| !fields.contains(&f)))
+            .map(|e| e.message.as_str())
+    }
+}
+
+/// A ticket in a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketSummary {
+    pub id: Uuid,
+    pub title: String,
+    pub price_cents: i64,
+}
+
+/// Where a ticket stands, as a shopper sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Availability {
+    ForSale,
+    OnHold,
+    Sold,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthKind {
+    SignUp,
+    SignIn,
+}
+
+/// An order's state in words a shopper uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderState {
+    /// The ticket is held and can be paid for.
+    Held,
+    Paid,
+    Expired,
+    Cancelled,
+}
+
+impl OrderState {
+    /// As shown on the page.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Held => "Held",
+            Self::Paid => "Paid",
+            Self::Expired => "Expired",
+            Self::Cancelled => "Cancelled",
+        }
+    }
+
+    /// For machines: CSS classes and the page's `data-state`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Held => "held",
+            Self::Paid => "paid",
+            Self::Expired => "expired",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderSummary {
+    pub id: Uuid,
+    pub ticket_title: String,
+    pub price_cents: i64,
+    pub state: OrderState,
+    /// "22 Nov 2026, 14:05 UTC"
+    pub placed_at: String,
+}
+
+/// How the page loads Stripe.js and which key it gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StripeSetup {
+    pub js_url: String,
+    pub publishable_key: String,
+}
+
+/// Every page of the shop.
+#[derive(Debug, Clone)]
+pub enum Page {
+    Home {
+        tickets: Vec<TicketSummary>,
+    },
+    Auth {
+        kind: AuthKind,
+        form: Form,
+        /// Where to go after signing in (a local path).
+        next: Option<String>,
+    },
+    SignOut,
+    NewTicket {
+        form: Form,
+    },
+    Ticket {
+        ticket: TicketSummary,
+        availability: Availability,
+        /// `None` when nobody is signed in.
+        viewer: Option<Viewer>,
+        /// Errors from trying to buy it.
+        buy_errors: Vec<String>,
+        /// The owner's edit form, prefilled with the ticket or the rejected input.
+        edit: Form,
+        version: i32,
+    },
+    Orders {
+        orders: Vec<OrderSummary>,
+    },
+    Order(Box<OrderPage>),
+    Error {
+        status: u16,
+        title: String,
+        message: String,
+    },
+}
+
+/// Who is looking at a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer {
+    Owner,
+    Shopper,
+}
+
+#[derive(Debug, Clone)]
+pub struct OrderPage {
+    pub id: Uuid,
+    pub ticket_id: Uuid,
+    pub ticket_title: String,
+    pub price_cents: i64,
+    pub state: OrderState,
+    /// RFC 3339, for the ticking countdown.
+    pub expires_at: String,
+    /// Whole seconds left in the hold when the page was rendered.
+    pub seconds_left: i64,
+    pub payment_id: Option<Uuid>,
+    /// The last payment attempt's problem ("Your card was declined.").
+    pub payment_error: Option<String>,
+    /// `None` when card payments are not configured.
+    pub stripe: Option<StripeSetup>,
+}
