@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test against real PostgreSQL and a real Temporal dev server: installs the tools if
-# needed, checks formatting, then builds and runs the whole workspace's tests in one cargo call.
+# needed, checks formatting, then builds and runs the whole workspace's tests in one cargo call,
+# browser tests included (headless chromium).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
@@ -8,4 +9,10 @@ cd "$repo"
 cargo fmt --all -- --check
 # Tests mostly wait on Temporal and Postgres, not the CPU, so run more of them at once than cores.
 export RUST_TEST_THREADS="${RUST_TEST_THREADS:-8}"
-exec cargo test --locked --workspace "$@"
+# The browser tests save a screenshot of every page they visit; say where, pass or fail.
+export BOXOFFICE_SCREENSHOTS="${BOXOFFICE_SCREENSHOTS:-$repo/target/screenshots}"
+rm -rf "$BOXOFFICE_SCREENSHOTS"
+status=0
+cargo test --locked --workspace "$@" || status=$?
+echo "Screenshots of the storefront (browser tests): $BOXOFFICE_SCREENSHOTS ($(ls "$BOXOFFICE_SCREENSHOTS" 2>/dev/null | wc -l) files)"
+exit "$status"

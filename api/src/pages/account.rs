@@ -21,10 +21,17 @@ pub struct Next {
     next: Option<String>,
 }
 
-/// Only a path on this site: never `//evil.example` or a full URL.
+/// Only a path on this site: never `//evil.example` or a full URL. Browsers read `\` as `/` and
+/// drop tabs and newlines from a URL (`/\t/evil.example` is `//evil.example`), so neither may
+/// appear.
 fn local_path(next: Option<&str>) -> Option<String> {
-    next.filter(|path| path.starts_with('/') && !path.starts_with("//") && !path.contains('\\'))
-        .map(str::to_owned)
+    next.filter(|path| {
+        path.starts_with('/')
+            && !path.starts_with("//")
+            && !path.contains('\\')
+            && !path.chars().any(char::is_control)
+    })
+    .map(str::to_owned)
 }
 
 fn auth_page(kind: AuthKind, context: &PageContext, next: Option<&str>) -> Html<String> {
@@ -127,6 +134,8 @@ mod tests {
         assert_eq!(local_path(Some("//evil.example/")), None);
         assert_eq!(local_path(Some("https://evil.example/")), None);
         assert_eq!(local_path(Some("/\\evil.example")), None);
+        assert_eq!(local_path(Some("/\t/evil.example")), None);
+        assert_eq!(local_path(Some("/\r\n/evil.example")), None);
         assert_eq!(local_path(None), None);
     }
 }

@@ -32,7 +32,8 @@ const FLASH_COOKIE: &str = "flash";
 /// A flash that was not shown within this time is stale.
 const FLASH_SECS: i64 = 300;
 /// Flashed input is for showing a form again; a huge rejected value is cut short.
-const MAX_FLASHED_CHARS: usize = 400;
+/// (Titles are at most 200 characters; a cookie holds about 4 KB.)
+const MAX_FLASHED_CHARS: usize = 256;
 
 /// The request's page context, put in its extensions by [`frame`].
 #[derive(Debug, Clone)]
@@ -177,13 +178,21 @@ pub async fn frame(State(state): State<AppState>, request: Request, next: Next) 
         .map(|c| c.value().to_owned())
         .filter(|nonce| nonce.len() == NONCE_HEX_LEN);
     let csrf_nonce = existing_nonce.clone().unwrap_or_else(new_nonce);
-    let had_flash = jar.get(FLASH_COOKIE).is_some();
     let is_get = parts.method == Method::GET;
-    let flash = jar
+    // A flash is shown once, by a GET of the page it was left for; one that is forged or stale
+    // is dropped by any GET. Other pages (and the assets a page loads) leave it alone.
+    let claims = jar
         .get(FLASH_COOKIE)
-        .filter(|_| is_get)
-        .and_then(|cookie| keys.verify::<FlashClaims>(cookie.value()))
-        .filter(|claims| claims.path == parts.uri.path())
+        .map(|cookie| keys.verify::<FlashClaims>(cookie.value()));
+    let drop_flash = is_get
+        && match &claims {
+            Some(Some(claims)) => claims.path == parts.uri.path(),
+            Some(None) => true,
+            None => false,
+        };
+    let flash = claims
+        .flatten()
+        .filter(|claims| is_get && claims.path == parts.uri.path())
         .map(|claims| claims.flash)
         .unwrap_or_default();
     let CurrentUser(user) = CurrentUser::from_request_parts(&mut parts, &state)
@@ -211,7 +220,7 @@ pub async fn frame(State(state): State<AppState>, request: Request, next: Next) 
     if existing_nonce.is_none() {
         append_cookie(headers, page_cookie(CSRF_COOKIE, csrf_nonce));
     }
-    if had_flash && is_get {
+    if drop_flash {
         let mut removal = Cookie::from(FLASH_COOKIE);
         removal.set_path("/");
         removal.make_removal();

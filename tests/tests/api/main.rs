@@ -7,6 +7,7 @@ mod histories;
 mod migrations;
 mod openapi;
 mod orders;
+mod pages;
 mod payments;
 mod saga;
 mod socket;
