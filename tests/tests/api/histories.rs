@@ -8,14 +8,16 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use boxoffice_api::replay::{NamedHistory, histories_at, replay_all};
-use boxoffice_tests::TestApp;
+use boxoffice_api::replay::{NamedHistory, histories_at, replay_all, to_proto3_json};
+use boxoffice_api::temporal_server::find_cli;
 use boxoffice_tests::fixtures::{
     buyer, id_of, listed_ticket, make_completion_impossible, order_for, order_reaches, pay,
 };
+use boxoffice_tests::{TestApp, shared_temporal};
 use boxoffice_workflows::{PurchaseWorkflow, workflow_id};
 use serde_json::{Value, json};
 use temporalio_client::{WorkflowFetchHistoryOptions, WorkflowGetResultOptions};
+use temporalio_common::protos::temporal::api::history::v1::History;
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("histories")
@@ -194,19 +196,74 @@ async fn a_history_the_code_no_longer_matches_fails_replay_naming_the_workflow_a
     );
 }
 
-#[test]
-fn proto3_json_histories_are_refused_with_a_clear_message() {
-    let dir = std::env::temp_dir().join(format!("boxoffice-proto3-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("ui-download.json");
-    std::fs::write(
-        &file,
-        r#"{"events":[{"eventId":"1","eventType":"EVENT_TYPE_WORKFLOW_EXECUTION_STARTED"}]}"#,
-    )
-    .unwrap();
+#[tokio::test]
+async fn a_history_shown_by_the_temporal_cli_as_proto3_json_replays() {
+    let app = TestApp::spawn().await;
+    let (_, ticket) = listed_ticket(&app, "Downloaded", json!(20)).await;
+    let mut buyer_client = buyer(&app).await;
+    let order = order_for(&mut buyer_client, &ticket).await;
+    assert_eq!(
+        pay(&mut buyer_client, &order, "pm_card_visa").await.status,
+        StatusCode::CREATED
+    );
+    order_reaches(&buyer_client, &order, "complete", Duration::from_secs(20)).await;
+    let workflow = format!("order-{}", id_of(&order));
 
-    let error = histories_at(&file).err().expect("refused").to_string();
+    // What support staff download: `temporal workflow show --output json`, like the Web UI.
+    let shown = std::process::Command::new(find_cli().expect("the temporal CLI"))
+        .args([
+            "workflow",
+            "show",
+            "--workflow-id",
+            &workflow,
+            "--output",
+            "json",
+        ])
+        .args(["--address", shared_temporal()])
+        .output()
+        .expect("run temporal workflow show");
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(text.contains("\"eventId\""), "not proto3 JSON: {text}");
 
-    assert!(error.contains("proto3 JSON"), "{error}");
-    std::fs::remove_dir_all(dir).ok();
+    replay(&shown.stdout)
+        .await
+        .unwrap_or_else(|err| panic!("the CLI's history does not replay: {err}"));
+}
+
+#[tokio::test]
+async fn every_recorded_history_replays_from_proto3_json_too() {
+    for recorded in histories_at(&fixtures_dir()).unwrap() {
+        let history: History = serde_json::from_slice(&recorded.json).unwrap();
+        let proto3 = to_proto3_json(&history).unwrap();
+        assert!(String::from_utf8_lossy(&proto3).contains("\"eventType\":\"EVENT_TYPE_"));
+
+        replay(&proto3)
+            .await
+            .unwrap_or_else(|err| panic!("{} as proto3 JSON: {err}", recorded.name));
+    }
+}
+
+#[tokio::test]
+async fn a_proto3_history_with_an_event_this_build_cannot_read_is_refused() {
+    for (json, says) in [
+        (
+            r#"{"events":[{"eventId":"1","eventType":"EVENT_TYPE_FROM_THE_FUTURE","workflowExecutionStartedEventAttributes":{}}]}"#,
+            "event 1",
+        ),
+        (
+            r#"{"events":[{"eventId":"1","eventType":"EVENT_TYPE_WORKFLOW_EXECUTION_STARTED"}]}"#,
+            "event 1",
+        ),
+        (r#"{"events":[]}"#, "no events"),
+        (r#"{"events":"#, "not a proto3 JSON history"),
+    ] {
+        let failure = replay(json.as_bytes()).await.expect_err(json);
+        assert!(failure.contains("unreadable history"), "{failure}");
+        assert!(failure.contains(says), "{json}: {failure}");
+    }
 }

@@ -1,6 +1,8 @@
 //! `boxoffice replay`: replays recorded workflow histories against the current workflow code, to
 //! prove a change is safe to deploy, and records histories of finished workflows as fixtures.
 
+mod proto3;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -24,11 +26,6 @@ pub enum HistoryFileError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error(
-        "{0}: this is proto3 JSON (from `temporal workflow show --output json` or the Web UI); \
-         `boxoffice replay` reads the SDK's JSON for now: record it with `boxoffice replay --record`"
-    )]
-    Proto3Json(PathBuf),
 }
 
 /// The `.json` histories at `path`: the file itself, or every `.json` file in the directory.
@@ -55,13 +52,6 @@ pub fn histories_at(path: &Path) -> Result<Vec<NamedHistory>, HistoryFileError> 
                 path: file.clone(),
                 source,
             })?;
-            // The SDK's own JSON uses snake_case keys; proto3 JSON uses camelCase ones.
-            if !json
-                .windows(b"\"event_id\"".len())
-                .any(|w| w == b"\"event_id\"")
-            {
-                return Err(HistoryFileError::Proto3Json(file));
-            }
             Ok(NamedHistory {
                 name: file.display().to_string(),
                 json,
@@ -100,7 +90,7 @@ pub async fn replay_all(histories: Vec<NamedHistory>) -> anyhow::Result<Vec<Repl
     let replayer = WorkflowReplayer::new(options)?;
     let mut outcomes = Vec::with_capacity(histories.len());
     for history in histories {
-        let parsed = WorkflowHistory::from_json(&history.json);
+        let parsed = parse_history(&history.json);
         let workflow_id = parsed
             .as_ref()
             .ok()
@@ -120,6 +110,27 @@ pub async fn replay_all(histories: Vec<NamedHistory>) -> anyhow::Result<Vec<Repl
         });
     }
     Ok(outcomes)
+}
+
+/// A history in either JSON form: the SDK's (what `--record` writes), or proto3 JSON (what
+/// `temporal workflow show --output json` and the Web UI's download write).
+pub fn parse_history(json: &[u8]) -> Result<WorkflowHistory, String> {
+    // The SDK's form names its fields in snake_case; proto3 JSON in camelCase.
+    let sdk_form = json
+        .windows(b"\"event_id\"".len())
+        .any(|w| w == b"\"event_id\"");
+    if sdk_form {
+        WorkflowHistory::from_json(json).map_err(|err| err.to_string())
+    } else {
+        proto3::parse(json).map(WorkflowHistory::from)
+    }
+}
+
+/// A history as proto3 JSON, the form the CLI and the Web UI write.
+pub fn to_proto3_json(
+    history: &temporalio_common::protos::temporal::api::history::v1::History,
+) -> Result<Vec<u8>, String> {
+    proto3::to_json(history)
 }
 
 /// Saves the histories of the finished workflows matching `query` into `dir`, one
