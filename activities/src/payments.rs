@@ -2,6 +2,7 @@
 //! tests, real Stripe when it is unset.
 
 use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
+use stripe_client_core::{RequestBuilder, StripeMethod};
 use stripe_core::payment_intent::{
     CreatePaymentIntent, CreatePaymentIntentAutomaticPaymentMethods as AutomaticPaymentMethods,
     CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects as AllowRedirects,
@@ -38,6 +39,13 @@ pub enum StripeFault {
     /// Misconfiguration or a response we cannot read.
     #[error("stripe request failed: {0}")]
     Final(String),
+}
+
+/// The card behind a PaymentMethod, as support staff name it: "visa ending 4242".
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CardDescription {
+    pub brand: String,
+    pub last4: String,
 }
 
 pub struct ChargeRequest<'a> {
@@ -101,6 +109,30 @@ impl Stripe {
                     400 | 404 => Ok(ChargeResult::Rejected { message }),
                     _ => Err(classify(status, message)),
                 }
+            }
+            Err(other) => Err(transport_fault(other)),
+        }
+    }
+
+    /// The card of a PaymentMethod; `None` when Stripe has no such PaymentMethod or it is not a
+    /// card. Reading it is a GET: safe to retry.
+    pub async fn describe_card(
+        &self,
+        payment_method: &str,
+    ) -> Result<Option<CardDescription>, StripeFault> {
+        let path = format!("/payment_methods/{payment_method}");
+        let sent = RequestBuilder::new(StripeMethod::Get, path)
+            .customize::<stripe_shared::PaymentMethod>()
+            .send(&self.client)
+            .await;
+        match sent {
+            Ok(method) => Ok(method.card.map(|card| CardDescription {
+                brand: card.brand,
+                last4: card.last4,
+            })),
+            Err(StripeError::Stripe(_, 400 | 404)) => Ok(None),
+            Err(StripeError::Stripe(error, status)) => {
+                Err(classify(status, error.message.clone().unwrap_or_default()))
             }
             Err(other) => Err(transport_fault(other)),
         }

@@ -15,7 +15,7 @@ use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use uuid::Uuid;
 
-use crate::payments::{ChargeRequest, ChargeResult, Stripe, StripeFault};
+use crate::payments::{CardDescription, ChargeRequest, ChargeResult, Stripe, StripeFault};
 use crate::store::StoreError;
 use crate::store::orders::{self, CancelReason, NewOrder, PaidOrder, ReserveRefusal};
 
@@ -115,6 +115,19 @@ impl PurchaseActivities {
     }
 
     /// Charges the card through Stripe with the attempt's idempotency key.
+    /// Which card a PaymentMethod is, so the charge can be labelled with it for support staff.
+    #[activity]
+    pub async fn describe_card(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        payment_method: String,
+    ) -> Result<Option<CardDescription>, ActivityError> {
+        self.stripe
+            .describe_card(&payment_method)
+            .await
+            .map_err(stripe_fault)
+    }
+
     #[activity]
     pub async fn charge(
         self: Arc<Self>,

@@ -2,9 +2,11 @@
 //! here; every side effect is an activity in `boxoffice-activities`.
 
 pub mod purchase;
+#[cfg(test)]
+mod replay_drill;
 pub mod search;
 
 pub use purchase::{
-    PayRequest, PaymentAnswer, PurchaseInput, PurchaseStatus, PurchaseWorkflow, ReservationAnswer,
-    Stage, TASK_QUEUE, workflow_id,
+    CARD_SUMMARY_PATCH, PayRequest, PaymentAnswer, PurchaseInput, PurchaseStatus, PurchaseWorkflow,
+    ReservationAnswer, Stage, TASK_QUEUE, workflow_id,
 };

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::error::Error;
 use std::time::{Duration, SystemTime};
 
+use boxoffice_activities::payments::CardDescription;
 use boxoffice_activities::purchase::{
     ChargeInput, ChargeOutcome, CompleteInput, PurchaseActivities, RefundInput, ReleaseInput,
     ReserveInput, ReserveOutcome,
@@ -24,6 +25,10 @@ use uuid::Uuid;
 use crate::search;
 
 pub const TASK_QUEUE: &str = "purchase";
+
+/// The change that looks up the card before charging it, so the charge's summary names the card
+/// for support staff. Runs that started before it replay without the lookup.
+pub const CARD_SUMMARY_PATCH: &str = "card-summary";
 
 /// Support staff find an order's workflow by this id.
 pub fn workflow_id(order_id: Uuid) -> String {
@@ -311,18 +316,47 @@ impl PurchaseWorkflow {
             payment_method: payment.payment_method.clone(),
             description: format!("boxoffice order {order_id}: {title}"),
         };
+        let card = if looks_up_card(ctx) {
+            Self::describe_card(ctx, &payment.payment_method).await
+        } else {
+            None
+        };
+        let summary = match card {
+            Some(card) => format!(
+                "charge {} card ending {}, attempt {}",
+                card.brand, card.last4, payment.attempt
+            ),
+            None => format!("charge attempt {} for order {order_id}", payment.attempt),
+        };
         // Unlimited retries with the attempt's idempotency key: a transient fault (network, Stripe
         // 429/5xx) never leaves the outcome unknown, so an error here means Stripe refused the
         // request and charged nothing. The hold waits for a charge in flight.
         let options = ActivityOptions::with_start_to_close_timeout(CHARGE_TIMEOUT)
             .retry_policy(retries(0))
-            .summary(format!(
-                "charge attempt {} for order {order_id}",
-                payment.attempt
-            ))
+            .summary(summary)
             .build();
         ctx.execute_activity(PurchaseActivities::charge, input, options)
             .await
+    }
+
+    /// The card to be charged, for the charge's summary. Only a label: if Stripe cannot say, the
+    /// charge goes ahead unnamed (and an unknown PaymentMethod is refused by the charge itself).
+    async fn describe_card(
+        ctx: &mut WorkflowContext<Self>,
+        payment_method: &str,
+    ) -> Option<CardDescription> {
+        let options = ActivityOptions::with_start_to_close_timeout(Duration::from_secs(5))
+            .retry_policy(retries(3))
+            .summary("look up the card".to_owned())
+            .build();
+        ctx.execute_activity(
+            PurchaseActivities::describe_card,
+            payment_method.to_owned(),
+            options,
+        )
+        .await
+        .ok()
+        .flatten()
     }
 
     /// After a successful charge: complete the order, or — if that is impossible — refund, so
@@ -533,6 +567,16 @@ impl PurchaseWorkflow {
 
 /// A Stripe call that outlives this is treated as lost and retried with the same idempotency key.
 const CHARGE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Whether this run looks up the card before charging: see [`CARD_SUMMARY_PATCH`].
+fn looks_up_card(ctx: &WorkflowContext<PurchaseWorkflow>) -> bool {
+    // The replay drill removes the guard to show that replay catches the unguarded change.
+    #[cfg(test)]
+    if crate::replay_drill::PATCH_GUARD_REMOVED.load(std::sync::atomic::Ordering::SeqCst) {
+        return true;
+    }
+    ctx.patched(CARD_SUMMARY_PATCH)
+}
 
 /// Moves the saga to `stage` and tells the Temporal UI, where support staff list orders by it.
 fn enter(ctx: &WorkflowContext<PurchaseWorkflow>, stage: Stage) {

@@ -28,22 +28,19 @@ pub enum HistoryFileError {
     },
 }
 
-/// The `.json` histories at `path`: the file itself, or every `.json` file in the directory.
+/// The `.json` histories at `path`: the file itself, or every `.json` file under the directory
+/// (histories recorded before a change are kept in subdirectories).
 pub fn histories_at(path: &Path) -> Result<Vec<NamedHistory>, HistoryFileError> {
     let read_error = |source| HistoryFileError::Read {
         path: path.to_owned(),
         source,
     };
-    let mut files = if path.is_dir() {
-        std::fs::read_dir(path)
-            .map_err(read_error)?
-            .filter_map(Result::ok)
-            .map(|entry| entry.path())
-            .filter(|file| file.extension().is_some_and(|ext| ext == "json"))
-            .collect()
+    let mut files = Vec::new();
+    if path.is_dir() {
+        json_files_under(path, &mut files).map_err(read_error)?;
     } else {
-        vec![path.to_owned()]
-    };
+        files.push(path.to_owned());
+    }
     files.sort();
     files
         .into_iter()
@@ -58,6 +55,18 @@ pub fn histories_at(path: &Path) -> Result<Vec<NamedHistory>, HistoryFileError> 
             })
         })
         .collect()
+}
+
+fn json_files_under(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            json_files_under(&path, files)?;
+        } else if path.extension().is_some_and(|ext| ext == "json") {
+            files.push(path);
+        }
+    }
+    Ok(())
 }
 
 /// A workflow's history fetched from the server, in the SDK's JSON.

@@ -144,23 +144,27 @@ async fn every_recorded_history_replays_against_the_current_workflow() {
         .iter()
         .map(|o| {
             Path::new(&o.name)
-                .file_stem()
+                .strip_prefix(fixtures_dir())
                 .unwrap()
+                .with_extension("")
                 .to_string_lossy()
                 .into_owned()
         })
         .collect();
     names.sort();
-    assert_eq!(
-        names,
-        [
-            "cancel",
-            "decline_then_pay",
-            "expiry",
-            "happy_path",
-            "refund_compensation"
-        ]
-    );
+    let scenarios = [
+        "cancel",
+        "decline_then_pay",
+        "expiry",
+        "happy_path",
+        "refund_compensation",
+    ];
+    let before_card_summary = scenarios.map(|name| format!("before-card-summary/{name}"));
+    let expected: Vec<String> = before_card_summary
+        .into_iter()
+        .chain(scenarios.map(str::to_owned))
+        .collect();
+    assert_eq!(names, expected);
 }
 
 #[tokio::test]

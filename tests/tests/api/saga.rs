@@ -223,3 +223,41 @@ async fn settle(buyer: &boxoffice_tests::ApiClient<'_>, order: &Value) -> Value 
     })
     .await
 }
+
+#[tokio::test]
+async fn each_charge_is_labelled_with_the_card_it_charges_for_support_staff() {
+    let app = TestApp::spawn().await;
+    let (_, ticket) = listed_ticket(&app, "Labelled", json!(20)).await;
+    let mut buyer = buyer(&app).await;
+    let order = order_for(&mut buyer, &ticket).await;
+    let declined = pay(&mut buyer, &order, "pm_card_visa_chargeDeclined").await;
+    assert_eq!(declined.status, StatusCode::PAYMENT_REQUIRED);
+    let paid = pay(&mut buyer, &order, "pm_card_mastercard").await;
+    assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.body);
+
+    let events = app
+        .state
+        .temporal
+        .get_workflow_handle::<boxoffice_workflows::PurchaseWorkflow>(format!(
+            "order-{}",
+            id_of(&order)
+        ))
+        .fetch_history(temporalio_client::WorkflowFetchHistoryOptions::default())
+        .into_events()
+        .await
+        .expect("history");
+    let summaries: Vec<String> = events
+        .iter()
+        .filter_map(|event| event.user_metadata.as_ref()?.summary.as_ref())
+        .filter_map(|payload| serde_json::from_slice::<String>(&payload.data).ok())
+        .filter(|summary| summary.starts_with("charge"))
+        .collect();
+
+    assert_eq!(
+        summaries,
+        [
+            "charge visa card ending 0002, attempt 1",
+            "charge mastercard card ending 4444, attempt 2"
+        ]
+    );
+}
