@@ -15,9 +15,10 @@ use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use uuid::Uuid;
 
+use crate::metrics;
 use crate::payments::{CardDescription, ChargeRequest, ChargeResult, Stripe, StripeFault};
 use crate::store::StoreError;
-use crate::store::orders::{self, CancelReason, NewOrder, PaidOrder, ReserveRefusal};
+use crate::store::orders::{self, CancelReason, NewOrder, PaidOrder, Release, ReserveRefusal};
 
 pub struct PurchaseActivities {
     db: DatabaseConnection,
@@ -173,7 +174,12 @@ impl PurchaseActivities {
             .await
             .map_err(fault)?
         {
-            Ok(payment) => Ok(payment.id),
+            Ok(completed) => {
+                if let Some(ended) = completed.ended {
+                    metrics::order_ended("complete", ended);
+                }
+                Ok(completed.payment.id)
+            }
             Err(not_completable) => Err(final_error(not_completable.to_string())),
         }
     }
@@ -185,16 +191,21 @@ impl PurchaseActivities {
         _ctx: ActivityContext,
         input: ReleaseInput,
     ) -> Result<(), ActivityError> {
-        let released = orders::release_order(&self.db, input.order_id, input.reason)
+        match orders::release_order(&self.db, input.order_id, input.reason)
             .await
-            .map_err(fault)?;
-        if !released {
-            return Err(final_error(format!(
+            .map_err(fault)?
+        {
+            Release::Released { ended } => {
+                if let Some(ended) = ended {
+                    metrics::order_ended(input.reason.as_str(), ended);
+                }
+                Ok(())
+            }
+            Release::Sold => Err(final_error(format!(
                 "order {} is complete; a sold ticket is never released",
                 input.order_id
-            )));
+            ))),
         }
-        Ok(())
     }
 
     /// Gives the money back when a charge succeeded but the order could not be completed.
@@ -220,6 +231,7 @@ impl PurchaseActivities {
         )
         .await
         .map_err(fault)?;
+        metrics::charge_refunded();
         tracing::warn!(order_id = %input.order_id, workflow_id = %format!("order-{}", input.order_id), refund = %refund, "charge refunded");
         Ok(refund)
     }

@@ -10,13 +10,15 @@ use sea_orm::DatabaseConnection;
 use secrecy::SecretString;
 use temporalio_client::Client;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::SessionKeys;
 use crate::error::ApiError;
+use crate::metrics;
 use crate::openapi::ApiDoc;
 use crate::pages;
 use crate::routes::{health, orders, payments, tickets, users, webhooks};
@@ -81,13 +83,33 @@ pub fn router(state: AppState) -> Router {
                 async move { axum::Json((*spec).clone()) }
             }),
         )
+        .route("/metrics", get(metrics::serve))
+        // Requests to routes are timed by route; the pages time their own (see `pages::router`).
+        .route_layer(axum::middleware::from_fn(metrics::record_http))
         // Everything outside the documented API: the storefront's pages, and the 404s.
         .fallback_service(pages::router(state.clone()))
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
         .with_state(state)
+}
+
+/// Every log line of a request carries this span's fields. Handlers about one order fill in
+/// `order_id` and `workflow_id` (see `purchases::about_order`), so support can go from any of
+/// those lines to the order's workflow.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        order_id = tracing::field::Empty,
+        workflow_id = tracing::field::Empty,
+    )
 }
 
 /// A panic in a handler is a bug; the client still gets the contract's error shape.

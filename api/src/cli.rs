@@ -127,6 +127,12 @@ async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
         PurchaseActivities::new(db, stripe),
     )
     .await?;
+    let metrics_listener = TcpListener::bind(args.metrics_addr)
+        .await
+        .with_context(|| format!("cannot listen on {} for metrics", args.metrics_addr))?;
+    tracing::info!(addr = %args.metrics_addr, "worker metrics at /metrics");
+    let metrics = axum::Router::new().route("/metrics", axum::routing::get(crate::metrics::serve));
+    tokio::spawn(async move { axum::serve(metrics_listener, metrics).await });
     tokio::select! {
         () = shutdown_signal() => running.stop().await,
         ended = running.finished() => ended?,

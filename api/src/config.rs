@@ -130,6 +130,9 @@ pub struct ServeArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct WorkerArgs {
+    /// Where the worker serves `GET /metrics` (its saga outcomes and the Temporal SDK's metrics).
+    #[arg(long, env = "BOXOFFICE_METRICS_ADDR", default_value = "127.0.0.1:9464")]
+    pub metrics_addr: SocketAddr,
     #[command(flatten)]
     pub database: DatabaseArgs,
     #[command(flatten)]

@@ -34,6 +34,7 @@ pub async fn place_order(
     }
 
     let order_id = Uuid::now_v7();
+    about_order(order_id);
     let price = format!(
         "${}.{:02}",
         ticket.price_cents / 100,
@@ -97,12 +98,23 @@ fn refusal_error(refusal: ReserveRefusal) -> ApiError {
     }
 }
 
+/// Tags the request's log lines with the order and its workflow.
+fn about_order(order_id: Uuid) {
+    let span = tracing::Span::current();
+    span.record("order_id", tracing::field::display(order_id));
+    span.record(
+        "workflow_id",
+        tracing::field::display(workflow_id(order_id)),
+    );
+}
+
 /// The caller's order; someone else's is 401, as the contract says.
 pub async fn own_order(
     db: &DatabaseConnection,
     buyer_id: Uuid,
     order_id: Uuid,
 ) -> Result<OrderWithTicket, ApiError> {
+    about_order(order_id);
     let found = orders::find_order(db, order_id).await?;
     if found.0.user_id != buyer_id {
         return Err(ApiError::Unauthorized);

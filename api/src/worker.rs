@@ -5,6 +5,8 @@ use anyhow::Context;
 use boxoffice_activities::purchase::PurchaseActivities;
 use boxoffice_workflows::PurchaseWorkflow;
 use temporalio_client::Client;
+use temporalio_common::telemetry::TelemetryOptions;
+use temporalio_sdk::runtime::RuntimeOptions;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -62,8 +64,15 @@ fn build(
     task_queue: &str,
     activities: PurchaseActivities,
 ) -> anyhow::Result<Worker> {
-    let runtime = Runtime::from_current_tokio(Default::default())
-        .context("cannot create the Temporal SDK runtime")?;
+    let telemetry = TelemetryOptions::builder()
+        .metrics(crate::metrics::sdk_meter()?)
+        .build();
+    let options = RuntimeOptions::builder()
+        .telemetry_options(telemetry)
+        .build()
+        .map_err(anyhow::Error::msg)?;
+    let runtime =
+        Runtime::from_current_tokio(options).context("cannot create the Temporal SDK runtime")?;
     let options = WorkerOptions::new(task_queue)
         .register_workflow::<PurchaseWorkflow>()?
         .register_activities(activities)

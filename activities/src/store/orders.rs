@@ -140,7 +140,7 @@ pub struct PaidOrder<'a> {
 pub async fn complete_order(
     db: &DatabaseConnection,
     paid: PaidOrder<'_>,
-) -> Result<Result<payment::Model, NotCompletable>, StoreError> {
+) -> Result<Result<Completed, NotCompletable>, StoreError> {
     let txn = db.begin().await?;
     if let Some(existing) = payment::Entity::find()
         .filter(payment::Column::OrderId.eq(paid.order_id))
@@ -148,7 +148,10 @@ pub async fn complete_order(
         .await?
     {
         txn.commit().await?;
-        return Ok(Ok(existing));
+        return Ok(Ok(Completed {
+            payment: existing,
+            ended: None,
+        }));
     }
     let order = order::Entity::find_by_id(paid.order_id)
         .one(&txn)
@@ -181,24 +184,57 @@ pub async fn complete_order(
     .exec_with_returning(&txn)
     .await?;
     txn.commit().await?;
-    Ok(Ok(payment))
+    Ok(Ok(Completed {
+        payment,
+        ended: Some(held_for(&order)),
+    }))
 }
 
-/// Cancels the order and puts its ticket back on sale. Idempotent; a complete order is left alone
-/// (`false`), since a sold ticket is never released.
+/// A completed order's payment; `ended` is `Some` only for the call that completed it.
+#[derive(Debug)]
+pub struct Completed {
+    pub payment: payment::Model,
+    pub ended: Option<Ended>,
+}
+
+/// How an order's hold ended, for the call that ended it (a retry that finds the work done gets
+/// `None`, so outcomes are counted once).
+#[derive(Debug, Clone, Copy)]
+pub struct Ended {
+    /// From placing the order to its outcome.
+    pub held_for: std::time::Duration,
+}
+
+fn held_for(order: &order::Model) -> Ended {
+    Ended {
+        held_for: (Utc::now() - order.created_at).to_std().unwrap_or_default(),
+    }
+}
+
+/// What releasing an order came to.
+#[derive(Debug)]
+pub enum Release {
+    /// Cancelled and its ticket back on sale; `ended` is `Some` for the call that did it.
+    Released { ended: Option<Ended> },
+    /// The order is complete: a sold ticket is never released.
+    Sold,
+}
+
+/// Cancels the order and puts its ticket back on sale. Idempotent; a complete order is left alone,
+/// since a sold ticket is never released.
 pub async fn release_order(
     db: &DatabaseConnection,
     order_id: Uuid,
     reason: CancelReason,
-) -> Result<bool, StoreError> {
+) -> Result<Release, StoreError> {
     let txn = db.begin().await?;
     let Some(order) = order::Entity::find_by_id(order_id).one(&txn).await? else {
         // Reservation never happened: nothing to release.
-        return Ok(true);
+        return Ok(Release::Released { ended: None });
     };
     match order.status.as_str() {
-        status::COMPLETE => return Ok(false),
-        status::CANCELLED => return Ok(true),
+        status::COMPLETE => return Ok(Release::Sold),
+        status::CANCELLED => return Ok(Release::Released { ended: None }),
         _ => {}
     }
     update_if_unchanged(&order)
@@ -215,7 +251,9 @@ pub async fn release_order(
         .exec(&txn)
         .await?;
     txn.commit().await?;
-    Ok(true)
+    Ok(Release::Released {
+        ended: Some(held_for(&order)),
+    })
 }
 
 /// An UPDATE of `order` that applies only if nobody changed it since it was read, bumping its

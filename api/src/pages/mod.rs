@@ -56,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(|| async { PageError::MethodNotAllowed })
         .layer(CatchPanicLayer::custom(|_| error::server_error()))
+        .layer(axum::middleware::from_fn(crate::metrics::record_http))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             context::frame,

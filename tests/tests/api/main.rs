@@ -4,6 +4,8 @@
 mod bad_input;
 mod health;
 mod histories;
+mod logs;
+mod metrics;
 mod migrations;
 mod openapi;
 mod orders;

@@ -1,0 +1,116 @@
+//! Prometheus metrics at `GET /metrics`: HTTP latency by route, the saga's outcomes and hold
+//! durations (recorded by the activities), and the Temporal SDK's own worker metrics.
+//!
+//! The SDK keeps its metrics in a registry of its own behind a Prometheus exporter; a worker
+//! started in this process runs that exporter on a loopback port, and `/metrics` appends what it
+//! serves, so one scrape sees everything.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus::{HistogramOpts, HistogramVec, TextEncoder};
+use temporalio_common::telemetry::metrics::CoreMeter;
+use temporalio_common::telemetry::{PrometheusExporterOptions, start_prometheus_metric_exporter};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+static HTTP_DURATION: LazyLock<HistogramVec> = LazyLock::new(|| {
+    let histogram = HistogramVec::new(
+        HistogramOpts::new(
+            "boxoffice_http_request_duration_seconds",
+            "Time to answer HTTP requests, by method, route and status",
+        )
+        .buckets(vec![
+            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+        ]),
+        &["method", "route", "status"],
+    )
+    .expect("valid metric");
+    if let Err(err) = prometheus::register(Box::new(histogram.clone())) {
+        tracing::warn!(error = %err, "metric not registered");
+    }
+    histogram
+});
+
+/// Where this process's Temporal SDK exporter listens, once a worker started it.
+static SDK_EXPORTER: Mutex<Option<SocketAddr>> = Mutex::new(None);
+
+/// Middleware: times each request under its route template (`/api/orders/{id}`), never the raw
+/// path, so ids do not explode the label set.
+pub async fn record_http(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
+    let method = request.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    HTTP_DURATION
+        .with_label_values(&[&method, &route, response.status().as_str()])
+        .observe(started.elapsed().as_secs_f64());
+    response
+}
+
+/// A meter for the Temporal SDK runtime, exported on a loopback port that `/metrics` reads.
+pub fn sdk_meter() -> anyhow::Result<Arc<dyn CoreMeter>> {
+    let options = PrometheusExporterOptions::builder()
+        .socket_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .counters_total_suffix(true)
+        .unit_suffix(true)
+        .use_seconds_for_durations(true)
+        .build();
+    let exporter = start_prometheus_metric_exporter(options)?;
+    *SDK_EXPORTER.lock().unwrap_or_else(|e| e.into_inner()) = Some(exporter.bound_addr);
+    Ok(exporter.meter)
+}
+
+/// `GET /metrics`.
+pub async fn serve() -> Response {
+    let mut text = String::new();
+    if let Err(err) = TextEncoder::new().encode_utf8(&prometheus::gather(), &mut text) {
+        tracing::warn!(error = %err, "cannot encode metrics");
+    }
+    let exporter = *SDK_EXPORTER.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(addr) = exporter {
+        match scrape(addr).await {
+            Ok(sdk) => text.push_str(&sdk),
+            Err(err) => tracing::warn!(error = %err, "cannot read the Temporal SDK's metrics"),
+        }
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
+}
+
+/// One plain HTTP/1.0 GET of the SDK exporter on loopback.
+async fn scrape(addr: SocketAddr) -> std::io::Result<String> {
+    let exchange = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        stream
+            .write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            .await?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await?;
+        Ok::<_, std::io::Error>(response)
+    };
+    let response = tokio::time::timeout(Duration::from_secs(2), exchange)
+        .await
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer"))??;
+    let text = String::from_utf8_lossy(&response);
+    match text.split_once("\r\n\r\n") {
+        Some((head, body)) if head.starts_with("HTTP/1.") && head.contains(" 200 ") => {
+            Ok(body.to_owned())
+        }
+        _ => Err(std::io::Error::other("unexpected answer")),
+    }
+}
