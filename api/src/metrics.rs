@@ -36,8 +36,8 @@ static HTTP_DURATION: LazyLock<HistogramVec> = LazyLock::new(|| {
     histogram
 });
 
-/// Where this process's Temporal SDK exporter listens, once a worker started it.
-static SDK_EXPORTER: Mutex<Option<SocketAddr>> = Mutex::new(None);
+/// Where this process's Temporal SDK exporters listen, oldest first: one per worker started.
+static SDK_EXPORTERS: Mutex<Vec<SocketAddr>> = Mutex::new(Vec::new());
 
 /// Middleware: times each request under its route template (`/api/orders/{id}`), never the raw
 /// path, so ids do not explode the label set.
@@ -65,7 +65,7 @@ pub fn sdk_meter() -> anyhow::Result<Arc<dyn CoreMeter>> {
         .use_seconds_for_durations(true)
         .build();
     let exporter = start_prometheus_metric_exporter(options)?;
-    *SDK_EXPORTER.lock().unwrap_or_else(|e| e.into_inner()) = Some(exporter.bound_addr);
+    sdk_exporters().push(exporter.bound_addr);
     Ok(exporter.meter)
 }
 
@@ -75,11 +75,19 @@ pub async fn serve() -> Response {
     if let Err(err) = TextEncoder::new().encode_utf8(&prometheus::gather(), &mut text) {
         tracing::warn!(error = %err, "cannot encode metrics");
     }
-    let exporter = *SDK_EXPORTER.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(addr) = exporter {
+    // A process runs one worker; a replaced one leaves an exporter behind that no longer
+    // answers. Serve the newest that does (two would repeat every metric name).
+    let exporters: Vec<SocketAddr> = sdk_exporters().iter().rev().copied().collect();
+    for addr in exporters {
         match scrape(addr).await {
-            Ok(sdk) => text.push_str(&sdk),
-            Err(err) => tracing::warn!(error = %err, "cannot read the Temporal SDK's metrics"),
+            Ok(sdk) => {
+                text.push_str(&sdk);
+                break;
+            }
+            Err(err) => {
+                tracing::debug!(%addr, error = %err, "Temporal SDK exporter gone");
+                sdk_exporters().retain(|known| *known != addr);
+            }
         }
     }
     (
@@ -90,6 +98,12 @@ pub async fn serve() -> Response {
         text,
     )
         .into_response()
+}
+
+fn sdk_exporters() -> std::sync::MutexGuard<'static, Vec<SocketAddr>> {
+    SDK_EXPORTERS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// One plain HTTP/1.0 GET of the SDK exporter on loopback.

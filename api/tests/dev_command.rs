@@ -9,16 +9,21 @@ struct Dev {
 }
 
 impl Dev {
-    fn start(data_dir: &std::path::Path, addr: &str) -> Self {
+    /// Starts dev logging JSON lines to `log`.
+    fn start(data_dir: &std::path::Path, addr: &str, log: &std::path::Path) -> Self {
+        std::fs::create_dir_all(data_dir).unwrap();
+        let log = std::fs::File::create(log).expect("create the log file");
         let child = Command::new(env!("CARGO_BIN_EXE_boxoffice"))
             .arg("dev")
             .env("BOXOFFICE_DATA_DIR", data_dir)
             .env("BOXOFFICE_ADDR", addr)
+            .env("BOXOFFICE_LOG_FORMAT", "json")
+            .env_remove("RUST_LOG")
             .env_remove("TEMPORAL_ADDRESS")
             .env_remove("DATABASE_URL")
             .env_remove("STRIPE_SECRET_KEY")
             .env_remove("JWT_SECRET")
-            .stdout(Stdio::null())
+            .stdout(log)
             .stderr(Stdio::null())
             .spawn()
             .expect("start boxoffice dev");
@@ -127,7 +132,7 @@ async fn dev_serves_the_shop_stops_everything_it_started_and_keeps_its_data() {
     let base = format!("http://{addr}");
     let reused_temporal = temporal_already_running();
 
-    let dev = Dev::start(&data_dir, &addr);
+    let dev = Dev::start(&data_dir, &addr, &data_dir.join("first-run.log"));
     wait_until_ready(&base).await;
     let client = reqwest::Client::builder()
         .cookie_store(true)
@@ -169,12 +174,66 @@ async fn dev_serves_the_shop_stops_everything_it_started_and_keeps_its_data() {
     );
 
     // A second run reuses the data dir: the SQLite shop and the session secret.
-    let dev = Dev::start(&data_dir, &addr);
+    let log = data_dir.join("second-run.log");
+    let dev = Dev::start(&data_dir, &addr, &log);
     wait_until_ready(&base).await;
     let tickets = get_json(&client, &format!("{base}/api/tickets")).await;
     assert_eq!(tickets[0]["title"], "Kept across runs");
     let me = get_json(&client, &format!("{base}/api/users/currentuser")).await;
     assert_eq!(me["currentUser"]["email"], "dev@example.com");
+
+    // Support goes from a log line to the workflow: every line about an order names both.
+    let order_id = order_and_cancel(&base, &tickets[0]["id"]).await;
     assert!(dev.terminate().success());
+    let log = std::fs::read_to_string(&log).unwrap();
+    let about_the_order: Vec<serde_json::Value> = log
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .filter(|line: &serde_json::Value| {
+            let path = line["span"]["path"].as_str().unwrap_or("");
+            path == "/api/orders" || path.ends_with(&order_id)
+        })
+        .collect();
+    assert!(about_the_order.len() >= 2, "{log}");
+    for line in &about_the_order {
+        assert_eq!(line["span"]["order_id"], order_id.as_str(), "{line}");
+        assert_eq!(
+            line["span"]["workflow_id"],
+            format!("order-{order_id}"),
+            "{line}"
+        );
+    }
     std::fs::remove_dir_all(&data_dir).ok();
+}
+
+/// A second user orders the ticket and cancels; returns the order's id.
+async fn order_and_cancel(base: &str, ticket_id: &serde_json::Value) -> String {
+    let buyer = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let signup = buyer
+        .post(format!("{base}/api/users/signup"))
+        .json(&serde_json::json!({"email": "buyer@example.com", "password": "password123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signup.status(), 201);
+    let order: serde_json::Value = buyer
+        .post(format!("{base}/api/orders"))
+        .json(&serde_json::json!({"ticketId": ticket_id}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let order_id = order["id"].as_str().expect("an order id").to_owned();
+    let cancelled = buyer
+        .delete(format!("{base}/api/orders/{order_id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status(), 204);
+    order_id
 }

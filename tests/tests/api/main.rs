@@ -4,7 +4,6 @@
 mod bad_input;
 mod health;
 mod histories;
-mod logs;
 mod metrics;
 mod migrations;
 mod openapi;
