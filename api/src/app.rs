@@ -33,6 +33,8 @@ pub struct AppState {
     pub sessions: Arc<SessionKeys>,
     pub temporal: Client,
     pub settings: Arc<Settings>,
+    /// The Temporal SDK metrics of the worker in this process, if one runs here (`dev`).
+    pub sdk_metrics: metrics::SdkMetrics,
 }
 
 /// Gateway settings that handlers read.

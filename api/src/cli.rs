@@ -101,6 +101,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         sessions: Arc::new(SessionKeys::new(&jwt_secret)),
         temporal,
         settings: Arc::new(settings),
+        // The gateway runs no worker; `boxoffice worker` serves the SDK's metrics.
+        sdk_metrics: Default::default(),
     };
     let listener = TcpListener::bind(args.http.addr)
         .await
@@ -131,7 +133,11 @@ async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {} for metrics", args.metrics_addr))?;
     tracing::info!(addr = %args.metrics_addr, "worker metrics at /metrics");
-    let metrics = axum::Router::new().route("/metrics", axum::routing::get(crate::metrics::serve));
+    let sdk_metrics = crate::metrics::SdkMetrics::default();
+    sdk_metrics.set(running.metrics_addr());
+    let metrics = axum::Router::new()
+        .route("/metrics", axum::routing::get(crate::metrics::serve))
+        .with_state(sdk_metrics);
     tokio::spawn(async move { axum::serve(metrics_listener, metrics).await });
     tokio::select! {
         () = shutdown_signal() => running.stop().await,

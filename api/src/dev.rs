@@ -69,7 +69,9 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         sessions: Arc::new(SessionKeys::new(&jwt_secret)),
         temporal: temporal.client.clone(),
         settings: Arc::new(settings),
+        sdk_metrics: Default::default(),
     };
+    state.sdk_metrics.set(worker.metrics_addr());
     let listener = TcpListener::bind(args.http.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.http.addr))?;

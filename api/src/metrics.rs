@@ -1,15 +1,15 @@
 //! Prometheus metrics at `GET /metrics`: HTTP latency by route, the saga's outcomes and hold
 //! durations (recorded by the activities), and the Temporal SDK's own worker metrics.
 //!
-//! The SDK keeps its metrics in a registry of its own behind a Prometheus exporter; a worker
-//! started in this process runs that exporter on a loopback port, and `/metrics` appends what it
-//! serves, so one scrape sees everything.
+//! The SDK keeps its metrics in a registry of its own behind a Prometheus exporter; the worker runs
+//! that exporter on a loopback port for as long as it runs, and `/metrics` appends what it serves,
+//! so one scrape sees everything.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -36,8 +36,38 @@ static HTTP_DURATION: LazyLock<HistogramVec> = LazyLock::new(|| {
     histogram
 });
 
-/// Where this process's Temporal SDK exporters listen, oldest first: one per worker started.
-static SDK_EXPORTERS: Mutex<Vec<SocketAddr>> = Mutex::new(Vec::new());
+/// Where the Temporal SDK exporter of this process's worker listens, if it runs one. Set once
+/// the worker starts; `/metrics` appends what it serves.
+#[derive(Debug, Clone, Default)]
+pub struct SdkMetrics(Arc<Mutex<Option<SocketAddr>>>);
+
+impl SdkMetrics {
+    pub fn set(&self, exporter: SocketAddr) {
+        *self.lock() = Some(exporter);
+    }
+
+    fn get(&self) -> Option<SocketAddr> {
+        *self.lock()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<SocketAddr>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A worker's SDK exporter: where it listens, and how to stop it with the worker.
+pub struct SdkExporter {
+    pub addr: SocketAddr,
+    abort: tokio::task::AbortHandle,
+}
+
+impl SdkExporter {
+    pub fn stop(&self) {
+        self.abort.abort();
+    }
+}
 
 /// Middleware: times each request under its route template (`/api/orders/{id}`), never the raw
 /// path, so ids do not explode the label set.
@@ -57,7 +87,7 @@ pub async fn record_http(request: Request, next: Next) -> Response {
 }
 
 /// A meter for the Temporal SDK runtime, exported on a loopback port that `/metrics` reads.
-pub fn sdk_meter() -> anyhow::Result<Arc<dyn CoreMeter>> {
+pub fn sdk_meter() -> anyhow::Result<(Arc<dyn CoreMeter>, SdkExporter)> {
     let options = PrometheusExporterOptions::builder()
         .socket_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
         .counters_total_suffix(true)
@@ -65,28 +95,24 @@ pub fn sdk_meter() -> anyhow::Result<Arc<dyn CoreMeter>> {
         .use_seconds_for_durations(true)
         .build();
     let exporter = start_prometheus_metric_exporter(options)?;
-    sdk_exporters().push(exporter.bound_addr);
-    Ok(exporter.meter)
+    let handle = SdkExporter {
+        addr: exporter.bound_addr,
+        abort: exporter.abort_handle,
+    };
+    Ok((exporter.meter, handle))
 }
 
 /// `GET /metrics`.
-pub async fn serve() -> Response {
+pub async fn serve(State(sdk): State<SdkMetrics>) -> Response {
     let mut text = String::new();
     if let Err(err) = TextEncoder::new().encode_utf8(&prometheus::gather(), &mut text) {
         tracing::warn!(error = %err, "cannot encode metrics");
     }
-    // A process runs one worker; a replaced one leaves an exporter behind that no longer
-    // answers. Serve the newest that does (two would repeat every metric name).
-    let exporters: Vec<SocketAddr> = sdk_exporters().iter().rev().copied().collect();
-    for addr in exporters {
+    if let Some(addr) = sdk.get() {
         match scrape(addr).await {
-            Ok(sdk) => {
-                text.push_str(&sdk);
-                break;
-            }
+            Ok(sdk) => text.push_str(&sdk),
             Err(err) => {
-                tracing::debug!(%addr, error = %err, "Temporal SDK exporter gone");
-                sdk_exporters().retain(|known| *known != addr);
+                tracing::warn!(%addr, error = %err, "cannot read the Temporal SDK's metrics")
             }
         }
     }
@@ -100,12 +126,6 @@ pub async fn serve() -> Response {
         .into_response()
 }
 
-fn sdk_exporters() -> std::sync::MutexGuard<'static, Vec<SocketAddr>> {
-    SDK_EXPORTERS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 /// One plain HTTP/1.0 GET of the SDK exporter on loopback.
 async fn scrape(addr: SocketAddr) -> std::io::Result<String> {
     let exchange = async {
@@ -117,7 +137,7 @@ async fn scrape(addr: SocketAddr) -> std::io::Result<String> {
         stream.read_to_end(&mut response).await?;
         Ok::<_, std::io::Error>(response)
     };
-    let response = tokio::time::timeout(Duration::from_secs(2), exchange)
+    let response = tokio::time::timeout(Duration::from_secs(3), exchange)
         .await
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer"))??;
     let text = String::from_utf8_lossy(&response);

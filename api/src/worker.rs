@@ -5,6 +5,8 @@ use anyhow::Context;
 use boxoffice_activities::purchase::PurchaseActivities;
 use boxoffice_workflows::PurchaseWorkflow;
 use temporalio_client::Client;
+
+use crate::metrics::{self, SdkExporter};
 use temporalio_common::telemetry::TelemetryOptions;
 use temporalio_sdk::runtime::RuntimeOptions;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
@@ -20,6 +22,7 @@ const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 pub struct RunningWorker {
     shutdown: ShutdownHandle,
     finished: JoinHandle<anyhow::Result<()>>,
+    metrics: SdkExporter,
 }
 
 /// Starts a worker polling `task_queue`; returns once it is constructed and polling.
@@ -34,23 +37,25 @@ pub async fn start(
     let finished = tokio::task::spawn_blocking(move || {
         runtime_handle.block_on(tokio::task::LocalSet::new().run_until(async move {
             let built = build(client, &task_queue, activities);
-            let mut worker = match built {
-                Ok(worker) => worker,
+            let (mut worker, metrics) = match built {
+                Ok(built) => built,
                 Err(err) => {
                     let _ = ready_tx.send(Err(err));
                     return Ok(());
                 }
             };
-            let _ = ready_tx.send(Ok(Box::new(worker.shutdown_handle()) as ShutdownHandle));
+            let shutdown = Box::new(worker.shutdown_handle()) as ShutdownHandle;
+            let _ = ready_tx.send(Ok((shutdown, metrics)));
             worker.run().await.context("the purchase worker stopped")
         }))
     });
-    let shutdown = ready_rx
+    let (shutdown, metrics) = ready_rx
         .await
         .context("the purchase worker thread ended before starting")??;
     tracing::info!("purchase worker polling");
     Ok(RunningWorker {
         shutdown,
+        metrics,
         finished: tokio::spawn(async move {
             finished
                 .await
@@ -63,10 +68,9 @@ fn build(
     client: Client,
     task_queue: &str,
     activities: PurchaseActivities,
-) -> anyhow::Result<Worker> {
-    let telemetry = TelemetryOptions::builder()
-        .metrics(crate::metrics::sdk_meter()?)
-        .build();
+) -> anyhow::Result<(Worker, SdkExporter)> {
+    let (meter, exporter) = metrics::sdk_meter()?;
+    let telemetry = TelemetryOptions::builder().metrics(meter).build();
     let options = RuntimeOptions::builder()
         .telemetry_options(telemetry)
         .build()
@@ -77,7 +81,9 @@ fn build(
         .register_workflow::<PurchaseWorkflow>()?
         .register_activities(activities)
         .build();
-    Worker::new(&runtime, client, options).context("cannot create the purchase worker")
+    let worker =
+        Worker::new(&runtime, client, options).context("cannot create the purchase worker")?;
+    Ok((worker, exporter))
 }
 
 impl RunningWorker {
@@ -88,6 +94,7 @@ impl RunningWorker {
     /// shutdown was seen to wait forever for it. Temporal retries whatever was cut short.
     pub async fn stop(self) -> anyhow::Result<()> {
         (self.shutdown)();
+        self.metrics.stop();
         match tokio::time::timeout(SHUTDOWN_GRACE, self.finished).await {
             Ok(finished) => finished?,
             Err(_) => {
@@ -95,6 +102,11 @@ impl RunningWorker {
                 Ok(())
             }
         }
+    }
+
+    /// Where the worker's Temporal SDK metrics are exported (for `/metrics`).
+    pub fn metrics_addr(&self) -> std::net::SocketAddr {
+        self.metrics.addr
     }
 
     /// Resolves if the worker ends on its own (an unrecoverable error).

@@ -61,6 +61,7 @@ impl TestApp {
             sessions: Arc::new(SessionKeys::new(&"test-secret-0123456789abcdef".into())),
             temporal,
             settings: Arc::new(settings),
+            sdk_metrics: Default::default(),
         };
         let app = Self {
             router: app::router(state.clone()),
@@ -81,6 +82,7 @@ impl TestApp {
             task_queue: self.state.settings.task_queue.clone(),
             stripe_api_base: format!("{}/", self.stripe.base_url),
         });
+        self.state.sdk_metrics.set(worker.metrics_addr);
         *self.worker.lock().expect("worker lock") = Some(worker);
     }
 

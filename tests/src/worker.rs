@@ -12,6 +12,8 @@ pub struct TestWorker {
     /// Stopping must happen on the worker's own runtime: the SDK spawns its shutdown RPC there.
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// Where its Temporal SDK metrics are exported.
+    pub metrics_addr: std::net::SocketAddr,
 }
 
 pub struct WorkerConfig {
@@ -53,7 +55,7 @@ impl TestWorker {
                     )
                     .await
                     .expect("start worker");
-                    ready_tx.send(()).expect("report ready");
+                    ready_tx.send(running.metrics_addr()).expect("report ready");
                     let ended = tokio::select! {
                         _ = stop_rx => running.stop().await,
                         ended = running.finished() => ended.unwrap_or_else(|err| Err(err.into())),
@@ -66,12 +68,13 @@ impl TestWorker {
                 runtime.shutdown_timeout(Duration::from_secs(1));
             })
             .expect("spawn worker thread");
-        ready_rx
+        let metrics_addr = ready_rx
             .recv_timeout(Duration::from_secs(30))
             .expect("worker started");
         Self {
             stop: Some(stop_tx),
             thread: Some(thread),
+            metrics_addr,
         }
     }
 

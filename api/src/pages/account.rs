@@ -10,10 +10,11 @@ use serde::Deserialize;
 use std::sync::Arc;
 
 use crate::accounts;
-use crate::auth::{self, SessionKeys};
+use crate::auth::{self, SessionKeys, SessionUser};
 use crate::domain::{self, Email, Password};
+use crate::error::ApiError;
 use crate::pages::context::{Flash, PageContext, redirect_with};
-use crate::pages::forms::CsrfForm;
+use crate::pages::forms::{CsrfForm, Fields};
 use crate::pages::render;
 
 #[derive(Deserialize)]
@@ -63,19 +64,7 @@ pub async fn signup(
         Ok((email, password)) => accounts::sign_up(&db, email, password).await,
         Err(err) => Err(err),
     };
-    let next = local_path(fields.get("next"));
-    match signed_up.and_then(|user| keys.session_cookie(&user, auth::is_https(&headers))) {
-        Ok(cookie) => (
-            jar.add(cookie),
-            redirect_with(
-                next.as_deref().unwrap_or("/"),
-                Flash::notice("Welcome to boxoffice! You are signed in."),
-                &keys,
-            ),
-        )
-            .into_response(),
-        Err(err) => fields.refused("/auth/signup", err, &keys),
-    }
+    start_session(signed_up, AuthKind::SignUp, fields, &keys, &headers, jar)
 }
 
 pub async fn signin(
@@ -93,18 +82,30 @@ pub async fn signin(
         Ok((email, password)) => accounts::sign_in(&db, email, password).await,
         Err(err) => Err(err),
     };
+    start_session(signed_in, AuthKind::SignIn, fields, &keys, &headers, jar)
+}
+
+/// Signed up or in: the session cookie and on to `next`. Refused: the form again, with why.
+fn start_session(
+    user: Result<SessionUser, ApiError>,
+    kind: AuthKind,
+    fields: Fields,
+    keys: &SessionKeys,
+    headers: &HeaderMap,
+    jar: CookieJar,
+) -> Response {
+    let (form_path, welcome) = match kind {
+        AuthKind::SignUp => ("/auth/signup", "Welcome to boxoffice! You are signed in."),
+        AuthKind::SignIn => ("/auth/signin", "You are signed in."),
+    };
     let next = local_path(fields.get("next"));
-    match signed_in.and_then(|user| keys.session_cookie(&user, auth::is_https(&headers))) {
+    match user.and_then(|user| keys.session_cookie(&user, auth::is_https(headers))) {
         Ok(cookie) => (
             jar.add(cookie),
-            redirect_with(
-                next.as_deref().unwrap_or("/"),
-                Flash::notice("You are signed in."),
-                &keys,
-            ),
+            redirect_with(next.as_deref().unwrap_or("/"), Flash::notice(welcome), keys),
         )
             .into_response(),
-        Err(err) => fields.refused("/auth/signin", err, &keys),
+        Err(err) => fields.refused(form_path, err, keys),
     }
 }
 

@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::pages::context::{Flash, PageContext, redirect_with};
 use crate::pages::error::PageError;
-use crate::pages::forms::CsrfForm;
+use crate::pages::forms::{CsrfForm, Fields};
 use crate::pages::{PageId, render};
 use crate::purchases;
 
@@ -97,15 +97,13 @@ pub async fn pay(
     } else {
         purchases::pay_order(&state, buyer.id, id, payment_method).await
     };
-    Ok(match paid {
-        Ok(_) => redirect_with(
-            &here,
-            Flash::notice("Payment received. Enjoy the show!"),
-            &state.sessions,
-        ),
-        Err(ApiError::NotFound | ApiError::Unauthorized) => return Err(PageError::NotFound),
-        Err(err) => fields.refused(&here, err, &state.sessions),
-    })
+    back_to_the_order(
+        &here,
+        paid.map(drop),
+        "Payment received. Enjoy the show!",
+        fields,
+        &state,
+    )
 }
 
 pub async fn cancel(
@@ -116,13 +114,32 @@ pub async fn cancel(
 ) -> Result<Response, PageError> {
     let here = format!("/orders/{id}");
     let buyer = context.require_user(&here)?;
-    Ok(match purchases::cancel_order(&state, buyer.id, id).await {
-        Ok(()) => redirect_with(
-            &here,
-            Flash::notice("Your order is cancelled and the ticket is back on sale."),
+    let cancelled = purchases::cancel_order(&state, buyer.id, id).await;
+    back_to_the_order(
+        &here,
+        cancelled,
+        "Your order is cancelled and the ticket is back on sale.",
+        fields,
+        &state,
+    )
+}
+
+/// After paying or cancelling: back to the order page with `notice`, or with why it failed.
+/// Someone else's order, like one that does not exist, is not found.
+fn back_to_the_order(
+    order_page: &str,
+    done: Result<(), ApiError>,
+    notice: &str,
+    fields: Fields,
+    state: &AppState,
+) -> Result<Response, PageError> {
+    match done {
+        Ok(()) => Ok(redirect_with(
+            order_page,
+            Flash::notice(notice),
             &state.sessions,
-        ),
-        Err(ApiError::NotFound | ApiError::Unauthorized) => return Err(PageError::NotFound),
-        Err(err) => fields.refused(&here, err, &state.sessions),
-    })
+        )),
+        Err(ApiError::NotFound | ApiError::Unauthorized) => Err(PageError::NotFound),
+        Err(err) => Ok(fields.refused(order_page, err, &state.sessions)),
+    }
 }

@@ -99,10 +99,14 @@ async fn the_temporal_sdks_worker_metrics_are_in_the_same_scrape() {
 
     let text = scrape(&app).await;
 
-    assert!(
-        text.lines().any(|line| line
-            .starts_with("temporal_workflow_task_schedule_to_start_latency")
-            || line.starts_with("temporal_activity_execution_latency")),
-        "{text}"
-    );
+    for metric in [
+        "temporal_num_pollers",
+        "temporal_worker_task_slots_available",
+        "temporal_workflow_task_schedule_to_start_latency",
+    ] {
+        assert!(
+            text.lines().any(|line| line.starts_with(metric)),
+            "{metric} missing from:\n{text}"
+        );
+    }
 }

@@ -949,19 +949,24 @@ async fn buying_through_the_ticket_page_holds_the_ticket_and_shows_the_order() {
     assert_eq!(order["status"], "created");
 }
 
+/// Submits the order page's card form and follows its redirect back to the order page.
+async fn pay_through_the_form(visitor: &Visitor, order_id: &str, fields: &[(&str, &str)]) -> Reply {
+    let order_page = format!("/orders/{order_id}");
+    let reply = visitor
+        .submit(&order_page, &format!("{order_page}/pay"), fields)
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    assert_eq!(reply.location(), order_page);
+    visitor.follow(&reply).await
+}
+
 #[tokio::test]
 async fn paying_without_card_details_explains_they_are_needed_and_keeps_the_hold() {
     let server = TestServer::spawn().await;
     let (visitor, order_id) = visitor_with_a_held_order(&server).await;
-    let order_page = format!("/orders/{order_id}");
 
-    let reply = visitor
-        .submit(&order_page, &format!("{order_page}/pay"), &[])
-        .await;
+    let page = pay_through_the_form(&visitor, &order_id, &[]).await;
 
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    assert_eq!(reply.location(), order_page);
-    let page = visitor.follow(&reply).await;
     assert_eq!(
         text_of(&page.body, "card-errors"),
         Some("Enter your card details to pay (this needs JavaScript).")
@@ -975,19 +980,10 @@ async fn paying_without_card_details_explains_they_are_needed_and_keeps_the_hold
 async fn paying_with_a_good_card_through_the_form_completes_the_order() {
     let server = TestServer::spawn().await;
     let (visitor, order_id) = visitor_with_a_held_order(&server).await;
-    let order_page = format!("/orders/{order_id}");
 
-    let reply = visitor
-        .submit(
-            &order_page,
-            &format!("{order_page}/pay"),
-            &[("payment_method", "pm_card_visa")],
-        )
-        .await;
+    let page =
+        pay_through_the_form(&visitor, &order_id, &[("payment_method", "pm_card_visa")]).await;
 
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    assert_eq!(reply.location(), order_page);
-    let page = visitor.follow(&reply).await;
     assert!(page.body.contains("data-state=\"paid\""), "{}", page.body);
     assert!(page.body.contains(">Paid<"));
     assert!(page.body.contains("Payment received. Enjoy the show!"));
@@ -999,19 +995,14 @@ async fn paying_with_a_good_card_through_the_form_completes_the_order() {
 async fn a_declined_card_is_explained_on_the_order_page_and_the_order_stays_held() {
     let server = TestServer::spawn().await;
     let (visitor, order_id) = visitor_with_a_held_order(&server).await;
-    let order_page = format!("/orders/{order_id}");
 
-    let reply = visitor
-        .submit(
-            &order_page,
-            &format!("{order_page}/pay"),
-            &[("payment_method", "pm_card_visa_chargeDeclined")],
-        )
-        .await;
+    let page = pay_through_the_form(
+        &visitor,
+        &order_id,
+        &[("payment_method", "pm_card_visa_chargeDeclined")],
+    )
+    .await;
 
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    assert_eq!(reply.location(), order_page);
-    let page = visitor.follow(&reply).await;
     assert_eq!(
         text_of(&page.body, "card-errors"),
         Some("Your card was declined.")
@@ -1025,18 +1016,14 @@ async fn a_declined_card_is_explained_on_the_order_page_and_the_order_stays_held
 async fn a_payment_method_stripe_does_not_know_is_explained_and_the_order_stays_held() {
     let server = TestServer::spawn().await;
     let (visitor, order_id) = visitor_with_a_held_order(&server).await;
-    let order_page = format!("/orders/{order_id}");
 
-    let reply = visitor
-        .submit(
-            &order_page,
-            &format!("{order_page}/pay"),
-            &[("payment_method", "pm_does_not_exist")],
-        )
-        .await;
+    let page = pay_through_the_form(
+        &visitor,
+        &order_id,
+        &[("payment_method", "pm_does_not_exist")],
+    )
+    .await;
 
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    let page = visitor.follow(&reply).await;
     let message = decode_entities(text_of(&page.body, "card-errors").expect("a card error"));
     assert!(message.contains("pm_does_not_exist"), "{message}");
     assert!(page.body.contains("data-state=\"held\""), "{}", page.body);
