@@ -183,6 +183,14 @@ impl Browser {
         self.client.find(Locator::Css(css)).await.is_ok()
     }
 
+    /// Resizes the window, to see the pages as a phone does.
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .unwrap_or_else(|err| panic!("resize to {width}x{height}: {err}"));
+    }
+
     /// Runs `script` in the page and returns its result.
     pub async fn run_js(&self, script: &str) -> serde_json::Value {
         self.client

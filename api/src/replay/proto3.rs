@@ -1,5 +1,5 @@
-//! Histories in proto3 JSON, the form `temporal workflow show --output json` and the Web UI's
-//! download produce. The SDK reads only its own serde form, so the proto3 form is parsed with the
+//! Histories in proto3 JSON, the form `temporal workflow show --output json` and the Web UI
+//! produce (the UI's inside `{"history": …}`). The SDK reads only its own serde form, so the proto3 form is parsed with the
 //! Temporal API's descriptors (compiled by temporalio-protos) and re-encoded as the SDK's type.
 
 use std::sync::LazyLock;
@@ -20,11 +20,16 @@ pub fn parse(json: &[u8]) -> Result<History, String> {
     let descriptor = pool
         .get_message_by_name(HISTORY_MESSAGE)
         .ok_or_else(|| format!("{HISTORY_MESSAGE} is missing from the descriptors"))?;
-    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let mut document: serde_json::Value =
+        serde_json::from_slice(json).map_err(|err| format!("not a proto3 JSON history: {err}"))?;
+    // The Web UI (and the HTTP API it uses) wraps the history in its response:
+    // `{"history": {"events": […]}}`.
+    if let Some(history) = document.get_mut("history").filter(|h| h.is_object()) {
+        document = history.take();
+    }
     // A newer server's extra fields do not change how the workflow replays.
     let options = DeserializeOptions::new().deny_unknown_fields(false);
-    let message = DynamicMessage::deserialize_with_options(descriptor, &mut deserializer, &options)
-        .and_then(|message| deserializer.end().map(|()| message))
+    let message = DynamicMessage::deserialize_with_options(descriptor, document, &options)
         .map_err(|err| format!("not a proto3 JSON history: {err}"))?;
     let history: History = message
         .transcode_to()

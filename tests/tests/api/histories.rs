@@ -253,6 +253,19 @@ async fn every_recorded_history_replays_from_proto3_json_too() {
 }
 
 #[tokio::test]
+async fn a_history_as_the_web_ui_serves_it_replays() {
+    // The UI's history endpoint answers `{"history": {"events": […]}}` in proto3 JSON.
+    let recorded = &histories_at(&fixtures_dir()).unwrap()[0];
+    let history: History = serde_json::from_slice(&recorded.json).unwrap();
+    let proto3: Value = serde_json::from_slice(&to_proto3_json(&history).unwrap()).unwrap();
+    let from_the_ui = serde_json::to_vec(&json!({ "history": proto3 })).unwrap();
+
+    replay(&from_the_ui)
+        .await
+        .unwrap_or_else(|err| panic!("{} as the UI serves it: {err}", recorded.name));
+}
+
+#[tokio::test]
 async fn a_proto3_history_with_an_event_this_build_cannot_read_is_refused() {
     for (json, says) in [
         (

@@ -74,6 +74,9 @@ async fn a_shopper_buys_a_ticket_another_user_listed_and_pays_by_card() {
     browser.wait_for_text("#order .badge", "Held").await;
     browser.find("#card-element input[name=cardnumber]").await;
     browser.screenshot("order-held").await;
+    browser.resize(390, 844).await;
+    browser.screenshot("order-held-on-a-phone").await;
+    browser.resize(1280, 900).await;
 
     type_card(&browser, "4242 4242 4242 4242").await;
     browser.press("Pay $25.00").await;
