@@ -920,6 +920,45 @@ async fn an_unknown_page_is_the_html_404_page() {
 }
 
 #[tokio::test]
+async fn a_failure_on_our_side_is_the_sites_500_page_without_details() {
+    use sea_orm::ConnectionTrait;
+    let server = TestServer::spawn().await;
+    let visitor = Visitor::new(&server);
+    // The database loses a table: reading the tickets for home fails.
+    server
+        .app
+        .database
+        .db
+        .execute_unprepared("DROP TABLE tickets CASCADE")
+        .await
+        .unwrap();
+
+    let reply = visitor.get("/").await;
+
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        reply.content_type().starts_with("text/html"),
+        "{}",
+        reply.content_type()
+    );
+    assert!(
+        reply.body.contains("Something went wrong"),
+        "{}",
+        reply.body
+    );
+    assert!(
+        reply.body.contains("class=\"site-header\""),
+        "{}",
+        reply.body
+    );
+    assert!(
+        !reply.body.contains("tickets\" does not exist"),
+        "leaks the cause: {}",
+        reply.body
+    );
+}
+
+#[tokio::test]
 async fn an_unknown_api_path_is_still_the_json_404() {
     let server = TestServer::spawn().await;
 
