@@ -134,6 +134,19 @@ impl Visitor {
         self.follow(&reply).await
     }
 
+    /// Lists a ticket through the sell form; returns the path of its page.
+    async fn sell(&self, title: &str, price: &str) -> String {
+        let reply = self
+            .submit(
+                "/tickets/new",
+                "/tickets/new",
+                &[("title", title), ("price", price)],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+        reply.location().to_owned()
+    }
+
     /// Orders the ticket with its Buy button; returns the order's id.
     async fn buy(&self, ticket_id: &str) -> String {
         let ticket_page = format!("/tickets/{ticket_id}");
@@ -279,14 +292,7 @@ async fn a_title_with_markup_is_shown_as_text_on_home_and_on_its_page() {
     let title = "<script>alert(1)</script>";
     let seller = Visitor::new(&server);
     seller.sign_up(&email("seller")).await;
-    let listed = seller
-        .submit(
-            "/tickets/new",
-            "/tickets/new",
-            &[("title", title), ("price", "10")],
-        )
-        .await;
-    let ticket_page = listed.location().to_owned();
+    let ticket_page = seller.sell(title, "10").await;
     let shopper = Visitor::new(&server);
 
     let home = shopper.page("/").await;
@@ -752,15 +758,9 @@ async fn the_owner_of_a_ticket_for_sale_sees_an_edit_form_with_it_filled_in() {
     let server = TestServer::spawn().await;
     let seller = Visitor::new(&server);
     seller.sign_up(&email("seller")).await;
-    let listed = seller
-        .submit(
-            "/tickets/new",
-            "/tickets/new",
-            &[("title", "Opera"), ("price", "25")],
-        )
-        .await;
+    let ticket_page = seller.sell("Opera", "25").await;
 
-    let page = seller.follow(&listed).await;
+    let page = seller.page(&ticket_page).await;
 
     assert!(page.body.contains("Edit your ticket"), "{}", page.body);
     assert!(!fieldset_tag(&page.body).contains("disabled"));
@@ -774,14 +774,7 @@ async fn the_owner_edits_a_ticket_for_sale_through_its_page() {
     let server = TestServer::spawn().await;
     let seller = Visitor::new(&server);
     seller.sign_up(&email("seller")).await;
-    let listed = seller
-        .submit(
-            "/tickets/new",
-            "/tickets/new",
-            &[("title", "Opera"), ("price", "25")],
-        )
-        .await;
-    let ticket_page = listed.location().to_owned();
+    let ticket_page = seller.sell("Opera", "25").await;
 
     let reply = seller
         .submit(
@@ -808,14 +801,7 @@ async fn the_owner_edits_a_ticket_for_sale_through_its_page() {
 async fn seller_with_a_held_ticket(server: &TestServer) -> (Visitor, String) {
     let seller = Visitor::new(server);
     seller.sign_up(&email("seller")).await;
-    let listed = seller
-        .submit(
-            "/tickets/new",
-            "/tickets/new",
-            &[("title", "Opera"), ("price", "25")],
-        )
-        .await;
-    let ticket_page = listed.location().to_owned();
+    let ticket_page = seller.sell("Opera", "25").await;
     let ticket = seller.get_json(&format!("/api{ticket_page}")).await;
     let mut someone = buyer(&server.app).await;
     order_for(&mut someone, &ticket).await;
