@@ -4,54 +4,42 @@
 
 use std::sync::LazyLock;
 
-use prometheus::{HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts};
+use prometheus::{
+    HistogramVec, IntCounter, IntCounterVec, register_histogram_vec, register_int_counter,
+    register_int_counter_vec,
+};
 
 use crate::store::orders::Ended;
 
+// Each is registered once, on first use, in the default registry.
 static ORDERS_ENDED: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    let counter = IntCounterVec::new(
-        Opts::new(
-            "boxoffice_orders_ended_total",
-            "Orders that reached an outcome, by outcome (complete, expired, cancelled)",
-        ),
-        &["outcome"],
+    register_int_counter_vec!(
+        "boxoffice_orders_ended_total",
+        "Orders that reached an outcome, by outcome (complete, expired, cancelled)",
+        &["outcome"]
     )
-    .expect("valid metric");
-    register(Box::new(counter.clone()));
-    counter
+    .expect("registered once")
 });
 
 static HOLD_DURATION: LazyLock<HistogramVec> = LazyLock::new(|| {
-    let histogram = HistogramVec::new(
-        HistogramOpts::new(
-            "boxoffice_order_hold_duration_seconds",
-            "How long orders held their ticket, from placing to outcome, by outcome",
-        )
-        .buckets(vec![
-            1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1200.0,
-        ]),
+    register_histogram_vec!(
+        "boxoffice_order_hold_duration_seconds",
+        "How long orders held their ticket, from placing to outcome, by outcome",
         &["outcome"],
+        vec![
+            1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1200.0
+        ]
     )
-    .expect("valid metric");
-    register(Box::new(histogram.clone()));
-    histogram
+    .expect("registered once")
 });
 
 static REFUNDS: LazyLock<IntCounter> = LazyLock::new(|| {
-    let counter = IntCounter::new(
+    register_int_counter!(
         "boxoffice_charges_refunded_total",
-        "Charges given back because their order could not be completed",
+        "Charges given back because their order could not be completed"
     )
-    .expect("valid metric");
-    register(Box::new(counter.clone()));
-    counter
+    .expect("registered once")
 });
-
-fn register(collector: Box<dyn prometheus::core::Collector>) {
-    if let Err(err) = prometheus::register(collector) {
-        tracing::warn!(error = %err, "metric not registered");
-    }
-}
 
 pub fn order_ended(outcome: &str, ended: Ended) {
     ORDERS_ENDED.with_label_values(&[outcome]).inc();

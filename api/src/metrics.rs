@@ -13,27 +13,21 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use prometheus::{HistogramOpts, HistogramVec, TextEncoder};
+use prometheus::{HistogramVec, TextEncoder, register_histogram_vec};
 use temporalio_common::telemetry::metrics::CoreMeter;
 use temporalio_common::telemetry::{PrometheusExporterOptions, start_prometheus_metric_exporter};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 static HTTP_DURATION: LazyLock<HistogramVec> = LazyLock::new(|| {
-    let histogram = HistogramVec::new(
-        HistogramOpts::new(
-            "boxoffice_http_request_duration_seconds",
-            "Time to answer HTTP requests, by method, route and status",
-        )
-        .buckets(vec![
-            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-        ]),
+    register_histogram_vec!(
+        "boxoffice_http_request_duration_seconds",
+        "Time to answer HTTP requests, by method, route and status",
         &["method", "route", "status"],
+        vec![
+            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
+        ]
     )
-    .expect("valid metric");
-    if let Err(err) = prometheus::register(Box::new(histogram.clone())) {
-        tracing::warn!(error = %err, "metric not registered");
-    }
-    histogram
+    .expect("registered once")
 });
 
 /// Where the Temporal SDK exporter of this process's worker listens, if it runs one. Set once
