@@ -35,11 +35,7 @@ pub async fn place_order(
 
     let order_id = Uuid::now_v7();
     about_order(order_id);
-    let price = format!(
-        "${}.{:02}",
-        ticket.price_cents / 100,
-        ticket.price_cents % 100
-    );
+    let price = boxoffice_web::money(ticket.price_cents);
     // For the support view only; the workflow computes the authoritative deadline itself.
     let hold_deadline = chrono::Utc::now()
         + chrono::Duration::seconds(i64::try_from(state.settings.hold_secs).unwrap_or(i64::MAX));

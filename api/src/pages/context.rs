@@ -19,7 +19,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
-use boxoffice_web::view::{Chrome, Form, FormError};
+use boxoffice_web::view::{CSRF_FIELD, Chrome, Form, FormError};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
@@ -103,7 +103,7 @@ impl Flash {
     ) -> Self {
         let values = values
             .into_iter()
-            .filter(|(name, _)| !name.contains("password") && name != "csrf_token")
+            .filter(|(name, _)| !name.contains("password") && name != CSRF_FIELD)
             .map(|(name, value)| (name, value.chars().take(MAX_FLASHED_CHARS).collect()))
             .collect();
         Self {

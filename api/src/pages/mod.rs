@@ -25,7 +25,7 @@ use error::{ErrorPage, PageError};
 
 /// Every page, the assets they link to, and the site's 404 for any other path outside `/api/`.
 pub fn router(state: AppState) -> Router {
-    let mut pages = Router::new()
+    let pages = Router::new()
         .route("/", get(shop::home))
         .route(
             "/auth/signup",
@@ -49,18 +49,21 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}", get(orders::order_page))
         .route("/orders/{id}/pay", axum::routing::post(orders::pay))
         .route("/orders/{id}/cancel", axum::routing::post(orders::cancel));
+    // Assets need no session, CSRF cookie or flash: they stay outside the page frame.
+    let mut assets = Router::new();
     for asset in boxoffice_web::assets::ALL {
-        pages = pages.route(asset.path, get(move || serve_asset(asset)));
+        assets = assets.route(asset.path, get(move || serve_asset(asset)));
     }
     pages
         .fallback(not_found)
         .method_not_allowed_fallback(|| async { PageError::MethodNotAllowed })
         .layer(CatchPanicLayer::custom(|_| error::server_error()))
-        .layer(axum::middleware::from_fn(crate::metrics::record_http))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             context::frame,
         ))
+        .merge(assets)
+        .layer(axum::middleware::from_fn(crate::metrics::record_http))
         .with_state(state)
 }
 
