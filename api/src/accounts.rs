@@ -3,50 +3,56 @@
 use boxoffice_activities::store::users;
 use sea_orm::DatabaseConnection;
 
-use crate::auth::{self, SessionUser};
+use crate::auth::SessionUser;
 use crate::domain::{Email, Password};
 use crate::error::ApiError;
+use crate::passwords::PasswordHasher;
+
+/// What signing up and in needs: the users table and the password hashing pool.
+#[derive(Clone)]
+pub struct Accounts {
+    pub db: DatabaseConnection,
+    pub passwords: PasswordHasher,
+}
 
 /// A hash of a password nobody has, checked when the email is unknown so that an unknown email and
 /// a wrong password take the same time.
 const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5Fd/6X6jbqY2WOGZ8TgdvbWpVOTR0JhP+Hxgk9dGL7M";
 
-pub async fn sign_up(
-    db: &DatabaseConnection,
-    email: Email,
-    password: Password,
-) -> Result<SessionUser, ApiError> {
-    if users::find_user_by_email(db, email.as_str())
-        .await?
-        .is_some()
-    {
-        return Err(ApiError::field("email", "Email in use"));
-    }
-    let hash = auth::hash_password(password.expose().to_owned()).await?;
-    // The unique index still decides a race between two sign-ups with one email.
-    let user = users::create_user(db, email.as_str(), &hash).await?;
-    Ok(SessionUser {
-        id: user.id,
-        email: user.email,
-    })
-}
-
-pub async fn sign_in(
-    db: &DatabaseConnection,
-    email: Email,
-    password: Password,
-) -> Result<SessionUser, ApiError> {
-    let user = users::find_user_by_email(db, email.as_str()).await?;
-    let hash = user
-        .as_ref()
-        .map_or(DECOY_HASH, |user| user.password_hash.as_str())
-        .to_owned();
-    let matches = auth::verify_password(password.expose().to_owned(), hash).await?;
-    match user {
-        Some(user) if matches => Ok(SessionUser {
+impl Accounts {
+    pub async fn sign_up(&self, email: Email, password: Password) -> Result<SessionUser, ApiError> {
+        let db = &self.db;
+        if users::find_user_by_email(db, email.as_str())
+            .await?
+            .is_some()
+        {
+            return Err(ApiError::field("email", "Email in use"));
+        }
+        let hash = self.passwords.hash(password.expose().to_owned()).await?;
+        // The unique index still decides a race between two sign-ups with one email.
+        let user = users::create_user(db, email.as_str(), &hash).await?;
+        Ok(SessionUser {
             id: user.id,
             email: user.email,
-        }),
-        _ => Err(ApiError::BadRequest("Invalid credentials".into())),
+        })
+    }
+
+    pub async fn sign_in(&self, email: Email, password: Password) -> Result<SessionUser, ApiError> {
+        let user = users::find_user_by_email(&self.db, email.as_str()).await?;
+        let hash = user
+            .as_ref()
+            .map_or(DECOY_HASH, |user| user.password_hash.as_str())
+            .to_owned();
+        let matches = self
+            .passwords
+            .verify(password.expose().to_owned(), hash)
+            .await?;
+        match user {
+            Some(user) if matches => Ok(SessionUser {
+                id: user.id,
+                email: user.email,
+            }),
+            _ => Err(ApiError::BadRequest("Invalid credentials".into())),
+        }
     }
 }

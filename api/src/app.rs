@@ -1,6 +1,7 @@
 //! The gateway: shared state and the router.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
@@ -16,11 +17,14 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::accounts::Accounts;
 use crate::auth::SessionKeys;
+use crate::backpressure::TemporalGate;
 use crate::error::ApiError;
 use crate::metrics;
 use crate::openapi::ApiDoc;
 use crate::pages;
+use crate::passwords::PasswordHasher;
 use crate::routes::{health, orders, payments, tickets, users, webhooks};
 
 /// Request bodies are small JSON documents; anything bigger is refused with 413.
@@ -35,6 +39,32 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The Temporal SDK metrics of the worker in this process, if one runs here (`dev`).
     pub sdk_metrics: metrics::SdkMetrics,
+    pub accounts: Accounts,
+    /// Bounds this gateway's in-flight Temporal calls.
+    pub temporal_gate: TemporalGate,
+}
+
+impl AppState {
+    /// The gateway's state, as `serve`, `dev` and the tests build it.
+    pub fn new(
+        db: DatabaseConnection,
+        temporal: Client,
+        sessions: SessionKeys,
+        settings: Settings,
+    ) -> Self {
+        Self {
+            accounts: Accounts {
+                db: db.clone(),
+                passwords: PasswordHasher::per_core(),
+            },
+            db,
+            sessions: Arc::new(sessions),
+            temporal,
+            settings: Arc::new(settings),
+            sdk_metrics: metrics::SdkMetrics::default(),
+            temporal_gate: TemporalGate::default(),
+        }
+    }
 }
 
 /// Gateway settings that handlers read.
@@ -42,6 +72,8 @@ pub struct AppState {
 pub struct Settings {
     /// How long an order holds its ticket.
     pub hold_secs: u64,
+    /// How long a won admission claim keeps others off the ticket while its saga starts.
+    pub claim_lease: Duration,
     /// The task queue purchase workflows run on.
     pub task_queue: String,
     /// Verifies `Stripe-Signature` on webhooks; without it webhooks are refused.

@@ -1,7 +1,6 @@
 //! Sessions: a signed JWT (user id and email) in an HttpOnly, SameSite=Lax cookie, and argon2id
 //! password hashes. Pages and the JSON API share this one session.
 
-use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -194,27 +193,4 @@ where
             .unwrap_or_else(|never| match never {});
         user.map(SignedIn).ok_or(ApiError::Unauthorized)
     }
-}
-
-/// Hashes a new password with argon2id on a blocking thread (it takes tens of milliseconds).
-pub async fn hash_password(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|hash| hash.to_string())
-    })
-    .await
-    .map_err(|err| ApiError::Internal(err.into()))?
-    .map_err(|err| ApiError::Internal(anyhow::anyhow!("hashing password: {err}")))
-}
-
-/// Checks a password against a stored argon2 hash, on a blocking thread.
-pub async fn verify_password(password: String, hash: String) -> Result<bool, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .verify_password(password.as_bytes(), hash.as_str())
-            .is_ok()
-    })
-    .await
-    .map_err(|err| ApiError::Internal(err.into()))
 }

@@ -1,7 +1,5 @@
 //! The subcommands of the `boxoffice` binary.
 
-use std::sync::Arc;
-
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use secrecy::{ExposeSecret, SecretString};
@@ -23,6 +21,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Worker(args) => worker(args).await,
         Command::Migrate(args) => migrate(args).await,
         Command::Replay(args) => replay(args).await,
+        Command::Bench(args) => crate::bench::run(args).await,
     }
 }
 
@@ -91,22 +90,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let temporal = connect_temporal(&args.temporal).await?;
     let settings = Settings {
         hold_secs: args.saga.hold_secs,
+        claim_lease: std::time::Duration::from_secs(args.saga.claim_lease_secs),
         task_queue: args.temporal.task_queue.clone(),
         stripe_webhook_secret: args.stripe.stripe_webhook_secret.clone(),
         stripe_publishable_key: args.stripe.stripe_publishable_key.clone(),
         stripe_js_url: Settings::REAL_STRIPE_JS.to_owned(),
     };
-    let state = AppState {
-        db,
-        sessions: Arc::new(SessionKeys::new(&jwt_secret)),
-        temporal,
-        settings: Arc::new(settings),
-        // The gateway runs no worker; `boxoffice worker` serves the SDK's metrics.
-        sdk_metrics: Default::default(),
-    };
-    let listener = TcpListener::bind(args.http.addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.http.addr))?;
+    // The gateway runs no worker: `boxoffice worker` serves the SDK's metrics.
+    let state = AppState::new(db, temporal, SessionKeys::new(&jwt_secret), settings);
+    let listener =
+        listen(args.http.addr).with_context(|| format!("cannot listen on {}", args.http.addr))?;
     tracing::info!(addr = %args.http.addr, "gateway listening");
     serve_until_shutdown(listener, state).await
 }
@@ -123,11 +116,11 @@ async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     )?;
     let db = open_database(&required_database(&args.database)?).await?;
     let temporal = connect_temporal(&args.temporal).await?;
-    let mut running = worker::start(
-        temporal,
-        &args.temporal.task_queue,
-        PurchaseActivities::new(db, stripe),
-    )
+    let activities = PurchaseActivities::new(db, stripe);
+    let task_queue = args.temporal.task_queue.clone();
+    let mut running = worker::start(temporal, move || {
+        worker::purchase_options(&task_queue, activities)
+    })
     .await?;
     let metrics_listener = TcpListener::bind(args.metrics_addr)
         .await
@@ -153,6 +146,20 @@ pub(crate) async fn serve_until_shutdown(
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
+}
+
+/// Listens on `addr` with a deep accept queue: an on-sale rush connects thousands of browsers in
+/// the same second, and with the default queue (1,024) the kernel drops connection attempts that
+/// the browser then retries only a second later. The kernel caps it at `net.core.somaxconn`.
+pub(crate) fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
 }
 
 /// Opens the database and brings its schema up to date.

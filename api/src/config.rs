@@ -42,6 +42,10 @@ pub enum Command {
     /// Replay recorded workflow histories against this build's workflow code; exits non-zero on
     /// non-determinism. Or, with --record, save finished workflows' histories as fixtures.
     Replay(ReplayArgs),
+    /// Measure the shop: starts `boxoffice dev` on ports of its own, drives it through its HTTP API
+    /// and prints one table (baseline, purchase, order, rush, signin, expiry, storefront,
+    /// actions). Build with `--release` for figures worth quoting.
+    Bench(BenchArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -68,6 +72,10 @@ pub struct SagaArgs {
     /// How long an order holds its ticket before it expires, in seconds.
     #[arg(long, env = "BOXOFFICE_HOLD_SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub hold_secs: u64,
+    /// How long a buyer's admission claim on a ticket lasts while their order's saga starts, in
+    /// seconds; a gateway that dies after claiming locks the ticket for no longer than this.
+    #[arg(long, env = "BOXOFFICE_CLAIM_LEASE_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub claim_lease_secs: u64,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -109,6 +117,20 @@ pub struct DevArgs {
     /// Session signing secret; dev makes one per data dir and keeps it.
     #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<SecretString>,
+    /// Port of the Temporal dev server that dev starts (or reuses) when TEMPORAL_ADDRESS is unset.
+    #[arg(long, env = "BOXOFFICE_TEMPORAL_PORT", default_value_t = 7233)]
+    pub temporal_port: u16,
+    /// Port of that server's Web UI.
+    #[arg(long, env = "BOXOFFICE_TEMPORAL_UI_PORT", default_value_t = 8233)]
+    pub temporal_ui_port: u16,
+    /// Where dev's Stripe emulator listens when STRIPE_SECRET_KEY is unset (stripe-mock's port, so
+    /// the pages' Stripe.js address is the same on every run).
+    #[arg(
+        long,
+        env = "BOXOFFICE_STRIPE_EMULATOR_ADDR",
+        default_value = "127.0.0.1:12111"
+    )]
+    pub stripe_emulator_addr: SocketAddr,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -162,4 +184,67 @@ pub struct ReplayArgs {
     pub query: Option<String>,
     #[command(flatten)]
     pub temporal: TemporalArgs,
+}
+
+/// The rows `boxoffice bench` can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchRow {
+    Baseline,
+    Storefront,
+    Purchase,
+    Order,
+    Rush,
+    Signin,
+    Expiry,
+    Actions,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// A Postgres server (`postgres://user@host:port/db`): the bench creates a fresh database there
+    /// and drops it afterwards. Without it the shop runs on SQLite, as `dev` does by default.
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Only these rows (comma-separated); every row by default.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub rows: Vec<BenchRow>,
+    /// Every row once at a small size, for CI: checks the flow, measures nothing worth quoting.
+    #[arg(long)]
+    pub smoke: bool,
+    /// Buyers (and bare workflows) in flight at once in `purchase` and `baseline`.
+    #[arg(long, default_value_t = 10)]
+    pub concurrency: usize,
+    /// Purchases in `purchase`, and bare workflows in `baseline`.
+    #[arg(long, default_value_t = 200)]
+    pub purchases: usize,
+    /// Orders placed one at a time in `order`.
+    #[arg(long, default_value_t = 50)]
+    pub orders: usize,
+    /// Buyers in `rush`, all ordering at the same instant.
+    #[arg(long, default_value_t = 2000)]
+    pub rush_buyers: usize,
+    /// Tickets in `rush`.
+    #[arg(long, default_value_t = 100)]
+    pub rush_tickets: usize,
+    /// Sign-ins at the same instant in `signin`.
+    #[arg(long, default_value_t = 500)]
+    pub signins: usize,
+    /// Unpaid holds in `expiry`.
+    #[arg(long, default_value_t = 500)]
+    pub expiry_holds: usize,
+    /// Their hold window, in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub expiry_hold_secs: u64,
+    /// Tickets for sale while `storefront` runs.
+    #[arg(long, default_value_t = 100)]
+    pub storefront_tickets: usize,
+    /// Keep-alive connections in `storefront`.
+    #[arg(long, default_value_t = 50)]
+    pub storefront_connections: usize,
+    /// How long each `storefront` row runs, in seconds.
+    #[arg(long, default_value_t = 10)]
+    pub storefront_secs: u64,
+    /// Print the report as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }

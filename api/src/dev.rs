@@ -1,7 +1,6 @@
 //! `boxoffice dev`: the whole shop on one machine with no set-up. Everything it starts, it stops.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -16,15 +15,10 @@ use stripe_emulator::{EmulatorConfig, StripeEmulator};
 
 use crate::app::{AppState, Settings};
 use crate::auth::SessionKeys;
-use crate::cli::{open_database, serve_until_shutdown};
+use crate::cli::{listen, open_database, serve_until_shutdown};
 use crate::config::DevArgs;
 use crate::temporal_server::{DevServerOptions, TemporalDevServer, find_cli};
 use crate::{temporal, worker};
-
-const TEMPORAL_PORT: u16 = 7233;
-const TEMPORAL_UI_PORT: u16 = 8233;
-/// A fixed port, so the pages' Stripe.js address is the same on every run (stripe-mock's port).
-const STRIPE_EMULATOR_ADDR: &str = "127.0.0.1:12111";
 
 pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     let data_dir = &args.data_dir;
@@ -50,31 +44,30 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         payments.secret_key.expose_secret(),
         payments.api_base.as_deref(),
     )?;
-    let worker = worker::start(
-        temporal.client.clone(),
-        &args.temporal.task_queue,
-        PurchaseActivities::new(db.clone(), stripe),
-    )
+    let activities = PurchaseActivities::new(db.clone(), stripe);
+    let task_queue = args.temporal.task_queue.clone();
+    let worker = worker::start(temporal.client.clone(), move || {
+        worker::purchase_options(&task_queue, activities)
+    })
     .await?;
 
     let settings = Settings {
         hold_secs: args.saga.hold_secs,
+        claim_lease: Duration::from_secs(args.saga.claim_lease_secs),
         task_queue: args.temporal.task_queue.clone(),
         stripe_webhook_secret: payments.webhook_secret.clone(),
         stripe_publishable_key: payments.publishable_key.clone(),
         stripe_js_url: payments.stripe_js_url.clone(),
     };
-    let state = AppState {
+    let state = AppState::new(
         db,
-        sessions: Arc::new(SessionKeys::new(&jwt_secret)),
-        temporal: temporal.client.clone(),
-        settings: Arc::new(settings),
-        sdk_metrics: Default::default(),
-    };
+        temporal.client.clone(),
+        SessionKeys::new(&jwt_secret),
+        settings,
+    );
     state.sdk_metrics.set(worker.metrics_addr());
-    let listener = TcpListener::bind(args.http.addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.http.addr))?;
+    let listener =
+        listen(args.http.addr).with_context(|| format!("cannot listen on {}", args.http.addr))?;
 
     println!();
     println!("  boxoffice is running");
@@ -140,10 +133,13 @@ impl DevPayments {
                 emulator: None,
             });
         }
-        let listener = TcpListener::bind(STRIPE_EMULATOR_ADDR)
+        let listener = TcpListener::bind(args.stripe_emulator_addr)
             .await
             .with_context(|| {
-                format!("cannot start the Stripe emulator on {STRIPE_EMULATOR_ADDR}")
+                format!(
+                    "cannot start the Stripe emulator on {}",
+                    args.stripe_emulator_addr
+                )
             })?;
         let webhook_secret = random_hex_secret("whsec_");
         let config = EmulatorConfig {
@@ -187,7 +183,8 @@ async fn start_or_reuse_temporal(args: &DevArgs) -> anyhow::Result<DevTemporal> 
             _server: None,
         });
     }
-    let default_address = format!("127.0.0.1:{TEMPORAL_PORT}");
+    let default_address = format!("127.0.0.1:{}", args.temporal_port);
+    let ui_url = format!("http://127.0.0.1:{}", args.temporal_ui_port);
     if let Ok(client) = temporal::connect(&default_address, namespace).await
         && temporal::is_ready(&client).await
     {
@@ -195,7 +192,7 @@ async fn start_or_reuse_temporal(args: &DevArgs) -> anyhow::Result<DevTemporal> 
         return Ok(DevTemporal {
             client,
             address: default_address,
-            ui_url: Some(format!("http://127.0.0.1:{TEMPORAL_UI_PORT}")),
+            ui_url: Some(ui_url),
             _server: None,
         });
     }
@@ -208,8 +205,8 @@ async fn start_or_reuse_temporal(args: &DevArgs) -> anyhow::Result<DevTemporal> 
     let log_file = args.data_dir.join("temporal.log");
     let options = DevServerOptions {
         cli,
-        port: TEMPORAL_PORT,
-        ui_port: Some(TEMPORAL_UI_PORT),
+        port: args.temporal_port,
+        ui_port: Some(args.temporal_ui_port),
         db_file: Some(args.data_dir.join("temporal.sqlite")),
         log_file: Some(log_file.clone()),
     };
@@ -221,7 +218,7 @@ async fn start_or_reuse_temporal(args: &DevArgs) -> anyhow::Result<DevTemporal> 
     Ok(DevTemporal {
         client,
         address: server.address().to_owned(),
-        ui_url: Some(format!("http://127.0.0.1:{TEMPORAL_UI_PORT}")),
+        ui_url: Some(ui_url),
         _server: Some(server),
     })
 }

@@ -2,9 +2,13 @@
 //! `{"errors":[{"message":"…","field":"…"}]}`.
 
 use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use boxoffice_activities::store::StoreError;
+use sea_orm::DbErr;
+
+use crate::backpressure::{RETRY_AFTER_SECS, Saturated, shed};
+use crate::passwords::PasswordError;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -48,6 +52,9 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     Unavailable(String),
+    /// Shed under load; build it with `backpressure::shed`, which counts it.
+    #[error("The shop is busy; please try again in a few seconds")]
+    Busy(Saturated),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -67,7 +74,7 @@ impl ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -102,7 +109,13 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             errors: self.errors(),
         };
-        (self.status(), axum::Json(body)).into_response()
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        if let Self::Busy(_) = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        }
+        response
     }
 }
 
@@ -116,6 +129,7 @@ impl From<StoreError> for ApiError {
             StoreError::VersionConflict => Self::Conflict(
                 "The ticket was changed by someone else; reload it and try again".into(),
             ),
+            StoreError::Db(DbErr::ConnectionAcquire(_)) => shed(Saturated::Database),
             StoreError::Db(db) => Self::Internal(db.into()),
         }
     }
@@ -140,5 +154,14 @@ impl From<JsonRejection> for ApiError {
 impl From<PathRejection> for ApiError {
     fn from(_: PathRejection) -> Self {
         Self::BadRequest("Invalid id".into())
+    }
+}
+
+impl From<PasswordError> for ApiError {
+    fn from(err: PasswordError) -> Self {
+        match err {
+            PasswordError::Busy => shed(Saturated::Passwords),
+            PasswordError::Failed(message) => Self::Internal(anyhow::anyhow!(message)),
+        }
     }
 }

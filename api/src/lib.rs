@@ -3,6 +3,8 @@
 pub mod accounts;
 pub mod app;
 pub mod auth;
+pub mod backpressure;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod dev;
@@ -12,6 +14,7 @@ pub mod extract;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
+pub mod passwords;
 pub mod purchases;
 pub mod replay;
 pub mod routes;

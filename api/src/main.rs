@@ -2,7 +2,8 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = boxoffice_api::config::Cli::parse();
-    boxoffice_api::telemetry::init(cli.log_format);
+    let result_on_stdout = matches!(cli.command, boxoffice_api::config::Command::Bench(_));
+    boxoffice_api::telemetry::init(cli.log_format, result_on_stdout);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -13,7 +13,9 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use prometheus::{HistogramVec, TextEncoder, register_histogram_vec};
+use prometheus::{
+    HistogramVec, IntCounterVec, TextEncoder, register_histogram_vec, register_int_counter_vec,
+};
 use temporalio_common::telemetry::metrics::CoreMeter;
 use temporalio_common::telemetry::{PrometheusExporterOptions, start_prometheus_metric_exporter};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -29,6 +31,20 @@ static HTTP_DURATION: LazyLock<HistogramVec> = LazyLock::new(|| {
     )
     .expect("registered once")
 });
+
+static REQUESTS_SHED: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register_int_counter_vec!(
+        "boxoffice_http_requests_shed_total",
+        "Requests answered 503 + Retry-After because what they needed was saturated",
+        &["reason"]
+    )
+    .expect("registered once")
+});
+
+/// Counts a request shed under load (`reason`: temporal, database or passwords).
+pub fn request_shed(reason: &str) {
+    REQUESTS_SHED.with_label_values(&[reason]).inc();
+}
 
 /// Where the Temporal SDK exporter of this process's worker listens, if it runs one. Set once
 /// the worker starts; `/metrics` appends what it serves.

@@ -1,40 +1,86 @@
 //! Orders and payments: the commands go through the order's `PurchaseWorkflow`, the reads straight
 //! to the database.
 
+use std::time::Duration;
+
+use boxoffice_activities::entities::ticket;
+use boxoffice_activities::store::claims::{self, Claim};
 use boxoffice_activities::store::orders::{self, OrderWithTicket, ReserveRefusal, status};
-use boxoffice_activities::store::tickets;
 use boxoffice_workflows::{
     PayRequest, PaymentAnswer, PurchaseInput, PurchaseWorkflow, ReservationAnswer, Stage, search,
     workflow_id,
 };
 use sea_orm::DatabaseConnection;
-use temporalio_client::errors::WorkflowUpdateError;
+use temporalio_client::errors::{
+    WorkflowStartError, WorkflowUpdateError, WorkflowUpdateWithStartError,
+};
+use temporalio_client::tonic::{self, Code};
 use temporalio_client::{
-    WorkflowExecuteUpdateOptions, WorkflowIdConflictPolicy, WorkflowUpdateWithStartOptions,
+    RetryOptions, RpcOptions, WorkflowExecuteUpdateOptions, WorkflowIdConflictPolicy,
+    WorkflowUpdateWithStartOptions,
 };
 use temporalio_common::search_attributes::SearchAttributes;
 use uuid::Uuid;
 
 use crate::app::AppState;
+use crate::backpressure::{Saturated, shed};
 use crate::error::ApiError;
 
-/// Places an order: admission by a cheap read, then one workflow per plausible winner, waiting for
-/// its reserve step. The reserve activity stays the authority if the read was stale.
+/// Places an order: admission first, then one saga for the admitted buyer, waiting for its reserve
+/// step (see `admit` for why). The reserve activity stays the authority that turns the claim into
+/// the hold.
 pub async fn place_order(
     state: &AppState,
     buyer_id: Uuid,
     ticket_id: Uuid,
 ) -> Result<OrderWithTicket, ApiError> {
-    let ticket = tickets::find_ticket(&state.db, ticket_id).await?;
-    if ticket.user_id == buyer_id {
-        return Err(refusal_error(ReserveRefusal::OwnTicket));
+    let admitted = admit(state, buyer_id, ticket_id).await?;
+    let order_id = admitted.order_id;
+    let answer = start_purchase(state, buyer_id, admitted).await?;
+    match answer {
+        ReservationAnswer::Reserved { .. } => Ok(orders::find_order(&state.db, order_id).await?),
+        ReservationAnswer::Refused(refusal) => Err(refusal_error(refusal)),
     }
-    if ticket.order_id.is_some() {
-        return Err(refusal_error(ReserveRefusal::AlreadyReserved));
-    }
+}
 
+/// A buyer admitted to start a saga: the order it will be, and the ticket as claimed.
+#[derive(Debug)]
+pub struct Admitted {
+    pub order_id: Uuid,
+    pub ticket: ticket::Model,
+}
+
+/// Admission before a saga: a workflow is expensive and a database write is cheap, and an on-sale
+/// rush brings thousands of buyers for each ticket in the same second. So the buyer must first win
+/// a short-lived claim on the ticket with one conditional write (`store::claims`); every loser is
+/// refused here, at database speed, without touching Temporal. A gateway that dies after this
+/// leaves a claim that lapses within `Settings::claim_lease`.
+pub async fn admit(
+    state: &AppState,
+    buyer_id: Uuid,
+    ticket_id: Uuid,
+) -> Result<Admitted, ApiError> {
     let order_id = Uuid::now_v7();
     about_order(order_id);
+    let lease = state.settings.claim_lease;
+    match claims::claim_ticket(&state.db, ticket_id, order_id, buyer_id, lease).await? {
+        Claim::Won(ticket) => Ok(Admitted { order_id, ticket }),
+        Claim::Refused(refusal) => Err(refusal_error(refusal)),
+    }
+}
+
+/// Starts the admitted order's `PurchaseWorkflow` and waits for its `reservation` update.
+async fn start_purchase(
+    state: &AppState,
+    buyer_id: Uuid,
+    Admitted { order_id, ticket }: Admitted,
+) -> Result<ReservationAnswer, ApiError> {
+    let ticket_id = ticket.id;
+    let Ok(_slot) = state.temporal_gate.enter().await else {
+        // Nothing was started: let the next buyer have the ticket now rather than after the lease.
+        claims::abandon_claim(&state.db, ticket_id, order_id).await?;
+        return Err(shed(Saturated::Temporal));
+    };
     let price = boxoffice_web::money(ticket.price_cents);
     // For the support view only; the workflow computes the authoritative deadline itself.
     let hold_deadline = chrono::Utc::now()
@@ -66,21 +112,62 @@ pub async fn place_order(
         search::BUYER_ID.value_set(buyer_id.to_string()),
         search::ORDER_STATUS.value_set(Stage::Reserving.as_str().to_owned()),
     ]))
+    // No client-side retries: a busy server is answered with a 503 now, not after ~17 s of
+    // backing off; and a retried start could not tell its own earlier start from a conflict.
+    .rpc_options(
+        RpcOptions::builder()
+            .retry_options(RetryOptions::no_retries())
+            .build(),
+    )
     .build();
-    let answer = state
-        .temporal
-        .execute_update_with_start_workflow(
-            PurchaseWorkflow::run,
-            input,
-            PurchaseWorkflow::reservation,
-            (),
-            options,
-        )
-        .await
-        .map_err(|err| temporal_error("place the order", &err))?;
-    match answer {
-        ReservationAnswer::Reserved { .. } => Ok(orders::find_order(&state.db, order_id).await?),
-        ReservationAnswer::Refused(refusal) => Err(refusal_error(refusal)),
+    let started = state.temporal.execute_update_with_start_workflow(
+        PurchaseWorkflow::run,
+        input,
+        PurchaseWorkflow::reservation,
+        (),
+        options,
+    );
+    match tokio::time::timeout(START_DEADLINE, started).await {
+        Ok(Ok(answer)) => Ok(answer),
+        Ok(Err(err)) => {
+            let refused =
+                status_of_start(&err).is_some_and(|s| s.code() == Code::ResourceExhausted);
+            if refused {
+                // The server refused the start outright: the claim can go at once.
+                claims::abandon_claim(&state.db, ticket_id, order_id).await?;
+            }
+            Err(temporal_error(
+                "place the order",
+                status_of_start(&err),
+                &err,
+            ))
+        }
+        // The start may still happen; the claim lapses by itself if it does not.
+        Err(_) => Err(shed(Saturated::Temporal)),
+    }
+}
+
+/// How long placing an order may wait on Temporal before the buyer is told the shop is busy.
+const START_DEADLINE: Duration = Duration::from_secs(10);
+
+/// The gRPC status behind a failed update-with-start, if there is one.
+fn status_of_start(err: &WorkflowUpdateWithStartError) -> Option<&tonic::Status> {
+    match err {
+        WorkflowUpdateWithStartError::Rpc(status)
+        | WorkflowUpdateWithStartError::Start(WorkflowStartError::Rpc(status))
+        | WorkflowUpdateWithStartError::Start(WorkflowStartError::AlreadyStarted {
+            source: status,
+            ..
+        }) => Some(status),
+        WorkflowUpdateWithStartError::Update(update) => status_of_update(update),
+        _ => None,
+    }
+}
+
+fn status_of_update(err: &WorkflowUpdateError) -> Option<&tonic::Status> {
+    match err {
+        WorkflowUpdateError::Rpc(status) | WorkflowUpdateError::NotFound(status) => Some(status),
+        _ => None,
     }
 }
 
@@ -130,6 +217,7 @@ pub async fn cancel_order(
         status::CANCELLED => return Ok(()),
         _ => {}
     }
+    let _slot = state.temporal_gate.enter().await?;
     let handle = state
         .temporal
         .get_workflow_handle::<PurchaseWorkflow>(workflow_id(order_id));
@@ -153,7 +241,11 @@ pub async fn cancel_order(
                 Ok(())
             }
         }
-        Err(err) => Err(temporal_error("cancel the order", &err)),
+        Err(err) => Err(temporal_error(
+            "cancel the order",
+            status_of_update(&err),
+            &err,
+        )),
     }
 }
 
@@ -172,6 +264,7 @@ pub async fn pay_order(
     if let Some(refusal) = unpayable(&order) {
         return Err(refusal);
     }
+    let _slot = state.temporal_gate.enter().await?;
     let handle = state
         .temporal
         .get_workflow_handle::<PurchaseWorkflow>(workflow_id(order_id));
@@ -199,7 +292,11 @@ pub async fn pay_order(
             Err(unpayable(&order)
                 .unwrap_or_else(|| ApiError::BadRequest("Order can no longer be paid".into())))
         }
-        Err(err) => Err(temporal_error("pay for the order", &err)),
+        Err(err) => Err(temporal_error(
+            "pay for the order",
+            status_of_update(&err),
+            &err,
+        )),
     }
 }
 
@@ -215,6 +312,23 @@ fn unpayable(order: &boxoffice_activities::entities::order::Model) -> Option<Api
     }
 }
 
-fn temporal_error(action: &str, err: &dyn std::fmt::Display) -> ApiError {
-    ApiError::Internal(anyhow::anyhow!("could not {action}: {err}"))
+/// A failed Temporal call: a 503 when the server is overloaded or out of reach (try again soon),
+/// else a fault.
+fn temporal_error(
+    action: &str,
+    status: Option<&tonic::Status>,
+    err: &dyn std::fmt::Display,
+) -> ApiError {
+    let busy = status.is_some_and(|status| {
+        matches!(
+            status.code(),
+            Code::ResourceExhausted | Code::Unavailable | Code::DeadlineExceeded
+        )
+    });
+    if busy {
+        tracing::warn!(error = %err, "could not {action}: Temporal is saturated");
+        shed(Saturated::Temporal)
+    } else {
+        ApiError::Internal(anyhow::anyhow!("could not {action}: {err}"))
+    }
 }

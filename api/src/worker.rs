@@ -25,18 +25,17 @@ pub struct RunningWorker {
     metrics: SdkExporter,
 }
 
-/// Starts a worker polling `task_queue`; returns once it is constructed and polling.
+/// Starts a worker with the options `options` builds (on the worker's own thread); returns once it
+/// is constructed and polling.
 pub async fn start(
     client: Client,
-    task_queue: &str,
-    activities: PurchaseActivities,
+    options: impl FnOnce() -> anyhow::Result<WorkerOptions> + Send + 'static,
 ) -> anyhow::Result<RunningWorker> {
     let runtime_handle = tokio::runtime::Handle::current();
-    let task_queue = task_queue.to_owned();
     let (ready_tx, ready_rx) = oneshot::channel();
     let finished = tokio::task::spawn_blocking(move || {
         runtime_handle.block_on(tokio::task::LocalSet::new().run_until(async move {
-            let built = build(client, &task_queue, activities);
+            let built = options().and_then(|options| build(client, options));
             let (mut worker, metrics) = match built {
                 Ok(built) => built,
                 Err(err) => {
@@ -46,43 +45,50 @@ pub async fn start(
             };
             let shutdown = Box::new(worker.shutdown_handle()) as ShutdownHandle;
             let _ = ready_tx.send(Ok((shutdown, metrics)));
-            worker.run().await.context("the purchase worker stopped")
+            worker.run().await.context("the worker stopped")
         }))
     });
     let (shutdown, metrics) = ready_rx
         .await
-        .context("the purchase worker thread ended before starting")??;
-    tracing::info!("purchase worker polling");
+        .context("the worker thread ended before starting")??;
+    tracing::info!("worker polling");
     Ok(RunningWorker {
         shutdown,
         metrics,
-        finished: tokio::spawn(async move {
-            finished
-                .await
-                .context("the purchase worker thread panicked")?
-        }),
+        finished: tokio::spawn(
+            async move { finished.await.context("the worker thread panicked")? },
+        ),
     })
 }
 
-fn build(
-    client: Client,
+/// The purchase saga's worker: `PurchaseWorkflow` and its activities on `task_queue`.
+pub fn purchase_options(
     task_queue: &str,
     activities: PurchaseActivities,
-) -> anyhow::Result<(Worker, SdkExporter)> {
-    let (meter, exporter) = metrics::sdk_meter()?;
-    let telemetry = TelemetryOptions::builder().metrics(meter).build();
-    let options = RuntimeOptions::builder()
-        .telemetry_options(telemetry)
-        .build()
-        .map_err(anyhow::Error::msg)?;
-    let runtime =
-        Runtime::from_current_tokio(options).context("cannot create the Temporal SDK runtime")?;
+) -> anyhow::Result<WorkerOptions> {
     let options = WorkerOptions::new(task_queue)
         .register_workflow::<PurchaseWorkflow>()?
         .register_activities(activities)
         .build();
-    let worker =
-        Worker::new(&runtime, client, options).context("cannot create the purchase worker")?;
+    Ok(tuned(options))
+}
+
+/// The settings every worker of this project runs with (the bench's baseline worker included, so
+/// that it measures the same thing).
+pub fn tuned(options: WorkerOptions) -> WorkerOptions {
+    options
+}
+
+fn build(client: Client, options: WorkerOptions) -> anyhow::Result<(Worker, SdkExporter)> {
+    let (meter, exporter) = metrics::sdk_meter()?;
+    let telemetry = TelemetryOptions::builder().metrics(meter).build();
+    let runtime_options = RuntimeOptions::builder()
+        .telemetry_options(telemetry)
+        .build()
+        .map_err(anyhow::Error::msg)?;
+    let runtime = Runtime::from_current_tokio(runtime_options)
+        .context("cannot create the Temporal SDK runtime")?;
+    let worker = Worker::new(&runtime, client, options).context("cannot create the worker")?;
     Ok((worker, exporter))
 }
 

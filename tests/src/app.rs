@@ -1,11 +1,13 @@
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
+use boxoffice_activities::store::users;
 use boxoffice_api::app::{self, AppState, Settings};
-use boxoffice_api::auth::SessionKeys;
+use boxoffice_api::auth::{SessionKeys, SessionUser};
 use serde_json::Value;
+use temporalio_client::WorkflowCountOptions;
 use tower::ServiceExt;
 
 use stripe_emulator::{EmulatorConfig, RunningEmulator, StripeEmulator};
@@ -15,6 +17,12 @@ use crate::{TestDatabase, shared_temporal};
 
 /// A hold long enough that no test that is not about expiry sees one.
 const DEFAULT_HOLD_SECS: u64 = 120;
+
+/// Admission claims lapse after this in tests, so a test of a lapsed claim waits only briefly.
+pub const CLAIM_LEASE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// A well-formed argon2id hash of no password anyone types.
+const PLACEHOLDER_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5Fd/6X6jbqY2WOGZ8TgdvbWpVOTR0JhP+Hxgk9dGL7M";
 
 /// The whole shop on a fresh database: the gateway, driven in-process through
 /// `tower::ServiceExt::oneshot`, a purchase worker on a task queue of its own, and a Stripe
@@ -39,6 +47,16 @@ impl TestApp {
 
     /// With Stripe webhooks sent to `webhook_url`, signed with the emulator's test secret.
     pub async fn spawn_with(hold_secs: u64, webhook_url: Option<String>) -> Self {
+        Self::spawn_customised(hold_secs, webhook_url, |_| {}).await
+    }
+
+    /// With the gateway's state changed by `customise` before the router is built (a smaller
+    /// gate to Temporal, a smaller password pool…), for tests of the shop under pressure.
+    pub async fn spawn_customised(
+        hold_secs: u64,
+        webhook_url: Option<String>,
+        customise: impl FnOnce(&mut AppState),
+    ) -> Self {
         let database = TestDatabase::create().await;
         let temporal = boxoffice_api::temporal::connect(shared_temporal(), "default")
             .await
@@ -51,18 +69,19 @@ impl TestApp {
         .expect("start the stripe emulator");
         let settings = Settings {
             hold_secs,
+            claim_lease: CLAIM_LEASE,
             task_queue: format!("purchase-test-{}", uuid::Uuid::new_v4().simple()),
             stripe_webhook_secret: Some(stripe_emulator::TEST_WEBHOOK_SECRET.into()),
             stripe_publishable_key: Some(stripe_emulator::TEST_PUBLISHABLE_KEY.to_owned()),
             stripe_js_url: format!("{}/js/v3/stripe.js", stripe.base_url),
         };
-        let state = AppState {
-            db: database.db.clone(),
-            sessions: Arc::new(SessionKeys::new(&"test-secret-0123456789abcdef".into())),
+        let mut state = AppState::new(
+            database.db.clone(),
             temporal,
-            settings: Arc::new(settings),
-            sdk_metrics: Default::default(),
-        };
+            SessionKeys::new(&"test-secret-0123456789abcdef".into()),
+            settings,
+        );
+        customise(&mut state);
         let app = Self {
             router: app::router(state.clone()),
             state,
@@ -112,6 +131,55 @@ impl TestApp {
             .await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
         client
+    }
+
+    /// `n` buyers, each signed in with a session of their own. They are written straight to the
+    /// users table (with a placeholder hash) rather than signed up, so that tests about orders
+    /// don't spend their time hashing passwords.
+    pub async fn signed_in_buyers(&self, n: usize) -> Vec<ApiClient<'_>> {
+        let run = uuid::Uuid::new_v4().simple().to_string();
+        let mut buyers = Vec::with_capacity(n);
+        for i in 0..n {
+            let email = format!("rush-{i}-{}@example.com", &run[..8]);
+            let user = users::create_user(&self.state.db, &email, PLACEHOLDER_HASH)
+                .await
+                .expect("create a buyer");
+            let session = SessionUser {
+                id: user.id,
+                email: user.email,
+            };
+            let cookie = self
+                .state
+                .sessions
+                .session_cookie(&session, false)
+                .expect("a session cookie");
+            buyers.push(ApiClient {
+                app: self,
+                cookie: Some(format!("{}={}", cookie.name(), cookie.value())),
+            });
+        }
+        buyers
+    }
+
+    /// The number of workflows this app's gateway started, once visibility has caught up with
+    /// at least `at_least` of them (it lags the starts a little).
+    pub async fn workflows_started(&self, at_least: usize) -> usize {
+        let query = format!("TaskQueue = '{}'", self.state.settings.task_queue);
+        let count = || async {
+            self.state
+                .temporal
+                .count_workflows(query.clone(), WorkflowCountOptions::builder().build())
+                .await
+                .expect("count workflows")
+                .count()
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let mut seen = count().await;
+        while seen < at_least && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            seen = count().await;
+        }
+        seen
     }
 
     /// Sends a raw request, for bodies a JSON value can't express.
@@ -183,6 +251,7 @@ pub struct ApiResponse {
     pub body: Value,
     pub set_cookie: Option<String>,
     pub content_type: Option<String>,
+    pub retry_after: Option<String>,
 }
 
 impl ApiResponse {
@@ -197,6 +266,7 @@ impl ApiResponse {
         };
         let set_cookie = header_text(header::SET_COOKIE);
         let content_type = header_text(header::CONTENT_TYPE);
+        let retry_after = header_text(header::RETRY_AFTER);
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
             .expect("read body");
@@ -207,6 +277,7 @@ impl ApiResponse {
             body,
             set_cookie,
             content_type,
+            retry_after,
         }
     }
 
@@ -244,13 +315,18 @@ impl TestServer {
 
     /// With a hold window of `hold_secs`, for tests that watch holds expire.
     pub async fn spawn_with_hold(hold_secs: u64) -> Self {
+        Self::spawn_customised(hold_secs, |_| {}).await
+    }
+
+    /// With the gateway's state changed by `customise` (see [`TestApp::spawn_customised`]).
+    pub async fn spawn_customised(hold_secs: u64, customise: impl FnOnce(&mut AppState)) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let base_url = format!("http://{}", listener.local_addr().expect("addr"));
         // The emulator posts webhooks to this very server.
         let webhook_url = format!("{base_url}/api/webhooks/stripe");
-        let app = TestApp::spawn_with(hold_secs, Some(webhook_url)).await;
+        let app = TestApp::spawn_customised(hold_secs, Some(webhook_url), customise).await;
         let router = app::router(app.state.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
         Self { base_url, app }

@@ -1,4 +1,4 @@
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 
 /// A Postgres database of its own for one test: created, migrated, and dropped when the value is.
 /// The admin URL comes from `TEST_DATABASE_ADMIN_URL`.
@@ -16,16 +16,9 @@ impl TestDatabase {
         let admin_url = std::env::var("TEST_DATABASE_ADMIN_URL")
             .unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_owned());
         let name = format!("boxoffice_test_{}", uuid::Uuid::new_v4().simple());
-        let admin = boxoffice_activities::db::connect(&admin_url)
+        let url = boxoffice_activities::db::create_database(&admin_url, &name)
             .await
-            .unwrap_or_else(|err| panic!("cannot reach Postgres at {admin_url}: {err}"));
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .expect("create test database");
-        admin.close().await.ok();
-
-        let url = database_url(&admin_url, &name);
+            .unwrap_or_else(|err| panic!("cannot create a database on {admin_url}: {err}"));
         let db = boxoffice_activities::db::connect(&url)
             .await
             .expect("connect to test database");
@@ -41,13 +34,6 @@ impl TestDatabase {
     }
 }
 
-/// The admin URL with its database name replaced.
-fn database_url(admin_url: &str, name: &str) -> String {
-    let mut url = url::Url::parse(admin_url).expect("TEST_DATABASE_ADMIN_URL is a URL");
-    url.set_path(&format!("/{name}"));
-    url.to_string()
-}
-
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         // Drop runs outside any async context we can rely on, so use a runtime of its own.
@@ -58,16 +44,36 @@ impl Drop for TestDatabase {
                 .build()
                 .expect("runtime");
             runtime.block_on(async {
-                if let Ok(admin) = boxoffice_activities::db::connect(&admin_url).await {
-                    let _ = admin
-                        .execute_unprepared(&format!(
-                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                        ))
-                        .await;
-                    admin.close().await.ok();
-                }
+                let _ = boxoffice_activities::db::drop_database(&admin_url, &name).await;
             });
         });
         let _ = dropped.join();
+    }
+}
+
+/// A SQLite database file of its own for one test (the zero-setup default of `dev`), migrated;
+/// the file is removed when the value is dropped.
+pub struct TestSqlite {
+    pub db: DatabaseConnection,
+    file: std::path::PathBuf,
+}
+
+impl TestSqlite {
+    pub async fn create() -> Self {
+        let file = std::env::temp_dir().join(format!("boxoffice-{}.sqlite", uuid::Uuid::new_v4()));
+        let db =
+            boxoffice_activities::db::connect(&format!("sqlite://{}?mode=rwc", file.display()))
+                .await
+                .expect("open a SQLite file");
+        boxoffice_activities::db::migrate(&db)
+            .await
+            .expect("migrate SQLite");
+        Self { db, file }
+    }
+}
+
+impl Drop for TestSqlite {
+    fn drop(&mut self) {
+        std::fs::remove_file(&self.file).ok();
     }
 }

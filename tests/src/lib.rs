@@ -8,6 +8,6 @@ pub mod fixtures;
 mod temporal;
 mod worker;
 
-pub use app::{ApiClient, ApiResponse, TestApp, TestServer};
-pub use database::TestDatabase;
+pub use app::{ApiClient, ApiResponse, CLAIM_LEASE, TestApp, TestServer};
+pub use database::{TestDatabase, TestSqlite};
 pub use temporal::shared_temporal;

@@ -48,11 +48,11 @@ impl TestWorker {
                         Some(&config.stripe_api_base),
                     )
                     .expect("stripe client");
-                    let mut running = worker::start(
-                        client,
-                        &config.task_queue,
-                        PurchaseActivities::new(db, stripe),
-                    )
+                    let activities = PurchaseActivities::new(db, stripe);
+                    let task_queue = config.task_queue.clone();
+                    let mut running = worker::start(client, move || {
+                        worker::purchase_options(&task_queue, activities)
+                    })
                     .await
                     .expect("start worker");
                     ready_tx.send(running.metrics_addr()).expect("report ready");

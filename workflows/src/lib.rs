@@ -1,6 +1,7 @@
 //! The purchase saga: deterministic workflow code, its messages and its types. No I/O happens
 //! here; every side effect is an activity in `boxoffice-activities`.
 
+pub mod baseline;
 pub mod purchase;
 #[cfg(test)]
 mod replay_drill;

@@ -12,6 +12,10 @@ pub struct Model {
     pub order_id: Option<Uuid>,
     pub version: i32,
     pub created_at: ChronoDateTimeUtc,
+    /// The order whose gateway holds the admission claim (see `store::claims`), if any.
+    pub claim_order_id: Option<Uuid>,
+    /// When that claim lapses.
+    pub claim_expires_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_create_tables;
 mod m20261122_000002_stripe_events;
+mod m20261201_000003_ticket_claims;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_create_tables::Migration),
             Box::new(m20261122_000002_stripe_events::Migration),
+            Box::new(m20261201_000003_ticket_claims::Migration),
         ]
     }
 }

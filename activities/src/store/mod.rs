@@ -1,6 +1,7 @@
 //! Versioned reads and writes of users, tickets, orders and payments. Functions take `&impl
 //! ConnectionTrait` and return typed errors; the gateway maps them to HTTP once.
 
+pub mod claims;
 pub mod orders;
 pub mod stripe_events;
 pub mod tickets;

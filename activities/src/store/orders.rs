@@ -10,7 +10,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::StoreError;
+use super::{StoreError, claims};
 use crate::entities::{order, payment, ticket};
 
 /// Order statuses, as the API contract spells them.
@@ -74,19 +74,33 @@ pub async fn reserve_ticket(
     if ticket.user_id == new.buyer_id {
         return Ok(Err(ReserveRefusal::OwnTicket));
     }
-    if ticket.order_id.is_some() {
+    let now = Utc::now();
+    let claimed_by_other =
+        claims::is_claimed(&ticket, now) && ticket.claim_order_id != Some(new.order_id);
+    if ticket.order_id.is_some() || claimed_by_other {
         return Ok(Err(ReserveRefusal::AlreadyReserved));
     }
-    // The version and `order_id IS NULL` make a concurrent reservation lose here, not overwrite.
+    // The version and `order_id IS NULL` make a concurrent reservation lose here, not overwrite;
+    // the claim condition makes an order whose claim lapsed lose to the one that claimed since.
+    // The claim has done its work once the ticket is held: clear it.
     let taken = ticket::Entity::update_many()
         .col_expr(ticket::Column::OrderId, Expr::value(Some(new.order_id)))
         .col_expr(
             ticket::Column::Version,
             Expr::col(ticket::Column::Version).add(1),
         )
+        .col_expr(
+            ticket::Column::ClaimOrderId,
+            Expr::value(Option::<Uuid>::None),
+        )
+        .col_expr(
+            ticket::Column::ClaimExpiresAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .filter(ticket::Column::Id.eq(ticket.id))
         .filter(ticket::Column::Version.eq(ticket.version))
         .filter(ticket::Column::OrderId.is_null())
+        .filter(claims::no_live_claim(now).add(ticket::Column::ClaimOrderId.eq(new.order_id)))
         .exec(&txn)
         .await?;
     if taken.rows_affected != 1 {
@@ -99,7 +113,6 @@ pub async fn reserve_ticket(
             _ => Err(ReserveRefusal::AlreadyReserved),
         });
     }
-    let now = Utc::now();
     order::Entity::insert(order::ActiveModel {
         id: Set(new.order_id),
         user_id: Set(new.buyer_id),

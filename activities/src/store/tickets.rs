@@ -5,7 +5,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::StoreError;
+use super::{StoreError, claims};
 use crate::entities::ticket;
 
 pub struct NewTicket<'a> {
@@ -33,6 +33,8 @@ pub async fn create_ticket(
         order_id: Set(None),
         version: Set(0),
         created_at: Set(Utc::now()),
+        claim_order_id: Set(None),
+        claim_expires_at: Set(None),
     };
     Ok(ticket::Entity::insert(row).exec_with_returning(db).await?)
 }
@@ -54,8 +56,9 @@ pub async fn find_ticket(db: &impl ConnectionTrait, id: Uuid) -> Result<ticket::
         .ok_or(StoreError::NotFound)
 }
 
-/// The seller edits their ticket. Refused while an order holds it or after it is sold; a concurrent
-/// edit that bumped the version first makes this one a `VersionConflict`.
+/// The seller edits their ticket. Refused while an order holds it, after it is sold, and while a
+/// buyer's admission claim is live (so an order never meets a price it was not shown); a
+/// concurrent edit that bumped the version first makes this one a `VersionConflict`.
 pub async fn update_ticket(
     db: &impl ConnectionTrait,
     id: Uuid,
@@ -66,7 +69,8 @@ pub async fn update_ticket(
     if current.user_id != editor_id {
         return Err(StoreError::NotOwner);
     }
-    if current.order_id.is_some() {
+    let now = Utc::now();
+    if current.order_id.is_some() || claims::is_claimed(&current, now) {
         return Err(StoreError::TicketReserved);
     }
     let seen_version = edit.expected_version.unwrap_or(current.version);
@@ -80,15 +84,18 @@ pub async fn update_ticket(
         )
         .filter(ticket::Column::Id.eq(id))
         .filter(ticket::Column::Version.eq(seen_version))
-        // An order may have taken the ticket between the read and this write.
+        // An order may have claimed or taken the ticket between the read and this write.
         .filter(ticket::Column::OrderId.is_null())
+        .filter(claims::no_live_claim(now))
         .exec(db)
         .await?;
     if result.rows_affected == 1 {
         return find_ticket(db, id).await;
     }
-    match find_ticket(db, id).await?.order_id {
-        Some(_) => Err(StoreError::TicketReserved),
-        None => Err(StoreError::VersionConflict),
+    let now_seen = find_ticket(db, id).await?;
+    if now_seen.order_id.is_some() || claims::is_claimed(&now_seen, Utc::now()) {
+        Err(StoreError::TicketReserved)
+    } else {
+        Err(StoreError::VersionConflict)
     }
 }

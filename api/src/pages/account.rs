@@ -5,11 +5,10 @@ use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use boxoffice_web::view::{AuthKind, Form, Page};
-use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use std::sync::Arc;
 
-use crate::accounts;
+use crate::accounts::Accounts;
 use crate::auth::{self, SessionKeys, SessionUser};
 use crate::domain::{self, Email, Password};
 use crate::error::ApiError;
@@ -50,7 +49,7 @@ pub async fn signin_page(context: PageContext, Query(query): Query<Next>) -> Htm
 }
 
 pub async fn signup(
-    State(db): State<DatabaseConnection>,
+    State(accounts): State<Accounts>,
     State(keys): State<Arc<SessionKeys>>,
     headers: HeaderMap,
     jar: CookieJar,
@@ -61,14 +60,14 @@ pub async fn signup(
         Password::parse(fields.text("password").as_ref()),
     );
     let signed_up = match parsed {
-        Ok((email, password)) => accounts::sign_up(&db, email, password).await,
+        Ok((email, password)) => accounts.sign_up(email, password).await,
         Err(err) => Err(err),
     };
     start_session(signed_up, AuthKind::SignUp, fields, &keys, &headers, jar)
 }
 
 pub async fn signin(
-    State(db): State<DatabaseConnection>,
+    State(accounts): State<Accounts>,
     State(keys): State<Arc<SessionKeys>>,
     headers: HeaderMap,
     jar: CookieJar,
@@ -79,7 +78,7 @@ pub async fn signin(
         Password::parse_any(fields.text("password").as_ref()),
     );
     let signed_in = match parsed {
-        Ok((email, password)) => accounts::sign_in(&db, email, password).await,
+        Ok((email, password)) => accounts.sign_in(email, password).await,
         Err(err) => Err(err),
     };
     start_session(signed_in, AuthKind::SignIn, fields, &keys, &headers, jar)

@@ -2,11 +2,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum_extra::extract::CookieJar;
-use sea_orm::DatabaseConnection;
 use serde_json::json;
 use std::sync::Arc;
 
-use crate::accounts;
+use crate::accounts::Accounts;
 use crate::auth::{self, CurrentUser, SessionKeys, SessionUser};
 use crate::domain::{self, Email, Password};
 use crate::error::{ApiError, ErrorBody};
@@ -16,7 +15,7 @@ use crate::openapi::Credentials;
 #[utoipa::path(post, path = "/api/users/signup", tag = "users", request_body = Credentials,
     responses((status = 201, description = "Signed up; sets the session cookie", body = SessionUser), (status = 400, description = "Invalid input", body = ErrorBody)))]
 pub async fn signup(
-    State(db): State<DatabaseConnection>,
+    State(accounts): State<Accounts>,
     State(keys): State<Arc<SessionKeys>>,
     headers: HeaderMap,
     jar: CookieJar,
@@ -26,7 +25,7 @@ pub async fn signup(
         Email::parse(body.get("email")),
         Password::parse(body.get("password")),
     )?;
-    let user = accounts::sign_up(&db, email, password).await?;
+    let user = accounts.sign_up(email, password).await?;
     let jar = jar.add(keys.session_cookie(&user, auth::is_https(&headers))?);
     Ok((StatusCode::CREATED, jar, Json(user)))
 }
@@ -34,7 +33,7 @@ pub async fn signup(
 #[utoipa::path(post, path = "/api/users/signin", tag = "users", request_body = Credentials,
     responses((status = 200, description = "Signed in; sets the session cookie", body = SessionUser), (status = 400, description = "Invalid input", body = ErrorBody)))]
 pub async fn signin(
-    State(db): State<DatabaseConnection>,
+    State(accounts): State<Accounts>,
     State(keys): State<Arc<SessionKeys>>,
     headers: HeaderMap,
     jar: CookieJar,
@@ -44,7 +43,7 @@ pub async fn signin(
         Email::parse(body.get("email")),
         Password::parse_any(body.get("password")),
     )?;
-    let user = accounts::sign_in(&db, email, password).await?;
+    let user = accounts.sign_in(email, password).await?;
     let jar = jar.add(keys.session_cookie(&user, auth::is_https(&headers))?);
     Ok((jar, Json(user)))
 }

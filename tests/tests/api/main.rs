@@ -2,6 +2,7 @@
 //! shared/api-contract.md.
 
 mod bad_input;
+mod claims;
 mod health;
 mod histories;
 mod metrics;
@@ -10,6 +11,7 @@ mod openapi;
 mod orders;
 mod pages;
 mod payments;
+mod rush;
 mod saga;
 mod socket;
 mod tickets;

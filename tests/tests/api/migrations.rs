@@ -3,7 +3,7 @@
 
 use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
 use boxoffice_activities::store::{StoreError, users};
-use boxoffice_tests::TestDatabase;
+use boxoffice_tests::{TestDatabase, TestSqlite};
 use sea_orm::DatabaseConnection;
 
 async fn migrations_apply_and_versions_guard_writes(db: &DatabaseConnection) {
@@ -54,12 +54,6 @@ async fn migrations_and_versioned_writes_work_on_postgres() {
 
 #[tokio::test]
 async fn migrations_and_versioned_writes_work_on_sqlite() {
-    let file = std::env::temp_dir().join(format!("boxoffice-{}.sqlite", uuid::Uuid::new_v4()));
-    let db = boxoffice_activities::db::connect(&format!("sqlite://{}?mode=rwc", file.display()))
-        .await
-        .unwrap();
-    boxoffice_activities::db::migrate(&db).await.unwrap();
-    migrations_apply_and_versions_guard_writes(&db).await;
-    db.close().await.unwrap();
-    std::fs::remove_file(file).ok();
+    let sqlite = TestSqlite::create().await;
+    migrations_apply_and_versions_guard_writes(&sqlite.db).await;
 }

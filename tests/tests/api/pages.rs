@@ -3,6 +3,7 @@
 //! shared with the JSON API, and the site's own error pages.
 
 use boxoffice_activities::entities::{ticket, user};
+use boxoffice_api::backpressure::TemporalGate;
 use boxoffice_tests::TestServer;
 use boxoffice_tests::fixtures::{buyer, id_of, listed_ticket, order_for};
 use reqwest::StatusCode;
@@ -972,6 +973,35 @@ async fn buying_through_the_ticket_page_holds_the_ticket_and_shows_the_order() {
     assert!(page.body.contains("Pay $25.00"));
     let order = visitor.get_json(&format!("/api/orders/{order_id}")).await;
     assert_eq!(order["status"], "created");
+}
+
+#[tokio::test]
+async fn buying_while_the_shop_is_busy_says_so_on_the_ticket_page_and_holds_nothing() {
+    let server = TestServer::spawn_customised(120, |state| {
+        state.temporal_gate = TemporalGate::new(0, std::time::Duration::from_millis(50));
+    })
+    .await;
+    let seller = Visitor::new(&server);
+    seller.sign_up(&email("seller")).await;
+    let ticket_path = seller.sell("Busy night", "25").await;
+    let ticket_id = ticket_path.trim_start_matches("/tickets/");
+    let shopper = Visitor::new(&server);
+    shopper.sign_up(&email("shopper")).await;
+
+    let reply = shopper
+        .submit(&ticket_path, &format!("{ticket_path}/order"), &[])
+        .await;
+
+    assert_eq!(reply.location(), ticket_path);
+    let page = shopper.follow(&reply).await;
+    assert!(
+        page.body
+            .contains("The shop is busy; please try again in a few seconds"),
+        "{}",
+        page.body
+    );
+    let ticket = shopper.get_json(&format!("/api/tickets/{ticket_id}")).await;
+    assert_eq!(ticket["orderId"], Value::Null);
 }
 
 /// Submits the order page's card form and follows its redirect back to the order page.

@@ -1,0 +1,98 @@
+//! Admission claims. A purchase workflow is expensive and an on-sale rush brings thousands of
+//! buyers for each ticket in the same second, so before a saga starts, its gateway must win a
+//! short-lived claim on the ticket with one conditional write. Only the winner starts a workflow;
+//! every loser is refused at database speed.
+//!
+//! What the claim guarantees, and what it doesn't:
+//! - at most one live claim per ticket: the claim is an UPDATE conditioned on there being none;
+//! - a claim holds nothing. The hold is `tickets.order_id`, which only the saga's reserve step
+//!   sets, only where it is NULL, and only for the claim's own order (or when no live claim is
+//!   left) — so claims can never let two holds exist (see `orders::reserve_ticket`);
+//! - a gateway that dies between winning and starting the saga leaves a claim that lapses at
+//!   `claim_expires_at`, a few seconds later.
+//!
+//! Times come from the writer's clock: gateways of one shop need clocks in step (NTP) to within
+//! a small part of the lease.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::StoreError;
+use super::orders::ReserveRefusal;
+use crate::entities::ticket;
+
+/// The outcome of a claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// This order may start its saga; the ticket as it was when claimed.
+    Won(ticket::Model),
+    Refused(ReserveRefusal),
+}
+
+/// Claims the ticket for `order_id` for `lease`, unless it is held, sold, claimed by someone else,
+/// or the buyer's own.
+pub async fn claim_ticket(
+    db: &impl ConnectionTrait,
+    ticket_id: Uuid,
+    order_id: Uuid,
+    buyer_id: Uuid,
+    lease: Duration,
+) -> Result<Claim, StoreError> {
+    let now = Utc::now();
+    let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
+    let claimed = ticket::Entity::update_many()
+        .col_expr(ticket::Column::ClaimOrderId, Expr::value(Some(order_id)))
+        .col_expr(ticket::Column::ClaimExpiresAt, Expr::value(Some(until)))
+        .filter(ticket::Column::Id.eq(ticket_id))
+        .filter(ticket::Column::OrderId.is_null())
+        .filter(ticket::Column::UserId.ne(buyer_id))
+        .filter(no_live_claim(now))
+        .exec(db)
+        .await?;
+    let ticket = ticket::Entity::find_by_id(ticket_id).one(db).await?;
+    Ok(match ticket {
+        Some(ticket) if claimed.rows_affected == 1 => Claim::Won(ticket),
+        None => Claim::Refused(ReserveRefusal::TicketNotFound),
+        Some(ticket) if ticket.user_id == buyer_id => Claim::Refused(ReserveRefusal::OwnTicket),
+        Some(_) => Claim::Refused(ReserveRefusal::AlreadyReserved),
+    })
+}
+
+/// Gives up `order_id`'s claim, when its gateway knows no saga was started for it; someone
+/// else's claim, or a hold, is left alone.
+pub async fn abandon_claim(
+    db: &impl ConnectionTrait,
+    ticket_id: Uuid,
+    order_id: Uuid,
+) -> Result<(), StoreError> {
+    ticket::Entity::update_many()
+        .col_expr(
+            ticket::Column::ClaimOrderId,
+            Expr::value(Option::<Uuid>::None),
+        )
+        .col_expr(
+            ticket::Column::ClaimExpiresAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(ticket::Column::Id.eq(ticket_id))
+        .filter(ticket::Column::ClaimOrderId.eq(order_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// No claim on the ticket, or only one that has lapsed by `now`.
+pub(crate) fn no_live_claim(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(ticket::Column::ClaimExpiresAt.is_null())
+        .add(ticket::Column::ClaimExpiresAt.lte(now))
+}
+
+/// Whether `ticket` carries a claim that has not lapsed by `now`.
+pub fn is_claimed(ticket: &ticket::Model, now: DateTime<Utc>) -> bool {
+    ticket.claim_expires_at.is_some_and(|until| until > now)
+}

@@ -1,0 +1,80 @@
+//! Load shedding. When Temporal, the database or password hashing is saturated, a buyer is better
+//! served by a fast "busy, try again in a few seconds" (503 + `Retry-After`) than by a request
+//! that queues into a timeout. The gateway bounds its in-flight Temporal calls with [`TemporalGate`];
+//! the database pool and the hashing pool bound themselves.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::error::ApiError;
+use crate::metrics;
+
+/// Calls to Temporal (workflow starts and updates) one gateway has in flight at most. Each holds
+/// one of the namespace's long-poll slots on the server until answered; a burst beyond what the
+/// server can take only turns into `ResourceExhausted` after the client's retries.
+pub const MAX_TEMPORAL_CALLS: usize = 64;
+
+/// How long a request may wait for one of those slots before it is shed.
+pub const TEMPORAL_QUEUE_WAIT: Duration = Duration::from_secs(2);
+
+/// What a shed request's `Retry-After` says, in seconds.
+pub const RETRY_AFTER_SECS: u64 = 2;
+
+/// What a shed request was waiting for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saturated {
+    Temporal,
+    Database,
+    Passwords,
+}
+
+impl Saturated {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Temporal => "temporal",
+            Self::Database => "database",
+            Self::Passwords => "passwords",
+        }
+    }
+}
+
+/// The 503 for a request shed because `what` is saturated; counted in
+/// `boxoffice_http_requests_shed_total{reason}`.
+pub fn shed(what: Saturated) -> ApiError {
+    metrics::request_shed(what.as_str());
+    ApiError::Busy(what)
+}
+
+/// Bounds a gateway's in-flight Temporal calls; excess requests wait briefly, then are shed.
+#[derive(Debug, Clone)]
+pub struct TemporalGate {
+    permits: Arc<Semaphore>,
+    wait: Duration,
+}
+
+impl TemporalGate {
+    pub fn new(max_in_flight: usize, wait: Duration) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(max_in_flight)),
+            wait,
+        }
+    }
+
+    /// A slot for one Temporal call, held until the permit is dropped; a 503 when none frees up
+    /// in time.
+    pub async fn enter(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+        match tokio::time::timeout(self.wait, self.permits.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            // Timed out, or (never: it is not closed) the semaphore was closed.
+            _ => Err(shed(Saturated::Temporal)),
+        }
+    }
+}
+
+impl Default for TemporalGate {
+    fn default() -> Self {
+        Self::new(MAX_TEMPORAL_CALLS, TEMPORAL_QUEUE_WAIT)
+    }
+}

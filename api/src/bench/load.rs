@@ -1,0 +1,99 @@
+//! A lean closed-loop HTTP/1.1 load generator, in the manner of `wrk`: N keep-alive connections,
+//! each sending the next GET as soon as the last answer is read. Kept this small so that the
+//! client's share of the machine's two cores stays small.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+use super::report::Samples;
+
+pub struct LoadResult {
+    pub latencies: Samples,
+    pub errors: usize,
+    pub elapsed: Duration,
+    pub bytes_per_answer: usize,
+}
+
+/// GETs `path` on `addr` over `connections` connections for `duration`.
+pub async fn hammer(
+    addr: SocketAddr,
+    path: &str,
+    connections: usize,
+    duration: Duration,
+) -> anyhow::Result<LoadResult> {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: */*\r\n\r\n");
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..connections {
+        let request = request.clone();
+        tasks.spawn(async move { one_connection(addr, request.as_bytes(), deadline).await });
+    }
+    let mut result = LoadResult {
+        latencies: Samples::default(),
+        errors: 0,
+        elapsed: Duration::ZERO,
+        bytes_per_answer: 0,
+    };
+    while let Some(joined) = tasks.join_next().await {
+        let (latencies, errors, bytes) = joined??;
+        result.latencies.extend(latencies);
+        result.errors += errors;
+        result.bytes_per_answer = result.bytes_per_answer.max(bytes);
+    }
+    result.elapsed = started.elapsed();
+    Ok(result)
+}
+
+async fn one_connection(
+    addr: SocketAddr,
+    request: &[u8],
+    deadline: Instant,
+) -> anyhow::Result<(Samples, usize, usize)> {
+    let stream = TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let mut stream = BufReader::new(stream);
+    let mut latencies = Samples::default();
+    let mut errors = 0;
+    let mut body_len = 0;
+    let mut line = String::new();
+    let mut body = Vec::new();
+    while Instant::now() < deadline {
+        let sent = Instant::now();
+        stream.get_mut().write_all(request).await?;
+        line.clear();
+        stream.read_line(&mut line).await?;
+        let ok = line.split_whitespace().nth(1) == Some("200");
+        let mut content_length = None;
+        loop {
+            line.clear();
+            if stream.read_line(&mut line).await? == 0 {
+                bail!("the server closed the connection");
+            }
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    content_length = value.trim().parse::<usize>().ok();
+                } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                    bail!("chunked answers are not supported by this load generator");
+                }
+            }
+        }
+        let length = content_length.context("an answer without Content-Length")?;
+        body.resize(length, 0);
+        stream.read_exact(&mut body).await?;
+        latencies.push(sent.elapsed());
+        body_len = length;
+        if !ok {
+            errors += 1;
+        }
+    }
+    Ok((latencies, errors, body_len))
+}

@@ -1,0 +1,159 @@
+//! The shop under test: this very binary's `boxoffice dev`, run as a separate process exactly as a
+//! user runs it (the embedded Temporal dev server, the Stripe emulator, the worker and the
+//! gateway), on ports of its own so that it never meets a `dev` the user has running.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use crate::temporal_server::free_port;
+
+/// Where the shop runs and how; the same for every start of one bench run.
+#[derive(Debug, Clone)]
+pub struct ShopPlan {
+    pub data_dir: PathBuf,
+    pub http: SocketAddr,
+    pub temporal_port: u16,
+    temporal_ui_port: u16,
+    stripe_emulator: SocketAddr,
+    /// `None`: dev's SQLite file in the data dir.
+    pub database_url: Option<String>,
+}
+
+impl ShopPlan {
+    pub fn new(data_dir: PathBuf, database_url: Option<String>) -> anyhow::Result<Self> {
+        let local = |port| SocketAddr::from(([127, 0, 0, 1], port));
+        Ok(Self {
+            data_dir,
+            http: local(free_port()?),
+            temporal_port: free_port()?,
+            temporal_ui_port: free_port()?,
+            stripe_emulator: local(free_port()?),
+            database_url,
+        })
+    }
+
+    pub fn temporal_address(&self) -> String {
+        format!("127.0.0.1:{}", self.temporal_port)
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.http)
+    }
+}
+
+/// A running `boxoffice dev`; stopped (SIGTERM, then SIGKILL) when dropped.
+pub struct RunningShop {
+    child: Child,
+}
+
+impl RunningShop {
+    /// Starts `boxoffice dev` with holds of `hold_secs` and waits until it is ready.
+    pub async fn start(plan: &ShopPlan, hold_secs: u64) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&plan.data_dir)?;
+        let log_path = plan.data_dir.join("boxoffice.log");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)?;
+        let exe = std::env::current_exe().context("cannot find this binary")?;
+        let mut command = Command::new(exe);
+        command
+            .arg("dev")
+            .env("BOXOFFICE_DATA_DIR", &plan.data_dir)
+            .env("BOXOFFICE_ADDR", plan.http.to_string())
+            .env("BOXOFFICE_TEMPORAL_PORT", plan.temporal_port.to_string())
+            .env(
+                "BOXOFFICE_TEMPORAL_UI_PORT",
+                plan.temporal_ui_port.to_string(),
+            )
+            .env(
+                "BOXOFFICE_STRIPE_EMULATOR_ADDR",
+                plan.stripe_emulator.to_string(),
+            )
+            .env("BOXOFFICE_HOLD_SECS", hold_secs.to_string())
+            // The bench signs up thousands of buyers from one address.
+            .env("BOXOFFICE_RATE_LIMITS", "off")
+            .env_remove("TEMPORAL_ADDRESS")
+            .env_remove("STRIPE_SECRET_KEY")
+            .env_remove("JWT_SECRET")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        match &plan.database_url {
+            Some(url) => command.env("DATABASE_URL", url),
+            None => command.env_remove("DATABASE_URL"),
+        };
+        let child = command.spawn().context("cannot start boxoffice dev")?;
+        let shop = Self { child };
+        shop.wait_ready(&plan.base_url(), &log_path).await?;
+        Ok(shop)
+    }
+
+    async fn wait_ready(&self, base_url: &str, log: &Path) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let http = reqwest::Client::new();
+        loop {
+            let ready = http
+                .get(format!("{base_url}/readyz"))
+                .send()
+                .await
+                .is_ok_and(|response| response.status().is_success());
+            if ready {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "boxoffice dev did not become ready in 120 s; see {}",
+                    log.display()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Resident memory of the shop's process, in MiB.
+    pub fn rss_mib(&self) -> Option<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
+        let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib / 1024.0)
+    }
+
+    /// SIGTERM, as Ctrl-C would; SIGKILL if it has not stopped within 30 s.
+    pub fn stop(mut self) {
+        self.terminate();
+    }
+
+    fn terminate(&mut self) {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            // SAFETY: a plain syscall on our own child.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for RunningShop {
+    fn drop(&mut self) {
+        self.terminate();
+    }
+}

@@ -1,0 +1,245 @@
+//! Password hashing with bounded memory. argon2id with OWASP's minimum parameters (m = 19 MiB,
+//! t = 2, p = 1) needs 19 MiB of working memory per hash. Hashing on tokio's blocking pool let a
+//! sign-in burst run hundreds at once, and the allocator kept what they took (3 GB after 500).
+//!
+//! So hashes run on a small pool of threads of their own — one per core — and each thread keeps
+//! one block buffer that every hash it computes reuses. Requests wait in a short queue; when it is
+//! full the caller is told the shop is busy (503 + `Retry-After`) rather than left waiting.
+//!
+//! Sign-in of an unknown email verifies against a decoy hash through the same pool, so it takes
+//! as long as a wrong password.
+
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::password_hash::{self, try_generate_salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use tokio::sync::oneshot;
+
+/// Hashes waiting for a thread, per thread. At ~20 ms a hash this bounds the wait to well under
+/// a second.
+const QUEUE_PER_THREAD: usize = 16;
+
+/// A stored hash whose memory cost is above this is refused rather than allocated for.
+const MAX_MEMORY_KIB: u32 = 64 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    /// Every thread is busy and the queue is full: try again in a moment.
+    #[error("password hashing is saturated")]
+    Busy,
+    #[error("password hashing failed: {0}")]
+    Failed(String),
+}
+
+enum Job {
+    Hash {
+        password: String,
+        reply: oneshot::Sender<Result<String, PasswordError>>,
+    },
+    Verify {
+        password: String,
+        hash: String,
+        reply: oneshot::Sender<Result<bool, PasswordError>>,
+    },
+}
+
+/// A handle on the hashing pool; cheap to clone. The threads stop when the last handle is dropped.
+#[derive(Clone)]
+pub struct PasswordHasher {
+    jobs: SyncSender<Job>,
+}
+
+impl PasswordHasher {
+    /// A pool of `threads` hashing threads (at least one).
+    pub fn new(threads: usize) -> Self {
+        let threads = threads.max(1);
+        let (jobs, queue) = mpsc::sync_channel(threads * QUEUE_PER_THREAD);
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..threads {
+            let queue = Arc::clone(&queue);
+            std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || work(&queue))
+                .expect("spawn a password hashing thread");
+        }
+        Self { jobs }
+    }
+
+    /// One thread per core.
+    pub fn per_core() -> Self {
+        Self::new(std::thread::available_parallelism().map_or(1, usize::from))
+    }
+
+    /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) for a new password.
+    pub async fn hash(&self, password: String) -> Result<String, PasswordError> {
+        let (reply, answer) = oneshot::channel();
+        self.submit(Job::Hash { password, reply })?;
+        answer.await.map_err(|_| lost())?
+    }
+
+    /// Whether `password` matches the stored PHC string `hash`.
+    pub async fn verify(&self, password: String, hash: String) -> Result<bool, PasswordError> {
+        let (reply, answer) = oneshot::channel();
+        self.submit(Job::Verify {
+            password,
+            hash,
+            reply,
+        })?;
+        answer.await.map_err(|_| lost())?
+    }
+
+    fn submit(&self, job: Job) -> Result<(), PasswordError> {
+        self.jobs.try_send(job).map_err(|err| match err {
+            TrySendError::Full(_) => PasswordError::Busy,
+            TrySendError::Disconnected(_) => lost(),
+        })
+    }
+}
+
+fn lost() -> PasswordError {
+    PasswordError::Failed("the hashing thread is gone".to_owned())
+}
+
+/// One hashing thread: takes jobs until every handle is dropped, reusing one block buffer.
+fn work(queue: &Mutex<Receiver<Job>>) {
+    let mut blocks = Vec::new();
+    loop {
+        let job = {
+            let queue = queue
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            queue.recv()
+        };
+        let Ok(job) = job else { return };
+        // A reply nobody waits for any more (the request was dropped) is simply not delivered.
+        match job {
+            Job::Hash { password, reply } => {
+                let _ = reply.send(hash(password.as_bytes(), &mut blocks).map_err(failed));
+            }
+            Job::Verify {
+                password,
+                hash,
+                reply,
+            } => {
+                let _ = reply.send(verify(password.as_bytes(), &hash, &mut blocks).map_err(failed));
+            }
+        }
+    }
+}
+
+fn failed(err: password_hash::Error) -> PasswordError {
+    PasswordError::Failed(err.to_string())
+}
+
+/// argon2id with the crate's defaults, which are OWASP's minimum: m = 19456 KiB, t = 2, p = 1.
+fn hash(password: &[u8], blocks: &mut Vec<Block>) -> password_hash::Result<String> {
+    let params = Params::default();
+    let salt = Salt::new(&try_generate_salt()?)?;
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    argon2.hash_password_into_with_memory(
+        password,
+        &salt,
+        &mut out,
+        memory_for(&params, blocks),
+    )?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params)?,
+        salt: Some(salt),
+        hash: Some(Output::new(&out)?),
+    };
+    Ok(phc.to_string())
+}
+
+/// Recomputes the hash with the stored parameters and salt; compares in constant time.
+fn verify(password: &[u8], stored: &str, blocks: &mut Vec<Block>) -> password_hash::Result<bool> {
+    let stored = PasswordHash::new(stored)?;
+    let algorithm = Algorithm::try_from(stored.algorithm.as_str())?;
+    let version = match stored.version {
+        Some(version) => Version::try_from(version)?,
+        None => Version::default(),
+    };
+    let params = Params::try_from(&stored)?;
+    if params.m_cost() > MAX_MEMORY_KIB {
+        return Err(password_hash::Error::ParamInvalid { name: "m" });
+    }
+    let (Some(salt), Some(expected)) = (stored.salt, stored.hash) else {
+        return Err(password_hash::Error::PasswordInvalid);
+    };
+    let mut buffer = [0u8; Output::MAX_LENGTH];
+    let out = &mut buffer[..expected.len()];
+    let argon2 = Argon2::new(algorithm, version, params.clone());
+    argon2.hash_password_into_with_memory(password, &salt, out, memory_for(&params, blocks))?;
+    // `Output`'s equality is constant-time.
+    Ok(Output::new(out)? == expected)
+}
+
+/// The thread's buffer, grown to what `params` needs. Every pass overwrites it before reading, so
+/// it is never cleared between hashes.
+fn memory_for<'a>(params: &Params, blocks: &'a mut Vec<Block>) -> &'a mut [Block] {
+    let needed = params.block_count();
+    if blocks.len() < needed {
+        blocks.resize(needed, Block::new());
+    }
+    &mut blocks[..needed]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_hash_verifies_its_password_and_no_other() {
+        let hasher = PasswordHasher::new(1);
+        let hash = hasher.hash("correct horse".to_owned()).await.unwrap();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(
+            hasher
+                .verify("correct horse".to_owned(), hash.clone())
+                .await
+                .unwrap()
+        );
+        assert!(!hasher.verify("wrong horse".to_owned(), hash).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn hashes_made_by_the_argon2_crate_itself_still_verify() {
+        use argon2::PasswordHasher as _;
+        let made_before = Argon2::default()
+            .hash_password(b"password123")
+            .unwrap()
+            .to_string();
+        let hasher = PasswordHasher::new(1);
+        assert!(
+            hasher
+                .verify("password123".to_owned(), made_before)
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_is_refused_as_busy() {
+        let hasher = PasswordHasher::new(1);
+        let pending: Vec<_> = (0..QUEUE_PER_THREAD + 8)
+            .map(|_| {
+                let hasher = hasher.clone();
+                tokio::spawn(async move { hasher.hash("password123".to_owned()).await })
+            })
+            .collect();
+        let mut busy = 0;
+        for task in pending {
+            if matches!(task.await.unwrap(), Err(PasswordError::Busy)) {
+                busy += 1;
+            }
+        }
+        assert!(busy > 0, "some hashes beyond the queue were refused");
+    }
+}
