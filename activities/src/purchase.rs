@@ -62,11 +62,23 @@ impl ChargeInput {
     }
 }
 
+/// What a charge came to. `card` names the card charged, when Stripe could say (charges recorded
+/// before it was reported read as `None`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ChargeOutcome {
-    Charged { payment_intent: String },
-    Declined { message: String },
-    Rejected { message: String },
+    Charged {
+        payment_intent: String,
+        #[serde(default)]
+        card: Option<CardDescription>,
+    },
+    Declined {
+        message: String,
+        #[serde(default)]
+        card: Option<CardDescription>,
+    },
+    Rejected {
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,8 +127,8 @@ impl PurchaseActivities {
         Ok(outcome)
     }
 
-    /// Charges the card through Stripe with the attempt's idempotency key.
-    /// Which card a PaymentMethod is, so the charge can be labelled with it for support staff.
+    /// Which card a PaymentMethod is, so the charge can be labelled with it for support staff
+    /// (runs from before the charge reported its card).
     #[activity]
     pub async fn describe_card(
         self: Arc<Self>,
@@ -129,12 +141,21 @@ impl PurchaseActivities {
             .map_err(stripe_fault)
     }
 
+    /// Charges the card through Stripe with the attempt's idempotency key, and says which card it
+    /// was (best effort: a card Stripe cannot describe is charged all the same, or refused by the
+    /// charge itself).
     #[activity]
     pub async fn charge(
         self: Arc<Self>,
         _ctx: ActivityContext,
         input: ChargeInput,
     ) -> Result<ChargeOutcome, ActivityError> {
+        let card = self
+            .stripe
+            .describe_card(&input.payment_method)
+            .await
+            .ok()
+            .flatten();
         let key = input.idempotency_key();
         let order_id = input.order_id.to_string();
         let result = self
@@ -150,8 +171,11 @@ impl PurchaseActivities {
             .map_err(stripe_fault)?;
         tracing::info!(order_id = %input.order_id, workflow_id = %format!("order-{}", input.order_id), attempt = input.attempt, ?result, "charge");
         Ok(match result {
-            ChargeResult::Succeeded { payment_intent } => ChargeOutcome::Charged { payment_intent },
-            ChargeResult::Declined { message } => ChargeOutcome::Declined { message },
+            ChargeResult::Succeeded { payment_intent } => ChargeOutcome::Charged {
+                payment_intent,
+                card,
+            },
+            ChargeResult::Declined { message } => ChargeOutcome::Declined { message, card },
             ChargeResult::Rejected { message } => ChargeOutcome::Rejected { message },
         })
     }

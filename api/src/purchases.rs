@@ -110,7 +110,10 @@ async fn start_purchase(
         search::ORDER_ID.value_set(order_id.to_string()),
         search::TICKET_ID.value_set(ticket_id.to_string()),
         search::BUYER_ID.value_set(buyer_id.to_string()),
-        search::ORDER_STATUS.value_set(Stage::Reserving.as_str().to_owned()),
+        // Admission guarantees the reservation all but always succeeds, so the order is listed as
+        // awaiting payment from the start (the workflow says otherwise if it is refused); the
+        // saga need not spend an upsert on it.
+        search::ORDER_STATUS.value_set(Stage::AwaitingPayment.as_str().to_owned()),
     ]))
     // No client-side retries: a busy server is answered with a 503 now, not after ~17 s of
     // backing off; and a retried start could not tell its own earlier start from a conflict.

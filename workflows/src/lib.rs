@@ -8,6 +8,6 @@ mod replay_drill;
 pub mod search;
 
 pub use purchase::{
-    CARD_SUMMARY_PATCH, PayRequest, PaymentAnswer, PurchaseInput, PurchaseStatus, PurchaseWorkflow,
-    ReservationAnswer, Stage, TASK_QUEUE, workflow_id,
+    CARD_SUMMARY_PATCH, LEAN_SAGA_PATCH, PayRequest, PaymentAnswer, PurchaseInput, PurchaseStatus,
+    PurchaseWorkflow, ReservationAnswer, Stage, TASK_QUEUE, workflow_id,
 };

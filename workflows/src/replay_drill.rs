@@ -1,26 +1,42 @@
 //! Proves that replaying recorded histories catches a change that is not deterministic, and that
 //! the same change behind `ctx.patched(…)` is safe to deploy.
 //!
-//! The change is real: looking up the card before charging it (`CARD_SUMMARY_PATCH`). The
-//! histories in `tests/histories/before-card-summary/` were recorded before it existed. With the
-//! guard removed — a variant of the workflow that exists only in this test build — they no longer
-//! replay; with the guard they do.
+//! The changes are real ones of this workflow's history:
+//! - looking up the card before charging it (`CARD_SUMMARY_PATCH`): the histories in
+//!   `tests/histories/before-card-summary/` were recorded before it existed;
+//! - the lean saga (`LEAN_SAGA_PATCH`): local activities for the database steps, the card reported
+//!   by the charge; `tests/histories/before-lean-saga/` were recorded before it.
+//!
+//! With a guard removed — a variant of the workflow that exists only in this test build — the
+//! histories from before its change no longer replay; with the guard they do.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use temporalio_client::WorkflowHistory;
 use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
 
 use crate::PurchaseWorkflow;
+use crate::purchase::{CARD_SUMMARY_PATCH, LEAN_SAGA_PATCH};
 
-/// When set, `PurchaseWorkflow` looks up the card whatever the history says.
-pub(crate) static PATCH_GUARD_REMOVED: AtomicBool = AtomicBool::new(false);
+/// The patch whose guard is removed: `PurchaseWorkflow` then takes the new path whatever the
+/// history says.
+static GUARD_REMOVED: Mutex<Option<&'static str>> = Mutex::new(None);
 
-/// Recorded histories that charge a card, from before the card lookup.
-fn charged_before_the_change() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/histories/before-card-summary");
-    ["happy_path", "decline_then_pay", "refund_compensation"]
+pub(crate) fn guard_removed(patch: &str) -> bool {
+    *GUARD_REMOVED.lock().unwrap_or_else(|p| p.into_inner()) == Some(patch)
+}
+
+fn remove_guard(patch: Option<&'static str>) {
+    *GUARD_REMOVED.lock().unwrap_or_else(|p| p.into_inner()) = patch;
+}
+
+/// Recorded histories from before a change: `names` in `tests/histories/<dir>/`.
+fn recorded_before(dir: &str, names: &[&str]) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/histories")
+        .join(dir);
+    names
         .iter()
         .map(|name| dir.join(format!("{name}.json")))
         .collect()
@@ -40,12 +56,12 @@ async fn replay(file: &Path) -> Result<(), String> {
         .map_err(|err| err.to_string())
 }
 
-// One test, not two: the guard switch is process-wide.
-#[tokio::test]
-async fn the_card_lookup_fails_replay_without_its_patch_guard_and_passes_with_it() {
-    PATCH_GUARD_REMOVED.store(true, Ordering::SeqCst);
-    for file in charged_before_the_change() {
-        let failure = replay(&file)
+/// Histories from before `patch`'s change fail replay without its guard, naming `mismatch`, and
+/// replay with it.
+async fn drill(patch: &'static str, files: Vec<PathBuf>, mismatch: &str) {
+    remove_guard(Some(patch));
+    for file in &files {
+        let failure = replay(file)
             .await
             .expect_err("the unguarded change must not replay");
         assert!(
@@ -53,17 +69,37 @@ async fn the_card_lookup_fails_replay_without_its_patch_guard_and_passes_with_it
             "{}: {failure}",
             file.display()
         );
-        assert!(
-            failure.contains("describe_card"),
-            "{}: {failure}",
-            file.display()
-        );
+        assert!(failure.contains(mismatch), "{}: {failure}", file.display());
     }
-
-    PATCH_GUARD_REMOVED.store(false, Ordering::SeqCst);
-    for file in charged_before_the_change() {
-        replay(&file)
+    remove_guard(None);
+    for file in &files {
+        replay(file)
             .await
             .unwrap_or_else(|err| panic!("{} with the guard: {err}", file.display()));
     }
+}
+
+// One test, not several: the guard switch is process-wide.
+#[tokio::test]
+async fn each_change_fails_replay_of_older_histories_without_its_patch_guard_and_passes_with_it() {
+    drill(
+        CARD_SUMMARY_PATCH,
+        recorded_before(
+            "before-card-summary",
+            &["happy_path", "decline_then_pay", "refund_compensation"],
+        ),
+        "describe_card",
+    )
+    .await;
+    drill(
+        LEAN_SAGA_PATCH,
+        recorded_before(
+            "before-lean-saga",
+            &["happy_path", "expiry", "cancel", "decline_then_pay"],
+        ),
+        // The old histories scheduled the reserve step through the server; the lean saga records
+        // it as a local activity's marker.
+        "ActivityTaskScheduled",
+    )
+    .await;
 }

@@ -160,8 +160,10 @@ async fn every_recorded_history_replays_against_the_current_workflow() {
         "refund_compensation",
     ];
     let before_card_summary = scenarios.map(|name| format!("before-card-summary/{name}"));
+    let before_lean_saga = scenarios.map(|name| format!("before-lean-saga/{name}"));
     let expected: Vec<String> = before_card_summary
         .into_iter()
+        .chain(before_lean_saga)
         .chain(scenarios.map(str::to_owned))
         .collect();
     assert_eq!(names, expected);
@@ -169,11 +171,11 @@ async fn every_recorded_history_replays_against_the_current_workflow() {
 
 #[tokio::test]
 async fn a_history_the_code_no_longer_matches_fails_replay_naming_the_workflow_and_the_mismatch() {
-    // As if the workflow now scheduled a different first activity than the one recorded.
+    // As if the workflow now scheduled a different activity than the one recorded.
     let recorded = std::fs::read_to_string(fixtures_dir().join("happy_path.json")).unwrap();
     let changed = recorded.replacen(
-        "\"PurchaseActivities::reserve\"",
-        "\"PurchaseActivities::reserve_v0\"",
+        "\"PurchaseActivities::charge\"",
+        "\"PurchaseActivities::charge_v0\"",
         1,
     );
     assert_ne!(recorded, changed);
@@ -188,7 +190,7 @@ async fn a_history_the_code_no_longer_matches_fails_replay_naming_the_workflow_a
     let failure = outcomes[0].failure.as_deref().expect("replay must fail");
     assert!(failure.contains("Nondeterminism"), "{failure}");
     assert!(
-        failure.contains("PurchaseActivities::reserve_v0"),
+        failure.contains("PurchaseActivities::charge_v0"),
         "{failure}"
     );
     assert!(

@@ -7,9 +7,11 @@ use boxoffice_tests::TestApp;
 use boxoffice_tests::fixtures::{
     buyer, id_of, listed_ticket, make_completion_impossible, order_for, order_reaches, pay,
 };
+use boxoffice_workflows::PurchaseWorkflow;
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
+use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
 
 #[tokio::test]
 async fn an_unpaid_hold_expires_cancels_the_order_as_expired_and_frees_the_ticket() {
@@ -225,7 +227,7 @@ async fn settle(buyer: &boxoffice_tests::ApiClient<'_>, order: &Value) -> Value 
 }
 
 #[tokio::test]
-async fn each_charge_is_labelled_with_the_card_it_charges_for_support_staff() {
+async fn each_charge_names_its_payment_method_and_reports_the_card_it_charged_for_support_staff() {
     let app = TestApp::spawn().await;
     let (_, ticket) = listed_ticket(&app, "Labelled", json!(20)).await;
     let mut buyer = buyer(&app).await;
@@ -235,13 +237,11 @@ async fn each_charge_is_labelled_with_the_card_it_charges_for_support_staff() {
     let paid = pay(&mut buyer, &order, "pm_card_mastercard").await;
     assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.body);
 
-    let events = app
+    let handle = app
         .state
         .temporal
-        .get_workflow_handle::<boxoffice_workflows::PurchaseWorkflow>(format!(
-            "order-{}",
-            id_of(&order)
-        ))
+        .get_workflow_handle::<PurchaseWorkflow>(format!("order-{}", id_of(&order)));
+    let events = handle
         .fetch_history(temporalio_client::WorkflowFetchHistoryOptions::default())
         .into_events()
         .await
@@ -252,12 +252,39 @@ async fn each_charge_is_labelled_with_the_card_it_charges_for_support_staff() {
         .filter_map(|payload| serde_json::from_slice::<String>(&payload.data).ok())
         .filter(|summary| summary.starts_with("charge"))
         .collect();
-
     assert_eq!(
         summaries,
         [
-            "charge visa card ending 0002, attempt 1",
-            "charge mastercard card ending 4444, attempt 2"
+            "charge pm_card_visa_chargeDeclined, attempt 1",
+            "charge pm_card_mastercard, attempt 2"
         ]
     );
+    let charged_cards: Vec<Value> = events
+        .iter()
+        .filter_map(|event| match &event.attributes {
+            Some(Attributes::ActivityTaskCompletedEventAttributes(done)) => {
+                let payload = done.result.as_ref()?.payloads.first()?;
+                let outcome: Value = serde_json::from_slice(&payload.data).ok()?;
+                let (_, fields) = outcome.as_object()?.iter().next()?;
+                Some(fields["card"].clone())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        charged_cards,
+        [
+            json!({"brand": "visa", "last4": "0002"}),
+            json!({"brand": "mastercard", "last4": "4444"})
+        ]
+    );
+    let status = handle
+        .query(
+            PurchaseWorkflow::status,
+            (),
+            temporalio_client::WorkflowQueryOptions::default(),
+        )
+        .await
+        .expect("the status query");
+    assert_eq!(status.card.as_deref(), Some("mastercard ending 4444"));
 }
