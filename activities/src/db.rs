@@ -1,17 +1,32 @@
 //! Opening the database and bringing its schema up to date.
 
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 use sea_orm_migration::MigratorTrait;
 
 use crate::migration::Migrator;
 
+/// How long a query waits for a free connection before it fails (and the request is shed).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Connects to Postgres (`postgres://…`) or SQLite (`sqlite://path?mode=rwc`).
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
-    options.sqlx_logging(false);
+    options
+        .sqlx_logging(false)
+        // A request that cannot get a connection soon is better refused (503) than kept waiting.
+        .acquire_timeout(ACQUIRE_TIMEOUT);
     if url.starts_with("sqlite:") {
         // SQLite allows one writer; a single connection turns "database is locked" into queueing.
-        options.max_connections(1);
+        // With a write-ahead log a commit appends instead of rewriting pages and fsyncing a
+        // journal: each write costs a fraction of what it did.
+        options.max_connections(1).map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+        });
     }
     Database::connect(options).await
 }

@@ -150,12 +150,6 @@ impl PurchaseActivities {
         _ctx: ActivityContext,
         input: ChargeInput,
     ) -> Result<ChargeOutcome, ActivityError> {
-        let card = self
-            .stripe
-            .describe_card(&input.payment_method)
-            .await
-            .ok()
-            .flatten();
         let key = input.idempotency_key();
         let order_id = input.order_id.to_string();
         let result = self
@@ -169,6 +163,13 @@ impl PurchaseActivities {
             })
             .await
             .map_err(stripe_fault)?;
+        // Asked after the charge, so that a lost answer to the charge itself is what a retry meets.
+        let card = self
+            .stripe
+            .describe_card(&input.payment_method)
+            .await
+            .ok()
+            .flatten();
         tracing::info!(order_id = %input.order_id, workflow_id = %format!("order-{}", input.order_id), attempt = input.attempt, ?result, "charge");
         Ok(match result {
             ChargeResult::Succeeded { payment_intent } => ChargeOutcome::Charged {

@@ -229,8 +229,8 @@ pub struct BenchArgs {
     /// Sign-ins at the same instant in `signin`.
     #[arg(long, default_value_t = 500)]
     pub signins: usize,
-    /// Unpaid holds in `expiry`.
-    #[arg(long, default_value_t = 500)]
+    /// Unpaid holds in `expiry`: enough that hundreds end within the same few seconds.
+    #[arg(long, default_value_t = 1000)]
     pub expiry_holds: usize,
     /// Their hold window, in seconds.
     #[arg(long, default_value_t = 30)]

@@ -397,7 +397,8 @@ pub async fn expiry(
     let tickets = list_tickets(shop, seller, "Expiry", n).await?;
     let buyers = sign_up_many(shop, "expiry", n.div_ceil(3)).await?;
     progress(format!("expiry: placing {n} holds of {hold_secs} s"));
-    let (results, _) = run_concurrently(n, 20, |i| {
+    // Placed as fast as the shop takes them, so that they also end close together.
+    let (results, _) = run_concurrently(n, 50, |i| {
         let (buyer, ticket) = (&buyers[i / 3], tickets[i].clone());
         async move {
             let answer = shop.order(buyer, &ticket).await?;

@@ -172,10 +172,11 @@ async fn every_recorded_history_replays_against_the_current_workflow() {
 #[tokio::test]
 async fn a_history_the_code_no_longer_matches_fails_replay_naming_the_workflow_and_the_mismatch() {
     // As if the workflow now scheduled a different activity than the one recorded.
-    let recorded = std::fs::read_to_string(fixtures_dir().join("happy_path.json")).unwrap();
+    let recorded =
+        std::fs::read_to_string(fixtures_dir().join("refund_compensation.json")).unwrap();
     let changed = recorded.replacen(
-        "\"PurchaseActivities::charge\"",
-        "\"PurchaseActivities::charge_v0\"",
+        "\"PurchaseActivities::refund\"",
+        "\"PurchaseActivities::refund_v0\"",
         1,
     );
     assert_ne!(recorded, changed);
@@ -190,7 +191,7 @@ async fn a_history_the_code_no_longer_matches_fails_replay_naming_the_workflow_a
     let failure = outcomes[0].failure.as_deref().expect("replay must fail");
     assert!(failure.contains("Nondeterminism"), "{failure}");
     assert!(
-        failure.contains("PurchaseActivities::charge_v0"),
+        failure.contains("PurchaseActivities::refund_v0"),
         "{failure}"
     );
     assert!(

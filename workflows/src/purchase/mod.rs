@@ -38,11 +38,14 @@ pub const TASK_QUEUE: &str = "purchase";
 /// for support staff. Runs that started before it replay without the lookup.
 pub const CARD_SUMMARY_PATCH: &str = "card-summary";
 
-/// The lean saga: the same steps and guarantees for a third of the server's work per purchase.
+/// The lean saga: the same steps and guarantees for a fraction of the server's work per purchase.
 /// - the database steps (reserve, complete, release) run as local activities, inside the workflow
 ///   task that needs them, with the same idempotency and retries;
+/// - the charge runs as a local activity too, and moves to a scheduled activity (retrying for as
+///   long as it takes, shown as `Charging`) only when Stripe is slow or away;
 /// - the charge reports the card it charged (no separate lookup activity); the charge's summary
 ///   names the PaymentMethod and the card goes into the workflow's current details;
+/// - one durable timer for the whole hold, never cancelled (a finished workflow drops it);
 /// - `OrderStatus` is set by the gateway when it starts the workflow (`AwaitingPayment`), so it is
 ///   not upserted again after the reservation; a refused reservation still says `Refused`;
 /// - every patch is decided in the first workflow task, where its marker shares one billable
@@ -178,44 +181,55 @@ impl PurchaseWorkflow {
     /// Races the hold's durable timer against the buyer's `pay` and `cancel`. A charge in flight is
     /// finished before the deadline is looked at again: the hold never expires under a paying
     /// buyer. Declined attempts loop back to waiting.
+    ///
+    /// The lean saga starts one timer for the whole hold and never cancels it (a finished workflow
+    /// drops it); runs from before it start a timer per wait and cancel it when a message wins.
     async fn hold_until_paid(
         ctx: &mut WorkflowContext<Self>,
         expires_at: DateTime<Utc>,
         hold: Duration,
     ) -> WorkflowResult<HoldEnd> {
+        let timer_options = |remaining| {
+            TimerOptions::builder(remaining)
+                .summary(format!("payment window {}", human_duration(hold)))
+                .build()
+        };
+        let timer_ctx = ctx.clone();
+        let mut whole_hold = ctx
+            .state(|s| s.lean)
+            .then(|| timer_ctx.timer(timer_options(remaining_until(ctx, expires_at))));
         loop {
-            let remaining = (expires_at - to_utc(now(ctx)?))
-                .to_std()
-                .unwrap_or(Duration::ZERO);
+            let remaining = remaining_until(ctx, expires_at);
             if remaining.is_zero() {
                 return Ok(HoldEnd::Expired);
             }
-            let expired = {
-                let mut timer = ctx.timer(
-                    TimerOptions::builder(remaining)
-                        .summary(format!("payment window {}", human_duration(hold)))
-                        .build(),
-                );
-                let fired = temporalio_sdk::workflows::select! {
-                    _ = &mut timer => true,
+            let fired = match whole_hold.as_mut() {
+                Some(mut timer) => temporalio_sdk::workflows::select! {
+                    _ = timer => true,
                     _ = ctx.wait_condition(|s: &Self| s.pending_payment.is_some() || s.cancel_requested) => false,
-                };
-                if !fired {
-                    // Dropping a timer future does not cancel the server-side timer.
-                    timer.cancel();
+                },
+                None => {
+                    let mut timer = ctx.timer(timer_options(remaining));
+                    let fired = temporalio_sdk::workflows::select! {
+                        _ = &mut timer => true,
+                        _ = ctx.wait_condition(|s: &Self| s.pending_payment.is_some() || s.cancel_requested) => false,
+                    };
+                    if !fired {
+                        // Dropping a timer future does not cancel the server-side timer.
+                        timer.cancel();
+                    }
+                    fired
                 }
-                // A payment accepted at the very end of the hold is not charged: validators cannot
-                // read the clock, so the deadline is checked here, where it is deterministic.
-                fired || to_utc(now(ctx)?) >= expires_at
             };
-            if expired {
+            // A payment accepted at the very end of the hold is not charged: validators cannot
+            // read the clock, so the deadline is checked here, where it is deterministic.
+            if fired || to_utc(now(ctx)?) >= expires_at {
                 return Ok(HoldEnd::Expired);
             }
 
             let Some(payment) = ctx.state_mut(|s| s.pending_payment.take()) else {
                 return Ok(HoldEnd::Cancelled);
             };
-            enter(ctx, Stage::Charging);
             let charged = Self::charge(ctx, &payment).await;
             let answer = match charged {
                 Ok(ChargeOutcome::Charged {
@@ -241,6 +255,13 @@ impl PurchaseWorkflow {
         }
     }
 
+    /// Charges one payment attempt. An error means Stripe refused the request and charged nothing
+    /// (transient faults retry until they pass, with the attempt's idempotency key).
+    ///
+    /// The lean saga charges in a local activity first, inside the workflow task that accepted the
+    /// `pay`; a charge that has not settled within a short window (Stripe slow or away) moves to
+    /// a scheduled activity that retries for as long as it takes, and only then does the order
+    /// show `Charging` to support staff. Runs from before it always schedule the charge.
     async fn charge(
         ctx: &mut WorkflowContext<Self>,
         payment: &PendingPayment,
@@ -260,30 +281,47 @@ impl PurchaseWorkflow {
             payment_method: payment.payment_method.clone(),
             description: format!("boxoffice order {order_id}: {title}"),
         };
-        let summary = if lean {
-            // The card is only known once Stripe has been asked; the charge reports it.
-            format!(
-                "charge {}, attempt {}",
-                payment.payment_method, payment.attempt
-            )
-        } else {
+        if !lean {
+            enter(ctx, Stage::Charging);
             let card = if looks_up_card(ctx) {
                 Self::describe_card(ctx, &payment.payment_method).await
             } else {
                 None
             };
-            match card {
+            let summary = match card {
                 Some(card) => format!(
                     "charge {} card ending {}, attempt {}",
                     card.brand, card.last4, payment.attempt
                 ),
                 None => format!("charge attempt {} for order {order_id}", payment.attempt),
+            };
+            return ctx
+                .execute_activity(PurchaseActivities::charge, input, policies::charge(summary))
+                .await;
+        }
+
+        // Not shown to support yet: a quick charge ends in this same workflow task.
+        ctx.state_mut(|s| s.stage = Stage::Charging);
+        // The card is only known once Stripe has been asked; the charge reports it.
+        let summary = format!(
+            "charge {}, attempt {}",
+            payment.payment_method, payment.attempt
+        );
+        let quick = ctx
+            .execute_local_activity(
+                PurchaseActivities::charge,
+                input.clone(),
+                policies::quick_charge(summary.clone()),
+            )
+            .await;
+        match quick {
+            Err(err) if err.as_timeout().is_some() => {
+                enter(ctx, Stage::Charging);
+                ctx.execute_activity(PurchaseActivities::charge, input, policies::charge(summary))
+                    .await
             }
-        };
-        // An error here means Stripe refused the request and charged nothing (transient faults
-        // retry until they pass). The hold waits for a charge in flight.
-        ctx.execute_activity(PurchaseActivities::charge, input, policies::charge(summary))
-            .await
+            settled => settled,
+        }
     }
 
     /// The card to be charged, for the charge's summary, in runs from before the lean saga. Only
@@ -569,6 +607,13 @@ async fn finish(ctx: &mut WorkflowContext<PurchaseWorkflow>) -> WorkflowResult<P
     ctx.wait_condition(move |_| view.all_handlers_finished())
         .await?;
     Ok(ctx.state(PurchaseWorkflow::snapshot))
+}
+
+/// What is left of the hold (zero once it is over).
+fn remaining_until(ctx: &WorkflowContext<PurchaseWorkflow>, expires_at: DateTime<Utc>) -> Duration {
+    ctx.workflow_time()
+        .and_then(|now| (expires_at - to_utc(now)).to_std().ok())
+        .unwrap_or(Duration::ZERO)
 }
 
 fn now(ctx: &WorkflowContext<PurchaseWorkflow>) -> WorkflowResult<SystemTime> {

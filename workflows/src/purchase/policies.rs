@@ -73,6 +73,21 @@ pub fn charge(summary: String) -> ActivityOptions {
         .build()
 }
 
+/// How long a charge may try in a local activity before it moves to a scheduled one.
+const QUICK_CHARGE_WINDOW: Duration = Duration::from_secs(20);
+
+/// The lean saga's first try at a charge: a local activity that retries transient faults for a
+/// short window, with the same idempotency key as every later try.
+pub fn quick_charge(summary: String) -> LocalActivityOptions {
+    LocalActivityOptions::builder()
+        .start_to_close_timeout(CHARGE_TIMEOUT)
+        .schedule_to_close_timeout(QUICK_CHARGE_WINDOW)
+        .retry_policy(retries(0))
+        .timer_backoff_threshold(LOCAL_BACKOFF_AS_TIMER)
+        .summary(summary)
+        .build()
+}
+
 /// The card lookup of runs from before the lean saga: only a label, so a few tries are enough.
 pub fn card_lookup() -> ActivityOptions {
     ActivityOptions::with_start_to_close_timeout(Duration::from_secs(5))
