@@ -31,6 +31,29 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options).await
 }
 
+/// Connections for reads beside the writer's. SQLite (in WAL mode) lets any number of connections
+/// read while one writes, but the writer's single connection serialises everything given to it: a
+/// burst of page views would queue releases and reservations behind them. Reads given to a pool
+/// of their own don't. Postgres serves both from one pool, so for it this is the writer's pool.
+pub async fn connect_reader(
+    url: &str,
+    writer: &DatabaseConnection,
+) -> Result<DatabaseConnection, DbErr> {
+    if !url.starts_with("sqlite:") {
+        return Ok(writer.clone());
+    }
+    let mut options = ConnectOptions::new(url);
+    options
+        .sqlx_logging(false)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .max_connections(SQLITE_READERS)
+        .map_sqlx_sqlite_opts(|sqlite| sqlite.read_only(true));
+    Database::connect(options).await
+}
+
+/// Read connections to a SQLite file: a few per core is plenty, a read takes microseconds.
+const SQLITE_READERS: u32 = 4;
+
 /// Applies every pending migration; a no-op on an up-to-date database.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await

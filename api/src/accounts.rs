@@ -12,6 +12,7 @@ use crate::passwords::PasswordHasher;
 #[derive(Clone)]
 pub struct Accounts {
     pub db: DatabaseConnection,
+    pub reader: DatabaseConnection,
     pub passwords: PasswordHasher,
 }
 
@@ -38,7 +39,7 @@ impl Accounts {
     }
 
     pub async fn sign_in(&self, email: Email, password: Password) -> Result<SessionUser, ApiError> {
-        let user = users::find_user_by_email(&self.db, email.as_str()).await?;
+        let user = users::find_user_by_email(&self.reader, email.as_str()).await?;
         let hash = user
             .as_ref()
             .map_or(DECOY_HASH, |user| user.password_hash.as_str())

@@ -33,7 +33,9 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// What every handler may need. Cheap to clone: each field is a handle.
 #[derive(Clone, FromRef)]
 pub struct AppState {
+    /// For writes, and reads inside a transaction.
     pub db: DatabaseConnection,
+    pub reader: Reader,
     pub sessions: Arc<SessionKeys>,
     pub temporal: Client,
     pub settings: Arc<Settings>,
@@ -48,6 +50,7 @@ impl AppState {
     /// The gateway's state, as `serve`, `dev` and the tests build it.
     pub fn new(
         db: DatabaseConnection,
+        reader: DatabaseConnection,
         temporal: Client,
         sessions: SessionKeys,
         settings: Settings,
@@ -55,9 +58,11 @@ impl AppState {
         Self {
             accounts: Accounts {
                 db: db.clone(),
+                reader: reader.clone(),
                 passwords: PasswordHasher::per_core(),
             },
             db,
+            reader: Reader(reader),
             sessions: Arc::new(sessions),
             temporal,
             settings: Arc::new(settings),
@@ -66,6 +71,11 @@ impl AppState {
         }
     }
 }
+
+/// The pool for reads that need no transaction (see `db::connect_reader`): on SQLite connections
+/// of their own beside the single writer, on Postgres the writer's pool.
+#[derive(Debug, Clone)]
+pub struct Reader(pub DatabaseConnection);
 
 /// Gateway settings that handlers read.
 #[derive(Debug, Clone)]

@@ -86,7 +86,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let jwt_secret = args.jwt_secret.context(
         "JWT_SECRET is required: `serve` signs sessions with it and has no default (only `dev` makes one)",
     )?;
-    let db = open_database(&required_database(&args.database)?).await?;
+    let database_url = required_database(&args.database)?;
+    let db = open_database(&database_url).await?;
+    let reader = open_reader(&database_url, &db).await?;
     let temporal = connect_temporal(&args.temporal).await?;
     let settings = Settings {
         hold_secs: args.saga.hold_secs,
@@ -97,7 +99,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         stripe_js_url: Settings::REAL_STRIPE_JS.to_owned(),
     };
     // The gateway runs no worker: `boxoffice worker` serves the SDK's metrics.
-    let state = AppState::new(db, temporal, SessionKeys::new(&jwt_secret), settings);
+    let state = AppState::new(
+        db,
+        reader,
+        temporal,
+        SessionKeys::new(&jwt_secret),
+        settings,
+    );
     let listener =
         listen(args.http.addr).with_context(|| format!("cannot listen on {}", args.http.addr))?;
     tracing::info!(addr = %args.http.addr, "gateway listening");
@@ -171,6 +179,16 @@ pub(crate) async fn open_database(url: &SecretString) -> anyhow::Result<Database
         .await
         .context("database migration failed")?;
     Ok(db)
+}
+
+/// The pool for reads beside the writer's (see `db::connect_reader`).
+pub(crate) async fn open_reader(
+    url: &SecretString,
+    writer: &DatabaseConnection,
+) -> anyhow::Result<DatabaseConnection> {
+    boxoffice_activities::db::connect_reader(url.expose_secret(), writer)
+        .await
+        .context("cannot open the database for reading (check DATABASE_URL)")
 }
 
 fn required_database(args: &DatabaseArgs) -> anyhow::Result<SecretString> {

@@ -232,8 +232,9 @@ pub struct BenchArgs {
     /// Unpaid holds in `expiry`: enough that hundreds end within the same few seconds.
     #[arg(long, default_value_t = 1000)]
     pub expiry_holds: usize,
-    /// Their hold window, in seconds.
-    #[arg(long, default_value_t = 30)]
+    /// The first wave's hold window, in seconds (later waves' are shorter, to end with it); it
+    /// must outlast placing every wave.
+    #[arg(long, default_value_t = 90)]
     pub expiry_hold_secs: u64,
     /// Tickets for sale while `storefront` runs.
     #[arg(long, default_value_t = 100)]

@@ -15,7 +15,7 @@ use stripe_emulator::{EmulatorConfig, StripeEmulator};
 
 use crate::app::{AppState, Settings};
 use crate::auth::SessionKeys;
-use crate::cli::{listen, open_database, serve_until_shutdown};
+use crate::cli::{listen, open_database, open_reader, serve_until_shutdown};
 use crate::config::DevArgs;
 use crate::temporal_server::{DevServerOptions, TemporalDevServer, find_cli};
 use crate::{temporal, worker};
@@ -59,8 +59,10 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         stripe_publishable_key: payments.publishable_key.clone(),
         stripe_js_url: payments.stripe_js_url.clone(),
     };
+    let reader = open_reader(&database_url, &db).await?;
     let state = AppState::new(
         db,
+        reader,
         temporal.client.clone(),
         SessionKeys::new(&jwt_secret),
         settings,

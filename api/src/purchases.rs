@@ -38,7 +38,9 @@ pub async fn place_order(
     let order_id = admitted.order_id;
     let answer = start_purchase(state, buyer_id, admitted).await?;
     match answer {
-        ReservationAnswer::Reserved { .. } => Ok(orders::find_order(&state.db, order_id).await?),
+        ReservationAnswer::Reserved { .. } => {
+            Ok(orders::find_order(&state.reader.0, order_id).await?)
+        }
         ReservationAnswer::Refused(refusal) => Err(refusal_error(refusal)),
     }
 }
@@ -214,7 +216,7 @@ pub async fn cancel_order(
     buyer_id: Uuid,
     order_id: Uuid,
 ) -> Result<(), ApiError> {
-    let (order, _) = own_order(&state.db, buyer_id, order_id).await?;
+    let (order, _) = own_order(&state.reader.0, buyer_id, order_id).await?;
     match order.status.as_str() {
         status::COMPLETE => return Err(cannot_cancel_complete()),
         status::CANCELLED => return Ok(()),
@@ -237,7 +239,7 @@ pub async fn cancel_order(
         Err(WorkflowUpdateError::Failed(failure)) => Err(ApiError::BadRequest(failure.message)),
         // The workflow ended meanwhile (expired or paid): the database has the final word.
         Err(WorkflowUpdateError::NotFound(_)) => {
-            let (order, _) = orders::find_order(&state.db, order_id).await?;
+            let (order, _) = orders::find_order(&state.reader.0, order_id).await?;
             if order.status == status::COMPLETE {
                 Err(cannot_cancel_complete())
             } else {
@@ -263,7 +265,7 @@ pub async fn pay_order(
     order_id: Uuid,
     payment_method: String,
 ) -> Result<Uuid, ApiError> {
-    let (order, _) = own_order(&state.db, buyer_id, order_id).await?;
+    let (order, _) = own_order(&state.reader.0, buyer_id, order_id).await?;
     if let Some(refusal) = unpayable(&order) {
         return Err(refusal);
     }
@@ -291,7 +293,7 @@ pub async fn pay_order(
         )),
         Err(WorkflowUpdateError::Failed(failure)) => Err(ApiError::BadRequest(failure.message)),
         Err(WorkflowUpdateError::NotFound(_)) => {
-            let (order, _) = orders::find_order(&state.db, order_id).await?;
+            let (order, _) = orders::find_order(&state.reader.0, order_id).await?;
             Err(unpayable(&order)
                 .unwrap_or_else(|| ApiError::BadRequest("Order can no longer be paid".into())))
         }

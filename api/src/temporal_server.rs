@@ -66,6 +66,14 @@ impl TemporalDevServer {
         command.args([
             "--dynamic-config-value",
             "history.transferProcessorMaxPollRPS=200",
+            // One partition per task queue: with the default four, a task written to a partition
+            // no poller is on waits to be forwarded, and a burst of new workflows (whose first
+            // task goes to the normal queue, which a worker polls with one of its pollers) waited
+            // seconds for it.
+            "--dynamic-config-value",
+            "matching.numTaskqueueReadPartitions=1",
+            "--dynamic-config-value",
+            "matching.numTaskqueueWritePartitions=1",
             "--sqlite-pragma",
             "journal_mode=wal",
             "--sqlite-pragma",

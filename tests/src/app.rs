@@ -77,6 +77,7 @@ impl TestApp {
         };
         let mut state = AppState::new(
             database.db.clone(),
+            database.db.clone(),
             temporal,
             SessionKeys::new(&"test-secret-0123456789abcdef".into()),
             settings,

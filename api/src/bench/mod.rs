@@ -42,6 +42,7 @@ struct Sizes {
     storefront_time: Duration,
     expiry_holds: usize,
     expiry_hold_secs: u64,
+    expiry_waves: usize,
 }
 
 impl Sizes {
@@ -60,8 +61,9 @@ impl Sizes {
                 storefront_tickets: 20,
                 storefront_connections: 8,
                 storefront_time: Duration::from_secs(1),
-                expiry_holds: 9,
-                expiry_hold_secs: 4,
+                expiry_holds: 8,
+                expiry_hold_secs: 15,
+                expiry_waves: 2,
             };
         }
         Self {
@@ -78,6 +80,7 @@ impl Sizes {
             storefront_time: Duration::from_secs(args.storefront_secs),
             expiry_holds: args.expiry_holds,
             expiry_hold_secs: args.expiry_hold_secs,
+            expiry_waves: 4,
         }
     }
 }
@@ -214,14 +217,8 @@ async fn run_rows(
 
     let mut expired = Vec::new();
     let shop_process = if wants(BenchRow::Expiry) {
-        progress(format!(
-            "restarting the shop with holds of {} s",
-            sizes.expiry_hold_secs
-        ));
         shop_process.stop();
-        let restarted = RunningShop::start(plan, sizes.expiry_hold_secs).await?;
-        let expiries =
-            scenarios::expiry(&shop, &seller, sizes.expiry_holds, sizes.expiry_hold_secs).await?;
+        let (restarted, expiries) = expiry(plan, &shop, &seller, sizes).await?;
         expired = expiries.order_ids;
         report.rows.push(expiries.row);
         restarted
@@ -234,6 +231,46 @@ async fn run_rows(
     }
     shop_process.stop();
     Ok(())
+}
+
+/// The `expiry` row. The shop starts workflows at a few dozen a second, so holds placed in one go
+/// would end just as spread out. Instead they are placed in waves, the shop restarted before each
+/// with its hold shortened by the time since the first wave began: every hold ends within the
+/// few seconds one wave takes to place.
+async fn expiry(
+    plan: &ShopPlan,
+    shop: &http::Shop,
+    seller: &http::Session,
+    sizes: &Sizes,
+) -> anyhow::Result<(RunningShop, scenarios::Expiries)> {
+    let first_wave = std::time::Instant::now();
+    let per_wave = sizes.expiry_holds.div_ceil(sizes.expiry_waves);
+    let mut holds = Vec::new();
+    let mut running = None;
+    for wave in 0..sizes.expiry_waves {
+        let placed_so_far = first_wave.elapsed().as_secs();
+        let hold_secs = sizes.expiry_hold_secs.saturating_sub(placed_so_far).max(1);
+        let waves = sizes.expiry_waves;
+        if let Some(previous) = running.take() {
+            RunningShop::stop(previous);
+        }
+        progress(format!(
+            "expiry: wave {} of {waves}, {per_wave} holds of {hold_secs} s",
+            wave + 1
+        ));
+        running = Some(RunningShop::start(plan, hold_secs).await?);
+        let wave_holds = scenarios::place_holds(shop, seller, "Expiry", per_wave).await?;
+        holds.extend(wave_holds);
+    }
+    let how = format!(
+        "{} unpaid holds, placed in {} waves timed to end together ({} s hold for the first)",
+        holds.len(),
+        sizes.expiry_waves,
+        sizes.expiry_hold_secs
+    );
+    let expiries = scenarios::watch_expiries(shop, holds, how).await?;
+    let running = running.context("at least one wave ran")?;
+    Ok((running, expiries))
 }
 
 /// A fresh Postgres database on the server the bench was pointed at; dropped afterwards.

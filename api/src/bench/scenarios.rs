@@ -381,23 +381,29 @@ pub async fn sign_in_burst(
     .figure("RSS after idle MiB", rested.unwrap_or_default()))
 }
 
+/// An unpaid hold the `expiry` row watches.
+pub struct Hold {
+    ticket: String,
+    order: String,
+    expires_at: DateTime<Utc>,
+}
+
 /// What the expiry row leaves for the actions row.
 pub struct Expiries {
     pub row: Row,
     pub order_ids: Vec<String>,
 }
 
-/// `expiry`: `n` unpaid holds; how late after `expiresAt` each ticket is for sale again.
-pub async fn expiry(
+/// Places `n` holds, as fast as the shop takes them.
+pub async fn place_holds(
     shop: &Shop,
     seller: &Session,
+    label: &str,
     n: usize,
-    hold_secs: u64,
-) -> anyhow::Result<Expiries> {
-    let tickets = list_tickets(shop, seller, "Expiry", n).await?;
+) -> anyhow::Result<Vec<Hold>> {
+    let tickets = list_tickets(shop, seller, label, n).await?;
+    // A buyer holds at most a few tickets at once; spread the holds.
     let buyers = sign_up_many(shop, "expiry", n.div_ceil(3)).await?;
-    progress(format!("expiry: placing {n} holds of {hold_secs} s"));
-    // Placed as fast as the shop takes them, so that they also end close together.
     let (results, _) = run_concurrently(n, 50, |i| {
         let (buyer, ticket) = (&buyers[i / 3], tickets[i].clone());
         async move {
@@ -407,17 +413,28 @@ pub async fn expiry(
                 .as_str()
                 .context("expiresAt")?
                 .parse()?;
-            Ok((ticket, id_of(&answer.body)?, expires_at))
+            Ok(Hold {
+                ticket,
+                order: id_of(&answer.body)?,
+                expires_at,
+            })
         }
     })
     .await;
-    let holds: Vec<(String, String, DateTime<Utc>)> =
-        results.into_iter().collect::<Result<_, _>>()?;
-    let densest = densest_second_window(holds.iter().map(|(_, _, at)| *at), 5);
+    results.into_iter().collect()
+}
+
+/// `expiry`: how late after `expiresAt` each held ticket is for sale again.
+pub async fn watch_expiries(
+    shop: &Shop,
+    holds: Vec<Hold>,
+    how: String,
+) -> anyhow::Result<Expiries> {
+    let densest = densest_second_window(holds.iter().map(|hold| hold.expires_at), 5);
     progress("expiry: waiting for the holds to end");
     let mut waiting: BTreeMap<String, DateTime<Utc>> = holds
         .iter()
-        .map(|(ticket, _, at)| (ticket.clone(), *at))
+        .map(|hold| (hold.ticket.clone(), hold.expires_at))
         .collect();
     let mut lateness = Samples::default();
     let mut early = 0;
@@ -451,16 +468,16 @@ pub async fn expiry(
     let row = Row::new(
         "expiry",
         format!(
-            "{n} unpaid holds of {hold_secs} s; latency = when the ticket was seen for sale again minus expiresAt (polled every ~50 ms)"
+            "{how}; latency = when the ticket was seen for sale again minus expiresAt (polled every ~50 ms)"
         ),
     )
     .latencies(&lateness)
-    .figure("expiring in the densest 5 s", densest)
+    .figure("ending in the densest 5 s", densest)
     .figure("never freed", waiting.len())
     .figure("freed early", early);
     Ok(Expiries {
         row,
-        order_ids: holds.into_iter().map(|(_, order, _)| order).collect(),
+        order_ids: holds.into_iter().map(|hold| hold.order).collect(),
     })
 }
 

@@ -29,7 +29,7 @@ pub async fn orders_page(
     State(state): State<AppState>,
 ) -> Result<Html<String>, PageError> {
     let buyer = context.require_user("/orders")?;
-    let mine = orders::orders_of(&state.db, buyer.id).await?;
+    let mine = orders::orders_of(&state.reader.0, buyer.id).await?;
     // Newest first: the order you just placed is the one you are looking for.
     let orders = mine
         .iter()
@@ -51,7 +51,7 @@ pub async fn order_page(
     PageId(id): PageId,
 ) -> Result<Html<String>, PageError> {
     let buyer = context.require_user(&format!("/orders/{id}"))?;
-    let (order, ticket) = purchases::own_order(&state.db, buyer.id, id).await?;
+    let (order, ticket) = purchases::own_order(&state.reader.0, buyer.id, id).await?;
     let stripe = state
         .settings
         .stripe_publishable_key

@@ -30,7 +30,7 @@ pub async fn home(
     context: PageContext,
     State(state): State<AppState>,
 ) -> Result<Html<String>, PageError> {
-    let for_sale = tickets::tickets_for_sale(&state.db).await?;
+    let for_sale = tickets::tickets_for_sale(&state.reader.0).await?;
     let tickets = for_sale.iter().map(summary).collect();
     Ok(render(&context, &Page::Home { tickets }))
 }
@@ -87,10 +87,10 @@ pub async fn ticket_page(
     State(state): State<AppState>,
     PageId(id): PageId,
 ) -> Result<Html<String>, PageError> {
-    let ticket = tickets::find_ticket(&state.db, id).await?;
+    let ticket = tickets::find_ticket(&state.reader.0, id).await?;
     let availability = match ticket.order_id {
         None => Availability::ForSale,
-        Some(order_id) => match orders::find_order(&state.db, order_id)
+        Some(order_id) => match orders::find_order(&state.reader.0, order_id)
             .await?
             .0
             .status

@@ -91,7 +91,7 @@ pub async fn list(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
 ) -> Result<Json<Vec<OrderView>>, ApiError> {
-    let mine = orders::orders_of(&state.db, user.id).await?;
+    let mine = orders::orders_of(&state.reader.0, user.id).await?;
     Ok(Json(mine.into_iter().map(OrderView::from).collect()))
 }
 
@@ -104,7 +104,9 @@ pub async fn show(
     IdPath(id): IdPath,
 ) -> Result<Json<OrderView>, ApiError> {
     Ok(Json(
-        purchases::own_order(&state.db, user.id, id).await?.into(),
+        purchases::own_order(&state.reader.0, user.id, id)
+            .await?
+            .into(),
     ))
 }
 

@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::app::Reader;
 use crate::auth::SignedIn;
 use crate::domain::{self, Price, Title};
 use crate::error::{ApiError, ErrorBody, FieldError};
@@ -84,7 +85,7 @@ pub async fn create(
 
 #[utoipa::path(get, path = "/api/tickets", tag = "tickets",
     responses((status = 200, description = "Tickets for sale, newest first", body = Vec<TicketView>)))]
-pub async fn list(State(db): State<DatabaseConnection>) -> Result<Json<Vec<TicketView>>, ApiError> {
+pub async fn list(State(Reader(db)): State<Reader>) -> Result<Json<Vec<TicketView>>, ApiError> {
     let for_sale = tickets::tickets_for_sale(&db).await?;
     Ok(Json(for_sale.into_iter().map(TicketView::from).collect()))
 }
@@ -92,7 +93,7 @@ pub async fn list(State(db): State<DatabaseConnection>) -> Result<Json<Vec<Ticke
 #[utoipa::path(get, path = "/api/tickets/{id}", tag = "tickets", params(("id" = Uuid, Path)),
     responses((status = 200, body = TicketView), (status = 400, description = "Invalid input", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn show(
-    State(db): State<DatabaseConnection>,
+    State(Reader(db)): State<Reader>,
     IdPath(id): IdPath,
 ) -> Result<Json<TicketView>, ApiError> {
     Ok(Json(tickets::find_ticket(&db, id).await?.into()))
