@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
-use crate::temporal_server::free_port;
+use rand::Rng;
 
 /// Where the shop runs and how; the same for every start of one bench run.
 #[derive(Debug, Clone)]
@@ -28,10 +28,10 @@ impl ShopPlan {
         let local = |port| SocketAddr::from(([127, 0, 0, 1], port));
         Ok(Self {
             data_dir,
-            http: local(free_port()?),
-            temporal_port: free_port()?,
-            temporal_ui_port: free_port()?,
-            stripe_emulator: local(free_port()?),
+            http: local(unclaimed_port()?),
+            temporal_port: unclaimed_port()?,
+            temporal_ui_port: unclaimed_port()?,
+            stripe_emulator: local(unclaimed_port()?),
             database_url,
         })
     }
@@ -43,6 +43,18 @@ impl ShopPlan {
     pub fn base_url(&self) -> String {
         format!("http://{}", self.http)
     }
+}
+
+/// A port free now and below the kernel's ephemeral range (32768 and up), so that none of the
+/// thousands of client connections a run opens can take it while the shop restarts.
+fn unclaimed_port() -> anyhow::Result<u16> {
+    for _ in 0..100 {
+        let port = rand::rng().random_range(20_000..32_000);
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    bail!("no free port between 20000 and 32000")
 }
 
 /// A running `boxoffice dev`; stopped (SIGTERM, then SIGKILL) when dropped.
