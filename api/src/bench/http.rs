@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, RETRY_AFTER, SET_COOKIE};
+use reqwest::header::{COOKIE, LINK, RETRY_AFTER, SET_COOKIE};
 use serde_json::{Value, json};
 
 /// Every account the bench makes has this password.
@@ -21,6 +21,8 @@ pub struct Answer {
     pub body: Value,
     pub took: Duration,
     pub retry_after: Option<String>,
+    /// The path of the next page, from a `Link: <…>; rel="next"` header.
+    pub next_page: Option<String>,
 }
 
 #[derive(Clone)]
@@ -152,6 +154,11 @@ impl Answer {
             .get(RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned);
+        let next_page = response
+            .headers()
+            .get(LINK)
+            .and_then(|value| value.to_str().ok())
+            .and_then(next_link);
         let bytes = response.bytes().await?;
         let took = started.elapsed();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
@@ -160,8 +167,26 @@ impl Answer {
             body,
             took,
             retry_after,
+            next_page,
         })
     }
+}
+
+/// The target of the `rel="next"` link in a `Link` header, as a path.
+fn next_link(header: &str) -> Option<String> {
+    header.split(',').find_map(|link| {
+        let (target, params) = link.split_once(';')?;
+        params
+            .split(';')
+            .any(|param| param.trim().eq_ignore_ascii_case("rel=\"next\""))
+            .then(|| {
+                target
+                    .trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_owned()
+            })
+    })
 }
 
 pub fn id_of(body: &Value) -> anyhow::Result<String> {

@@ -216,15 +216,11 @@ async fn run_rows(
     }
 
     let mut expired = Vec::new();
-    let shop_process = if wants(BenchRow::Expiry) {
-        shop_process.stop();
-        let (restarted, expiries) = expiry(plan, &shop, &seller, sizes).await?;
+    if wants(BenchRow::Expiry) {
+        let expiries = expiry(plan, &shop, &seller, sizes).await?;
         expired = expiries.order_ids;
         report.rows.push(expiries.row);
-        restarted
-    } else {
-        shop_process
-    };
+    }
     if wants(BenchRow::Actions) {
         let row = scenarios::actions(&temporal, &purchased, &expired).await?;
         report.rows.push(row);
@@ -234,69 +230,41 @@ async fn run_rows(
 }
 
 /// The `expiry` row. The shop starts workflows at a few dozen a second, so holds placed in one go
-/// would end just as spread out. Instead they are placed in waves, the shop restarted before each
-/// with its hold shortened by the time since the first wave began: every hold ends within the
-/// few seconds one wave takes to place.
+/// would end just as spread out. Instead they are placed in waves, each through a gateway of its
+/// own (`boxoffice serve` beside dev, same worker) whose hold is shortened by the time since the
+/// first wave began: every hold ends within the few seconds one wave takes to place.
 async fn expiry(
     plan: &ShopPlan,
     shop: &http::Shop,
     seller: &http::Session,
     sizes: &Sizes,
-) -> anyhow::Result<(RunningShop, scenarios::Expiries)> {
+) -> anyhow::Result<scenarios::Expiries> {
     let first_wave = std::time::Instant::now();
-    let per_wave = sizes.expiry_holds.div_ceil(sizes.expiry_waves);
+    let waves = sizes.expiry_waves;
+    let per_wave = sizes.expiry_holds.div_ceil(waves);
     let mut holds = Vec::new();
-    let mut running = None;
-    for wave in 0..sizes.expiry_waves {
-        let placed_so_far = first_wave.elapsed().as_secs();
-        let hold_secs = sizes.expiry_hold_secs.saturating_sub(placed_so_far).max(1);
-        let waves = sizes.expiry_waves;
-        if let Some(previous) = running.take() {
-            RunningShop::stop(previous);
-        }
+    for wave in 0..waves {
+        let hold_secs = sizes
+            .expiry_hold_secs
+            .saturating_sub(first_wave.elapsed().as_secs())
+            .max(1);
         progress(format!(
             "expiry: wave {} of {waves}, {per_wave} holds of {hold_secs} s",
             wave + 1
         ));
-        running = Some(RunningShop::start(plan, hold_secs).await?);
-        warm_up(shop, seller).await?;
-        let wave_holds = scenarios::place_holds(shop, seller, "Expiry", per_wave).await?;
-        holds.extend(wave_holds);
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], process::unclaimed_port()?));
+        let gateway = RunningShop::gateway(plan, addr, hold_secs).await?;
+        let through = http::Shop::new(&format!("http://{addr}"))?;
+        let wave_holds = scenarios::place_holds(&through, shop, seller, "Expiry", per_wave).await;
+        gateway.stop();
+        holds.extend(wave_holds?);
     }
     let how = format!(
-        "{} unpaid holds, placed in {} waves timed to end together ({} s hold for the first)",
+        "{} unpaid holds, placed in {waves} waves timed to end together ({} s hold for the first)",
         holds.len(),
-        sizes.expiry_waves,
         sizes.expiry_hold_secs
     );
-    let expiries = scenarios::watch_expiries(shop, holds, how).await?;
-    let running = running.context("at least one wave ran")?;
-    Ok((running, expiries))
-}
-
-/// Right after a restart the dev server's matching service is still loading the task queue, and a
-/// burst of new workflows can wait seconds for it. One order placed (and retried while the shop
-/// says it is busy) before a wave keeps that start-up out of the figures.
-async fn warm_up(shop: &http::Shop, seller: &http::Session) -> anyhow::Result<()> {
-    let buyer = shop
-        .sign_up(&format!(
-            "warm-up-{}@bench.example",
-            uuid::Uuid::new_v4().simple()
-        ))
-        .await?;
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        // A new ticket each time: a refused attempt's claim keeps its own for a while.
-        let ticket = shop.sell(seller, "Warm-up", 10.0).await?;
-        let answer = shop.order(&buyer, &ticket).await?;
-        match answer.status.as_u16() {
-            201 => return Ok(()),
-            503 if std::time::Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-            status => anyhow::bail!("warm-up order: {status} {}", answer.body),
-        }
-    }
+    scenarios::watch_expiries(shop, holds, how).await
 }
 
 /// A fresh Postgres database on the server the bench was pointed at; dropped afterwards.

@@ -47,7 +47,7 @@ impl ShopPlan {
 
 /// A port free now and below the kernel's ephemeral range (32768 and up), so that none of the
 /// thousands of client connections a run opens can take it while the shop restarts.
-fn unclaimed_port() -> anyhow::Result<u16> {
+pub fn unclaimed_port() -> anyhow::Result<u16> {
     for _ in 0..100 {
         let port = rand::rng().random_range(20_000..32_000);
         if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
@@ -65,17 +65,8 @@ pub struct RunningShop {
 impl RunningShop {
     /// Starts `boxoffice dev` with holds of `hold_secs` and waits until it is ready.
     pub async fn start(plan: &ShopPlan, hold_secs: u64) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(&plan.data_dir)?;
-        let log_path = plan.data_dir.join("boxoffice.log");
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log_path)?;
-        let exe = std::env::current_exe().context("cannot find this binary")?;
-        let mut command = Command::new(exe);
+        let mut command = Self::command(plan, "dev", "boxoffice.log")?;
         command
-            .arg("dev")
-            .env("BOXOFFICE_DATA_DIR", &plan.data_dir)
             .env("BOXOFFICE_ADDR", plan.http.to_string())
             .env("BOXOFFICE_TEMPORAL_PORT", plan.temporal_port.to_string())
             .env(
@@ -87,21 +78,70 @@ impl RunningShop {
                 plan.stripe_emulator.to_string(),
             )
             .env("BOXOFFICE_HOLD_SECS", hold_secs.to_string())
-            // The bench signs up thousands of buyers from one address.
-            .env("BOXOFFICE_RATE_LIMITS", "off")
             .env_remove("TEMPORAL_ADDRESS")
-            .env_remove("STRIPE_SECRET_KEY")
-            .env_remove("JWT_SECRET")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log);
+            .env_remove("JWT_SECRET");
         match &plan.database_url {
             Some(url) => command.env("DATABASE_URL", url),
             None => command.env_remove("DATABASE_URL"),
         };
-        let child = command.spawn().context("cannot start boxoffice dev")?;
+        Self::spawn(
+            command,
+            &plan.base_url(),
+            &plan.data_dir.join("boxoffice.log"),
+        )
+        .await
+    }
+
+    /// Starts one more gateway (`boxoffice serve`) beside a running `dev`, on `addr`, sharing its
+    /// database, Temporal and session secret but with holds of `hold_secs`; its orders run on
+    /// dev's worker like any other.
+    pub async fn gateway(
+        plan: &ShopPlan,
+        addr: SocketAddr,
+        hold_secs: u64,
+    ) -> anyhow::Result<Self> {
+        let secret = std::fs::read_to_string(plan.data_dir.join("jwt-secret"))
+            .context("dev's session secret")?;
+        let database_url = plan.database_url.clone().unwrap_or_else(|| {
+            let file = plan.data_dir.join("boxoffice.sqlite");
+            format!("sqlite://{}?mode=rwc", file.display())
+        });
+        let log = format!("gateway-{}.log", addr.port());
+        let mut command = Self::command(plan, "serve", &log)?;
+        command
+            .env("BOXOFFICE_ADDR", addr.to_string())
+            .env("TEMPORAL_ADDRESS", plan.temporal_address())
+            .env("DATABASE_URL", database_url)
+            .env("JWT_SECRET", secret.trim())
+            .env("BOXOFFICE_HOLD_SECS", hold_secs.to_string());
+        Self::spawn(command, &format!("http://{addr}"), &plan.data_dir.join(log)).await
+    }
+
+    /// This binary with `subcommand`, its output appended to `log` in the data dir.
+    fn command(plan: &ShopPlan, subcommand: &str, log: &str) -> anyhow::Result<Command> {
+        std::fs::create_dir_all(&plan.data_dir)?;
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(plan.data_dir.join(log))?;
+        let exe = std::env::current_exe().context("cannot find this binary")?;
+        let mut command = Command::new(exe);
+        command
+            .arg(subcommand)
+            .env("BOXOFFICE_DATA_DIR", &plan.data_dir)
+            // The bench signs up thousands of buyers from one address.
+            .env("BOXOFFICE_RATE_LIMITS", "off")
+            .env_remove("STRIPE_SECRET_KEY")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        Ok(command)
+    }
+
+    async fn spawn(mut command: Command, base_url: &str, log: &Path) -> anyhow::Result<Self> {
+        let child = command.spawn().context("cannot start boxoffice")?;
         let shop = Self { child };
-        shop.wait_ready(&plan.base_url(), &log_path).await?;
+        shop.wait_ready(base_url, log).await?;
         Ok(shop)
     }
 
@@ -119,7 +159,7 @@ impl RunningShop {
             }
             if Instant::now() > deadline {
                 bail!(
-                    "boxoffice dev did not become ready in 120 s; see {}",
+                    "boxoffice did not become ready in 120 s; see {}",
                     log.display()
                 );
             }
