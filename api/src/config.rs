@@ -232,6 +232,10 @@ pub struct BenchArgs {
     /// Unpaid holds in `expiry`: enough that hundreds end within the same few seconds.
     #[arg(long, default_value_t = 1000)]
     pub expiry_holds: usize,
+    /// In how many waves the `expiry` holds are placed, timed to end together (1: all at once, so
+    /// they end as spread out as they were placed).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=20))]
+    pub expiry_waves: u64,
     /// The first wave's hold window, in seconds (later waves' are shorter, to end with it); it
     /// must outlast placing every wave.
     #[arg(long, default_value_t = 90)]

@@ -80,7 +80,7 @@ impl Sizes {
             storefront_time: Duration::from_secs(args.storefront_secs),
             expiry_holds: args.expiry_holds,
             expiry_hold_secs: args.expiry_hold_secs,
-            expiry_waves: 4,
+            expiry_waves: usize::try_from(args.expiry_waves).unwrap_or(1),
         }
     }
 }

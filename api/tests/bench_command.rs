@@ -1,0 +1,58 @@
+//! `boxoffice bench --smoke`, run as CI runs it: every row once at a small size. Timings on a
+//! shared CI machine mean nothing, so nothing here looks at them; what is checked is that each
+//! row ran and that the shop behaved — no failed purchase, no oversold ticket, no 5xx, one
+//! workflow per winner of the rush.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+#[test]
+fn a_smoke_run_of_the_bench_measures_every_row_and_the_shop_holds_up() {
+    let output = Command::new(env!("CARGO_BIN_EXE_boxoffice"))
+        .args(["bench", "--smoke", "--json"])
+        .env_remove("RUST_LOG")
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run boxoffice bench");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "bench failed:\n{stderr}");
+    let report: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|err| panic!("not JSON ({err}):\n{stderr}"));
+    let rows = report["rows"].as_array().expect("rows");
+    let names: Vec<&str> = rows.iter().filter_map(|row| row["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "baseline",
+            "storefront",
+            "storefront-api",
+            "purchase",
+            "order",
+            "rush",
+            "signin",
+            "expiry",
+            "actions"
+        ]
+    );
+    let figure = |row: &str, name: &str| -> Value {
+        let row = rows.iter().find(|r| r["name"] == row).expect("the row");
+        row["figures"]
+            .as_array()
+            .and_then(|figures| figures.iter().find(|f| f[0] == name))
+            .map(|f| f[1].clone())
+            .unwrap_or_else(|| panic!("{row} has no figure {name}"))
+    };
+    assert_eq!(figure("purchase", "failed"), 0);
+    assert_eq!(figure("rush", "holds"), 6);
+    assert_eq!(figure("rush", "held by their order"), 6);
+    assert_eq!(figure("rush", "oversold"), 0);
+    assert_eq!(figure("rush", "5xx other than 503"), 0);
+    assert_eq!(figure("rush", "workflows started"), 6);
+    assert_eq!(figure("signin", "other"), 0);
+    assert_eq!(figure("signin", "503 without Retry-After"), 0);
+    assert_eq!(figure("expiry", "never freed"), 0);
+    assert_eq!(figure("storefront", "non-200"), 0);
+    assert_eq!(figure("actions", "per purchase"), "7");
+    assert_eq!(figure("actions", "per expired hold"), "6");
+}
