@@ -54,6 +54,11 @@ pub async fn connect_reader(
 /// Read connections to a SQLite file: a few per core is plenty, a read takes microseconds.
 const SQLITE_READERS: u32 = 4;
 
+/// How many migrations this build has that the database has not had.
+pub async fn pending_migrations(db: &DatabaseConnection) -> Result<usize, DbErr> {
+    Ok(Migrator::get_pending_migrations(db).await?.len())
+}
+
 /// Applies every pending migration; a no-op on an up-to-date database.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await

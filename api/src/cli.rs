@@ -8,8 +8,10 @@ use tokio::net::TcpListener;
 use crate::app::{self, AppState, Settings};
 use crate::auth::SessionKeys;
 use crate::config::{
-    Command, DatabaseArgs, MigrateArgs, ReplayArgs, ServeArgs, TemporalArgs, WorkerArgs,
+    Command, DatabaseArgs, HealthcheckArgs, MigrateArgs, ReplayArgs, ServeArgs, TemporalArgs,
+    WorkerArgs,
 };
+use crate::routes::health;
 use crate::{dev, replay, temporal, worker};
 use boxoffice_activities::payments::Stripe;
 use boxoffice_activities::purchase::PurchaseActivities;
@@ -22,6 +24,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Migrate(args) => migrate(args).await,
         Command::Replay(args) => replay(args).await,
         Command::Bench(args) => crate::bench::run(args).await,
+        Command::Healthcheck(args) => healthcheck(args).await,
     }
 }
 
@@ -87,7 +90,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "JWT_SECRET is required: `serve` signs sessions with it and has no default (only `dev` makes one)",
     )?;
     let database_url = required_database(&args.database)?;
-    let db = open_database(&database_url).await?;
+    let db = open_current_database(&database_url).await?;
     let reader = open_reader(&database_url, &db).await?;
     let temporal = connect_temporal(&args.temporal).await?;
     let settings = Settings {
@@ -96,7 +99,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         task_queue: args.temporal.task_queue.clone(),
         stripe_webhook_secret: args.stripe.stripe_webhook_secret.clone(),
         stripe_publishable_key: args.stripe.stripe_publishable_key.clone(),
-        stripe_js_url: Settings::REAL_STRIPE_JS.to_owned(),
+        stripe_js_url: args.stripe_js_url.clone(),
     };
     // The gateway runs no worker: `boxoffice worker` serves the SDK's metrics.
     let state = AppState::new(
@@ -122,28 +125,64 @@ async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
         secret_key.expose_secret(),
         args.stripe.stripe_api_base.as_deref(),
     )?;
-    let db = open_database(&required_database(&args.database)?).await?;
+    let db = open_current_database(&required_database(&args.database)?).await?;
     let temporal = connect_temporal(&args.temporal).await?;
-    let activities = PurchaseActivities::new(db, stripe);
+    // Support staff search orders by these; registering them is idempotent.
+    temporal::ensure_search_attributes(&temporal)
+        .await
+        .context("cannot register the search attributes")?;
+    let activities = PurchaseActivities::new(db.clone(), stripe);
     let task_queue = args.temporal.task_queue.clone();
-    let mut running = worker::start(temporal, move || {
+    let mut running = worker::start(temporal.clone(), move || {
         worker::purchase_options(&task_queue, activities)
     })
     .await?;
     let metrics_listener = TcpListener::bind(args.metrics_addr)
         .await
-        .with_context(|| format!("cannot listen on {} for metrics", args.metrics_addr))?;
-    tracing::info!(addr = %args.metrics_addr, "worker metrics at /metrics");
-    let sdk_metrics = crate::metrics::SdkMetrics::default();
-    sdk_metrics.set(running.metrics_addr());
-    let metrics = axum::Router::new()
+        .with_context(|| format!("cannot listen on {}", args.metrics_addr))?;
+    tracing::info!(addr = %args.metrics_addr, "worker serves /metrics, /healthz and /readyz");
+    let state = WorkerEndpoints {
+        db,
+        temporal,
+        sdk_metrics: crate::metrics::SdkMetrics::default(),
+    };
+    state.sdk_metrics.set(running.metrics_addr());
+    let endpoints = axum::Router::new()
         .route("/metrics", axum::routing::get(crate::metrics::serve))
-        .with_state(sdk_metrics);
-    tokio::spawn(async move { axum::serve(metrics_listener, metrics).await });
+        .route("/healthz", axum::routing::get(health::healthz))
+        .route("/readyz", axum::routing::get(health::readyz))
+        .with_state(state);
+    tokio::spawn(async move { axum::serve(metrics_listener, endpoints).await });
     tokio::select! {
         () = shutdown_signal() => running.stop().await,
         ended = running.finished() => ended?,
     }
+}
+
+/// What the worker's own small HTTP server needs: the same probes as the gateway's, and metrics.
+#[derive(Clone, axum::extract::FromRef)]
+struct WorkerEndpoints {
+    db: DatabaseConnection,
+    temporal: temporalio_client::Client,
+    sdk_metrics: crate::metrics::SdkMetrics,
+}
+
+/// `boxoffice healthcheck`: the container's health check, without curl in the image.
+async fn healthcheck(args: HealthcheckArgs) -> anyhow::Result<()> {
+    let answer = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(args.timeout_secs))
+        .build()?
+        .get(&args.url)
+        .send()
+        .await
+        .with_context(|| format!("{} did not answer", args.url))?;
+    anyhow::ensure!(
+        answer.status().is_success(),
+        "{} answered {}",
+        args.url,
+        answer.status()
+    );
+    Ok(())
 }
 
 pub(crate) async fn serve_until_shutdown(
@@ -168,6 +207,22 @@ pub(crate) fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener>
     socket.set_reuseaddr(true)?;
     socket.bind(addr)?;
     socket.listen(4096)
+}
+
+/// Opens the database, whose schema must already be this build's: `serve` and `worker` run as
+/// several replicas, which must not race to migrate; `boxoffice migrate` (a one-shot job) does it.
+async fn open_current_database(url: &SecretString) -> anyhow::Result<DatabaseConnection> {
+    let db = boxoffice_activities::db::connect(url.expose_secret())
+        .await
+        .context("cannot open the database (check DATABASE_URL)")?;
+    let pending = boxoffice_activities::db::pending_migrations(&db)
+        .await
+        .context("cannot read the database's schema version")?;
+    anyhow::ensure!(
+        pending == 0,
+        "the database schema is {pending} migration(s) behind this build: run `boxoffice migrate` first"
+    );
+    Ok(db)
 }
 
 /// Opens the database and brings its schema up to date.
@@ -197,14 +252,13 @@ fn required_database(args: &DatabaseArgs) -> anyhow::Result<SecretString> {
         .context("DATABASE_URL is required (postgres://user@host/db)")
 }
 
+/// Temporal as `TEMPORAL_ADDRESS` (or `--temporal-address`) and the SDK's client configuration
+/// say: TLS, mTLS and API keys come from `TEMPORAL_TLS_*`, `TEMPORAL_API_KEY` or a profile.
 pub(crate) async fn connect_temporal(
     args: &TemporalArgs,
 ) -> anyhow::Result<temporalio_client::Client> {
-    let address = args
-        .temporal_address
-        .as_deref()
-        .context("TEMPORAL_ADDRESS is required (host:port of the Temporal frontend)")?;
-    Ok(temporal::connect(address, &args.temporal_namespace).await?)
+    let address = args.temporal_address.as_deref();
+    Ok(temporal::connect_configured(address, &args.temporal_namespace).await?)
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -42,6 +42,9 @@ pub enum Command {
     /// Replay recorded workflow histories against this build's workflow code; exits non-zero on
     /// non-determinism. Or, with --record, save finished workflows' histories as fixtures.
     Replay(ReplayArgs),
+    /// Exit 0 if URL answers 2xx within a few seconds, else 1: for container health checks, in an
+    /// image that carries no curl.
+    Healthcheck(HealthcheckArgs),
     /// Measure the shop: starts `boxoffice dev` on ports of its own, drives it through its HTTP API
     /// and prints one table (baseline, purchase, order, rush, signin, expiry, storefront,
     /// actions). Build with `--release` for figures worth quoting.
@@ -148,6 +151,14 @@ pub struct ServeArgs {
     /// Session signing secret. Required: `serve` has no unsafe default.
     #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<SecretString>,
+    /// Where the pages load Stripe.js from: Stripe's own, unless a trial runs the emulator's
+    /// stand-in (`http://127.0.0.1:12111/js/v3/stripe.js`).
+    #[arg(
+        long,
+        env = "STRIPE_JS_URL",
+        default_value = "https://js.stripe.com/v3/"
+    )]
+    pub stripe_js_url: String,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -184,6 +195,16 @@ pub struct ReplayArgs {
     pub query: Option<String>,
     #[command(flatten)]
     pub temporal: TemporalArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HealthcheckArgs {
+    /// What to ask, e.g. http://127.0.0.1:8080/readyz.
+    #[arg(long)]
+    pub url: String,
+    /// How long to wait for the answer, in seconds.
+    #[arg(long, default_value_t = 3)]
+    pub timeout_secs: u64,
 }
 
 /// The rows `boxoffice bench` can run.

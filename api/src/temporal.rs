@@ -1,7 +1,10 @@
 //! Connecting to Temporal.
 
 use std::collections::HashMap;
+
+use temporalio_client::envconfig::{ConfigError, LoadClientConfigProfileOptions};
 use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions};
+use temporalio_common::envconfig::load_client_config_profile;
 
 use boxoffice_workflows::search;
 use temporalio_common::protos::temporal::api::enums::v1::IndexedValueType;
@@ -9,39 +12,61 @@ use temporalio_common::protos::temporal::api::operatorservice::v1::{
     AddSearchAttributesRequest, ListSearchAttributesRequest,
 };
 use temporalio_common::protos::temporal::api::workflowservice::v1::GetSystemInfoRequest;
-use url::Url;
 
 pub const TASK_QUEUE: &str = "purchase";
 
 #[derive(Debug, thiserror::Error)]
 pub enum TemporalConnectError {
-    #[error("invalid Temporal address {0:?}")]
-    Address(String),
+    #[error("invalid Temporal client configuration: {0}")]
+    Config(String),
     #[error("cannot reach Temporal at {address}: {message}")]
     Unreachable { address: String, message: String },
 }
 
-/// A namespace-bound client for `address` (`host:port` or a URL).
-pub async fn connect(address: &str, namespace: &str) -> Result<Client, TemporalConnectError> {
-    let url = if address.contains("://") {
-        Url::parse(address)
-    } else {
-        Url::parse(&format!("http://{address}"))
+/// How to reach Temporal: the SDK's own client configuration — the environment
+/// (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, `TEMPORAL_TLS_*`, and
+/// `TEMPORAL_PROFILE` / `TEMPORAL_CONFIG_FILE` for a `temporal.toml` profile), as the `temporal`
+/// CLI and the other SDKs read it — with `address` and `namespace` from our flags on top. An API
+/// key or a TLS setting turns TLS on (the system's roots unless a server CA is given); a client
+/// certificate and key make it mutual TLS. `env` replaces the process environment (for tests).
+pub fn client_config(
+    address: Option<&str>,
+    namespace: &str,
+    env: Option<&HashMap<String, String>>,
+) -> Result<(ConnectionOptions, ClientOptions), TemporalConnectError> {
+    let config = |err: ConfigError| TemporalConnectError::Config(err.to_string());
+    let mut profile = load_client_config_profile(LoadClientConfigProfileOptions::default(), env)
+        .map_err(config)?;
+    if let Some(address) = address {
+        profile.address = Some(address.to_owned());
     }
-    .map_err(|_| TemporalConnectError::Address(address.to_owned()))?;
+    let mut connection = ConnectionOptions::try_from(profile).map_err(config)?;
+    connection.identity = format!("boxoffice@{}", std::process::id());
+    Ok((connection, ClientOptions::new(namespace).build()))
+}
+
+/// A namespace-bound client for `address` (`host:port` or a URL), configured as
+/// [`client_config`] says.
+pub async fn connect(address: &str, namespace: &str) -> Result<Client, TemporalConnectError> {
+    connect_configured(Some(address), namespace).await
+}
+
+/// A namespace-bound client as [`client_config`] says; without `address`, the configuration's
+/// own (a profile's, or `localhost:7233`).
+pub async fn connect_configured(
+    address: Option<&str>,
+    namespace: &str,
+) -> Result<Client, TemporalConnectError> {
+    let (connection, options) = client_config(address, namespace, None)?;
+    let target = connection.target.to_string();
     let unreachable = |message: String| TemporalConnectError::Unreachable {
-        address: address.to_owned(),
+        address: target.clone(),
         message,
     };
-    let connection = Connection::connect(
-        ConnectionOptions::new(url)
-            .identity(format!("boxoffice@{}", std::process::id()))
-            .build(),
-    )
-    .await
-    .map_err(|err| unreachable(err.to_string()))?;
-    Client::new(connection, ClientOptions::new(namespace).build())
-        .map_err(|err| unreachable(err.to_string()))
+    let connection = Connection::connect(connection)
+        .await
+        .map_err(|err| unreachable(err.to_string()))?;
+    Client::new(connection, options).map_err(|err| unreachable(err.to_string()))
 }
 
 /// The frontend answers an RPC.
@@ -85,5 +110,68 @@ pub async fn ensure_search_attributes(client: &Client) -> Result<(), tonic::Stat
         // Another process registered them first.
         Err(status) if status.code() == tonic::Code::AlreadyExists => Ok(()),
         other => other.map(|_| ()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn a_local_address_connects_in_plain_text() {
+        let (connection, client) =
+            client_config(Some("127.0.0.1:7233"), "default", Some(&env(&[]))).unwrap();
+        assert_eq!(connection.target.as_str(), "http://127.0.0.1:7233/");
+        assert!(connection.tls_options.is_none() && connection.api_key.is_none());
+        assert_eq!(client.namespace, "default");
+    }
+
+    #[test]
+    fn an_api_key_connects_to_temporal_cloud_over_tls_with_the_system_roots() {
+        let vars = env(&[
+            ("TEMPORAL_ADDRESS", "shop.a1b2c.tmprl.cloud:7233"),
+            ("TEMPORAL_API_KEY", "a-key"),
+        ]);
+        let (connection, _) = client_config(None, "shop.a1b2c", Some(&vars)).unwrap();
+        assert_eq!(
+            connection.target.as_str(),
+            "https://shop.a1b2c.tmprl.cloud:7233/"
+        );
+        assert_eq!(connection.api_key.as_deref(), Some("a-key"));
+        let tls = connection.tls_options.expect("TLS");
+        assert!(tls.server_root_ca_cert.is_none() && tls.client_tls_options.is_none());
+    }
+
+    #[test]
+    fn a_client_certificate_and_key_make_mutual_tls_to_a_self_hosted_cluster() {
+        let vars = env(&[
+            ("TEMPORAL_TLS_CLIENT_CERT_DATA", "client cert"),
+            ("TEMPORAL_TLS_CLIENT_KEY_DATA", "client key"),
+            ("TEMPORAL_TLS_SERVER_CA_CERT_DATA", "our CA"),
+            ("TEMPORAL_TLS_SERVER_NAME", "temporal.internal"),
+        ]);
+        let (connection, _) =
+            client_config(Some("temporal.internal:7233"), "shop", Some(&vars)).unwrap();
+        assert_eq!(connection.target.scheme(), "https");
+        let tls = connection.tls_options.expect("TLS");
+        assert_eq!(tls.server_root_ca_cert.as_deref(), Some(&b"our CA"[..]));
+        assert_eq!(tls.domain.as_deref(), Some("temporal.internal"));
+        let client = tls.client_tls_options.expect("a client certificate");
+        assert_eq!(client.client_cert, b"client cert");
+        assert_eq!(client.client_private_key, b"client key");
+    }
+
+    #[test]
+    fn a_certificate_without_its_key_is_refused() {
+        let vars = env(&[("TEMPORAL_TLS_CLIENT_CERT_DATA", "client cert")]);
+        let refused = client_config(Some("temporal.internal:7233"), "shop", Some(&vars));
+        assert!(matches!(refused, Err(TemporalConnectError::Config(_))));
     }
 }
