@@ -57,6 +57,7 @@ impl TestApp {
         webhook_url: Option<String>,
         customise: impl FnOnce(&mut AppState),
     ) -> Self {
+        crate::init_test_log();
         let database = TestDatabase::create().await;
         let temporal = boxoffice_api::temporal::connect(shared_temporal(), "default")
             .await
