@@ -7,6 +7,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 "$repo/deploy/dev-tools.sh"
 cargo fmt --all -- --check
+# The deployment's Dockerfile, Compose file and Helm chart, checked offline (seconds).
+"$repo/deploy/checks/run.sh"
 # Tests mostly wait on Temporal and Postgres, not the CPU, so run more of them at once than cores.
 export RUST_TEST_THREADS="${RUST_TEST_THREADS:-8}"
 # The browser tests save a screenshot of every page they visit; say where, pass or fail.

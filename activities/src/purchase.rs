@@ -17,8 +17,9 @@ use uuid::Uuid;
 
 use crate::metrics;
 use crate::payments::{CardDescription, ChargeRequest, ChargeResult, Stripe, StripeFault};
+use crate::saga::{CancelReason, ReserveRefusal, workflow_id};
 use crate::store::StoreError;
-use crate::store::orders::{self, CancelReason, NewOrder, PaidOrder, Release, ReserveRefusal};
+use crate::store::orders::{self, NewOrder, PaidOrder, Release};
 
 pub struct PurchaseActivities {
     db: DatabaseConnection,
@@ -123,7 +124,7 @@ impl PurchaseActivities {
             },
             Err(refusal) => ReserveOutcome::Refused(refusal),
         };
-        tracing::info!(order_id = %input.order_id, workflow_id = %format!("order-{}", input.order_id), ?outcome, "reserve");
+        tracing::info!(order_id = %input.order_id, workflow_id = %workflow_id(input.order_id), ?outcome, "reserve");
         Ok(outcome)
     }
 
@@ -164,19 +165,16 @@ impl PurchaseActivities {
             .await
             .map_err(stripe_fault)?;
         // Asked after the charge, so that a lost answer to the charge itself is what a retry meets.
-        let card = self
-            .stripe
-            .describe_card(&input.payment_method)
-            .await
-            .ok()
-            .flatten();
-        tracing::info!(order_id = %input.order_id, workflow_id = %format!("order-{}", input.order_id), attempt = input.attempt, ?result, "charge");
+        // The PaymentMethod Stripe says it charged: for a card token, the one made from it.
+        let charged = result.payment_method().unwrap_or(&input.payment_method);
+        let card = self.stripe.describe_card(charged).await.ok().flatten();
+        tracing::info!(order_id = %input.order_id, workflow_id = %workflow_id(input.order_id), attempt = input.attempt, ?result, "charge");
         Ok(match result {
-            ChargeResult::Succeeded { payment_intent } => ChargeOutcome::Charged {
+            ChargeResult::Succeeded { payment_intent, .. } => ChargeOutcome::Charged {
                 payment_intent,
                 card,
             },
-            ChargeResult::Declined { message } => ChargeOutcome::Declined { message, card },
+            ChargeResult::Declined { message, .. } => ChargeOutcome::Declined { message, card },
             ChargeResult::Rejected { message } => ChargeOutcome::Rejected { message },
         })
     }
@@ -257,7 +255,7 @@ impl PurchaseActivities {
         .await
         .map_err(fault)?;
         metrics::charge_refunded();
-        tracing::warn!(order_id = %input.order_id, workflow_id = %format!("order-{}", input.order_id), refund = %refund, "charge refunded");
+        tracing::warn!(order_id = %input.order_id, workflow_id = %workflow_id(input.order_id), refund = %refund, "charge refunded");
         Ok(refund)
     }
 }

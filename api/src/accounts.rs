@@ -1,12 +1,38 @@
 //! Sign-up and sign-in: the rules around the users table.
 
-use boxoffice_activities::store::users;
+use boxoffice_activities::store::{StoreError, users};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::SessionUser;
+use crate::backpressure::{Saturated, shed};
 use crate::domain::{Email, Password};
-use crate::error::ApiError;
-use crate::passwords::PasswordHasher;
+use crate::passwords::{PasswordError, PasswordHasher};
+
+/// Why signing up or in did not work. The message is what the user reads.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// About the `email` field.
+    #[error("Email in use")]
+    EmailInUse,
+    /// Unknown email or wrong password: deliberately not told apart.
+    #[error("Invalid credentials")]
+    InvalidCredentials,
+    #[error(transparent)]
+    Busy(#[from] Saturated),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+}
+
+impl From<PasswordError> for AccountError {
+    fn from(err: PasswordError) -> Self {
+        match err {
+            PasswordError::Busy => Self::Busy(shed(Saturated::Passwords)),
+            PasswordError::Failed(message) => Self::Hashing(message),
+        }
+    }
+}
 
 /// What signing up and in needs: the users table and the password hashing pool.
 #[derive(Clone)]
@@ -21,24 +47,37 @@ pub struct Accounts {
 const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5Fd/6X6jbqY2WOGZ8TgdvbWpVOTR0JhP+Hxgk9dGL7M";
 
 impl Accounts {
-    pub async fn sign_up(&self, email: Email, password: Password) -> Result<SessionUser, ApiError> {
+    pub async fn sign_up(
+        &self,
+        email: Email,
+        password: Password,
+    ) -> Result<SessionUser, AccountError> {
         let db = &self.db;
         if users::find_user_by_email(db, email.as_str())
             .await?
             .is_some()
         {
-            return Err(ApiError::field("email", "Email in use"));
+            return Err(AccountError::EmailInUse);
         }
         let hash = self.passwords.hash(password.expose().to_owned()).await?;
         // The unique index still decides a race between two sign-ups with one email.
-        let user = users::create_user(db, email.as_str(), &hash).await?;
+        let user = users::create_user(db, email.as_str(), &hash)
+            .await
+            .map_err(|err| match err {
+                StoreError::EmailInUse => AccountError::EmailInUse,
+                other => other.into(),
+            })?;
         Ok(SessionUser {
             id: user.id,
             email: user.email,
         })
     }
 
-    pub async fn sign_in(&self, email: Email, password: Password) -> Result<SessionUser, ApiError> {
+    pub async fn sign_in(
+        &self,
+        email: Email,
+        password: Password,
+    ) -> Result<SessionUser, AccountError> {
         let user = users::find_user_by_email(&self.reader, email.as_str()).await?;
         let hash = user
             .as_ref()
@@ -53,7 +92,7 @@ impl Accounts {
                 id: user.id,
                 email: user.email,
             }),
-            _ => Err(ApiError::BadRequest("Invalid credentials".into())),
+            _ => Err(AccountError::InvalidCredentials),
         }
     }
 }

@@ -1,15 +1,11 @@
-//! The gateway: shared state and the router.
+//! The gateway's router: every route and page over the shared state (`state`).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::extract::DefaultBodyLimit;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use sea_orm::DatabaseConnection;
-use secrecy::SecretString;
-use temporalio_client::Client;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -17,86 +13,15 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::accounts::Accounts;
-use crate::auth::SessionKeys;
-use crate::backpressure::TemporalGate;
 use crate::error::ApiError;
 use crate::metrics;
 use crate::openapi::ApiDoc;
 use crate::pages;
-use crate::passwords::PasswordHasher;
 use crate::routes::{health, orders, payments, tickets, users, webhooks};
+pub use crate::state::{AppState, Reader, Settings};
 
 /// Request bodies are small JSON documents; anything bigger is refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
-/// What every handler may need. Cheap to clone: each field is a handle.
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    /// For writes, and reads inside a transaction.
-    pub db: DatabaseConnection,
-    pub reader: Reader,
-    pub sessions: Arc<SessionKeys>,
-    pub temporal: Client,
-    pub settings: Arc<Settings>,
-    /// The Temporal SDK metrics of the worker in this process, if one runs here (`dev`).
-    pub sdk_metrics: metrics::SdkMetrics,
-    pub accounts: Accounts,
-    /// Bounds this gateway's in-flight Temporal calls.
-    pub temporal_gate: TemporalGate,
-}
-
-impl AppState {
-    /// The gateway's state, as `serve`, `dev` and the tests build it.
-    pub fn new(
-        db: DatabaseConnection,
-        reader: DatabaseConnection,
-        temporal: Client,
-        sessions: SessionKeys,
-        settings: Settings,
-    ) -> Self {
-        Self {
-            accounts: Accounts {
-                db: db.clone(),
-                reader: reader.clone(),
-                passwords: PasswordHasher::per_core(),
-            },
-            db,
-            reader: Reader(reader),
-            sessions: Arc::new(sessions),
-            temporal,
-            settings: Arc::new(settings),
-            sdk_metrics: metrics::SdkMetrics::default(),
-            temporal_gate: TemporalGate::default(),
-        }
-    }
-}
-
-/// The pool for reads that need no transaction (see `db::connect_reader`): on SQLite connections
-/// of their own beside the single writer, on Postgres the writer's pool.
-#[derive(Debug, Clone)]
-pub struct Reader(pub DatabaseConnection);
-
-/// Gateway settings that handlers read.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// How long an order holds its ticket.
-    pub hold_secs: u64,
-    /// How long a won admission claim keeps others off the ticket while its saga starts.
-    pub claim_lease: Duration,
-    /// The task queue purchase workflows run on.
-    pub task_queue: String,
-    /// Verifies `Stripe-Signature` on webhooks; without it webhooks are refused.
-    pub stripe_webhook_secret: Option<SecretString>,
-    /// For Stripe.js on the pages.
-    pub stripe_publishable_key: Option<String>,
-    /// Where the pages load Stripe.js from (the emulator's stand-in in dev and tests).
-    pub stripe_js_url: String,
-}
-
-impl Settings {
-    pub const REAL_STRIPE_JS: &str = "https://js.stripe.com/v3/";
-}
 
 /// Every documented route, and the spec that documents them: one cannot exist without the other.
 pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {

@@ -12,8 +12,6 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use uuid::Uuid;
 
-use crate::error::ApiError;
-
 pub const SESSION_COOKIE: &str = "session";
 const SESSION_DAYS: i64 = 7;
 
@@ -96,7 +94,7 @@ impl SessionKeys {
         mac
     }
 
-    fn token_for(&self, user: &SessionUser) -> Result<String, ApiError> {
+    fn token_for(&self, user: &SessionUser) -> Result<String, jsonwebtoken::errors::Error> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user.id,
@@ -105,7 +103,6 @@ impl SessionKeys {
             exp: now + SESSION_DAYS * 24 * 3600,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|err| ApiError::Internal(err.into()))
     }
 
     fn user_from_token(&self, token: &str) -> Option<SessionUser> {
@@ -126,7 +123,7 @@ impl SessionKeys {
         &self,
         user: &SessionUser,
         secure: bool,
-    ) -> Result<Cookie<'static>, ApiError> {
+    ) -> Result<Cookie<'static>, jsonwebtoken::errors::Error> {
         let mut cookie = Cookie::new(SESSION_COOKIE, self.token_for(user)?);
         cookie.set_http_only(true);
         cookie.set_same_site(SameSite::Lax);
@@ -174,23 +171,5 @@ where
             jar.get(SESSION_COOKIE)
                 .and_then(|cookie| keys.user_from_token(cookie.value())),
         ))
-    }
-}
-
-/// The signed-in user; a request without a valid session is rejected with 401.
-pub struct SignedIn(pub SessionUser);
-
-impl<S> FromRequestParts<S> for SignedIn
-where
-    S: Send + Sync,
-    std::sync::Arc<SessionKeys>: FromRef<S>,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state)
-            .await
-            .unwrap_or_else(|never| match never {});
-        user.map(SignedIn).ok_or(ApiError::Unauthorized)
     }
 }

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::error::ApiError;
 use crate::metrics;
 
 /// Calls to Temporal (workflow starts and updates) one gateway has in flight at most. Each holds
@@ -22,8 +21,10 @@ pub const TEMPORAL_QUEUE_WAIT: Duration = Duration::from_secs(2);
 /// What a shed request's `Retry-After` says, in seconds.
 pub const RETRY_AFTER_SECS: u64 = 2;
 
-/// What a shed request was waiting for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A request shed because this was saturated. Build it with [`shed`], which counts it; the
+/// gateway answers it with a 503 and `Retry-After`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{} is saturated", self.as_str())]
 pub enum Saturated {
     Temporal,
     Database,
@@ -40,11 +41,11 @@ impl Saturated {
     }
 }
 
-/// The 503 for a request shed because `what` is saturated; counted in
+/// Sheds a request because `what` is saturated; counted in
 /// `boxoffice_http_requests_shed_total{reason}`.
-pub fn shed(what: Saturated) -> ApiError {
+pub fn shed(what: Saturated) -> Saturated {
     metrics::request_shed(what.as_str());
-    ApiError::Busy(what)
+    what
 }
 
 /// Bounds a gateway's in-flight Temporal calls; excess requests wait briefly, then are shed.
@@ -62,9 +63,9 @@ impl TemporalGate {
         }
     }
 
-    /// A slot for one Temporal call, held until the permit is dropped; a 503 when none frees up
+    /// A slot for one Temporal call, held until the permit is dropped; shed when none frees up
     /// in time.
-    pub async fn enter(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+    pub async fn enter(&self) -> Result<OwnedSemaphorePermit, Saturated> {
         match tokio::time::timeout(self.wait, self.permits.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
             // Timed out, or (never: it is not closed) the semaphore was closed.

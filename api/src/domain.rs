@@ -2,9 +2,38 @@
 //! invalid email, password, title or price. Inputs arrive as raw JSON values so that a wrong type is
 //! a field error like any other, and every failing field is reported at once.
 
+use boxoffice_activities::payments::PaymentSource;
+use serde::Serialize;
 use serde_json::Value;
 
-use crate::error::{ApiError, FieldError};
+/// What is wrong with one field of the input (or, without `field`, with the input as a whole), in
+/// the contract's error shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            field: Some(field.to_owned()),
+        }
+    }
+}
+
+/// Input refused by the parsers below: every failing field at once.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid input")]
+pub struct Invalid(pub Vec<FieldError>);
+
+impl From<FieldError> for Invalid {
+    fn from(error: FieldError) -> Self {
+        Self(vec![error])
+    }
+}
 
 /// A trimmed, lower-cased email address; emails compare case-insensitively.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,21 +131,27 @@ impl Title {
 }
 
 /// A price in integer cents: more than 0 and at most $1,000,000, given in dollars with at most two
-/// decimals.
+/// decimals, as a JSON number (`20`, `12.5`) or, as the original's own client sends its form
+/// field, a string holding a decimal number (`"42.50"`, `" 12 "`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Price(i64);
 
 impl Price {
     pub const MAX_CENTS: i64 = 100_000_000;
+    /// The decimal strings accepted, as a regular expression (for the OpenAPI spec).
+    pub const DECIMAL_PATTERN: &'static str = r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*$";
 
     pub fn parse(raw: Option<&Value>) -> Result<Self, FieldError> {
         let error = |message: &str| FieldError::new("price", message);
-        let number = match raw {
+        let cents = match raw {
             None | Some(Value::Null) => return Err(error("Price is required")),
-            Some(Value::Number(number)) => number,
+            Some(Value::Number(number)) => dollars_to_cents(number),
+            Some(Value::String(text)) => Decimal::parse(text.trim())
+                .ok_or_else(|| error("Price must be a number"))?
+                .to_cents(),
             Some(_) => return Err(error("Price must be a number")),
         };
-        let cents = dollars_to_cents(number)
+        let cents = cents
             .ok_or_else(|| error("Price must be a positive amount with at most two decimals"))?;
         if cents <= 0 {
             Err(error("Price must be greater than 0"))
@@ -160,18 +195,77 @@ fn dollars_to_cents(number: &serde_json::Number) -> Option<i64> {
         return None;
     }
     // Rust's `Display` for f64 is the shortest round-tripping decimal and never uses an exponent.
-    let text = format!("{float}");
-    let (sign, digits) = match text.strip_prefix('-') {
-        Some(rest) => (-1, rest),
-        None => (1, text.as_str()),
-    };
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    if fraction.len() > 2 || whole.len() > 12 {
-        return None;
+    Decimal::parse(&format!("{float}"))?.to_cents()
+}
+
+/// A number written in decimal, `[+-]digits[.digits]` (one side of the point may be empty): what
+/// a price string may hold, and what a JSON number's shortest form looks like.
+struct Decimal<'a> {
+    negative: bool,
+    whole: &'a str,
+    fraction: &'a str,
+}
+
+impl<'a> Decimal<'a> {
+    fn parse(text: &'a str) -> Option<Self> {
+        let (negative, digits) = match text.as_bytes().first() {
+            Some(b'-') => (true, &text[1..]),
+            Some(b'+') => (false, &text[1..]),
+            _ => (false, text),
+        };
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        let all_digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+        (all_digits(whole) && all_digits(fraction) && !(whole.is_empty() && fraction.is_empty()))
+            .then_some(Self {
+                negative,
+                whole,
+                fraction,
+            })
     }
-    let whole: i64 = whole.parse().ok()?;
-    let fraction_cents: i64 = format!("{fraction:0<2}").parse().ok()?;
-    Some(sign * (whole * 100 + fraction_cents))
+
+    /// Exact cents; `None` with more than two decimals (trailing zeros aside). Saturates far
+    /// beyond any valid price rather than overflowing.
+    fn to_cents(&self) -> Option<i64> {
+        let fraction = self.fraction.trim_end_matches('0');
+        if fraction.len() > 2 {
+            return None;
+        }
+        let whole = self.whole.trim_start_matches('0');
+        // Digits only, so the one way to fail is being too large.
+        let whole: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().unwrap_or(i64::MAX)
+        };
+        let fraction_cents: i64 = format!("{fraction:0<2}").parse().ok()?;
+        let cents = whole.saturating_mul(100).saturating_add(fraction_cents);
+        Some(if self.negative { -cents } else { cents })
+    }
+}
+
+/// What `POST /api/payments` is paid with (`token`): a Stripe PaymentMethod id (`pm_…`) or card
+/// token (`tok_…`), checked by shape before it goes anywhere near Stripe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentToken(String);
+
+impl PaymentToken {
+    pub fn parse(raw: Option<&Value>) -> Result<Self, FieldError> {
+        let text = required_string(raw, "token", "token")?.trim();
+        if text.is_empty() {
+            Err(FieldError::new("token", "token is required"))
+        } else if PaymentSource::parse(text).is_some() {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(FieldError::new(
+                "token",
+                format!("token must be {}", PaymentSource::DESCRIPTION),
+            ))
+        }
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
 }
 
 fn required_string<'a>(
@@ -187,12 +281,10 @@ fn required_string<'a>(
 }
 
 /// Runs both field parsers and reports every failure together.
-pub fn both<A, B>(a: Result<A, FieldError>, b: Result<B, FieldError>) -> Result<(A, B), ApiError> {
+pub fn both<A, B>(a: Result<A, FieldError>, b: Result<B, FieldError>) -> Result<(A, B), Invalid> {
     match (a, b) {
         (Ok(a), Ok(b)) => Ok((a, b)),
-        (a, b) => Err(ApiError::Validation(
-            [a.err(), b.err()].into_iter().flatten().collect(),
-        )),
+        (a, b) => Err(Invalid([a.err(), b.err()].into_iter().flatten().collect())),
     }
 }
 
@@ -220,10 +312,73 @@ mod tests {
             json!(-5),
             json!(0.001),
             json!(1_000_000.01),
-            json!("10"),
+            json!(1e300),
+            json!(true),
         ] {
             assert!(price(bad.clone()).is_err(), "{bad} should be rejected");
         }
+    }
+
+    #[test]
+    fn decimal_strings_are_prices_with_the_same_rules() {
+        assert_eq!(price(json!("42.50")), Ok(4250));
+        assert_eq!(price(json!(" 12 ")), Ok(1200));
+        assert_eq!(price(json!("20")), Ok(2000));
+        assert_eq!(price(json!("0.29")), Ok(29));
+        assert_eq!(price(json!(".5")), Ok(50));
+        assert_eq!(price(json!("7.")), Ok(700));
+        assert_eq!(price(json!("+3")), Ok(300));
+        assert_eq!(price(json!("007.10")), Ok(710));
+        assert_eq!(price(json!("1.000")), Ok(100));
+        assert_eq!(price(json!("1000000")), Ok(100_000_000));
+        let message = |value: Value| price(value).unwrap_err().message;
+        assert_eq!(message(json!("-10")), "Price must be greater than 0");
+        assert_eq!(message(json!("0.00")), "Price must be greater than 0");
+        assert_eq!(
+            message(json!("1000000.01")),
+            "Price must be at most 1000000"
+        );
+        assert_eq!(
+            message(json!("99999999999999999999999")),
+            "Price must be at most 1000000"
+        );
+        assert_eq!(
+            message(json!("1.005")),
+            "Price must be a positive amount with at most two decimals"
+        );
+        for not_a_number in [
+            "", "  ", "abc", "ten", "1e3", "1,5", "$5", "1.2.3", ".", "-", "0x10",
+        ] {
+            assert_eq!(
+                message(json!(not_a_number)),
+                "Price must be a number",
+                "{not_a_number:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn payment_tokens_are_payment_method_ids_or_card_tokens() {
+        let token = |value: Value| PaymentToken::parse(Some(&value)).map(PaymentToken::into_string);
+        assert_eq!(token(json!("pm_card_visa")), Ok("pm_card_visa".to_owned()));
+        assert_eq!(token(json!(" tok_visa ")), Ok("tok_visa".to_owned()));
+        for bad in [
+            "not-a-token",
+            "pm_../../x",
+            "pm_",
+            "tok_a b",
+            "src_123",
+            "tok_visa?expand[]=x",
+        ] {
+            assert_eq!(
+                token(json!(bad)).unwrap_err().field.as_deref(),
+                Some("token"),
+                "{bad}"
+            );
+        }
+        assert!(token(json!(format!("tok_{}", "a".repeat(201)))).is_err());
+        assert!(PaymentToken::parse(None).is_err());
+        assert!(PaymentToken::parse(Some(&json!(42))).is_err());
     }
 
     #[test]

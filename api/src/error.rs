@@ -7,25 +7,13 @@ use axum::response::{IntoResponse, Response};
 use boxoffice_activities::store::StoreError;
 use sea_orm::DbErr;
 
-use crate::backpressure::{RETRY_AFTER_SECS, Saturated, shed};
-use crate::passwords::PasswordError;
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct FieldError {
-    pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-}
-
-impl FieldError {
-    pub fn new(field: &str, message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            field: Some(field.to_owned()),
-        }
-    }
-}
+use crate::accounts::AccountError;
+use crate::backpressure::{RETRY_AFTER_SECS, Saturated, shed};
+pub use crate::domain::FieldError;
+use crate::domain::Invalid;
+use crate::purchases::PurchaseError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -52,12 +40,15 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     Unavailable(String),
-    /// Shed under load; build it with `backpressure::shed`, which counts it.
-    #[error("The shop is busy; please try again in a few seconds")]
+    /// Shed under load (`backpressure::shed` counted it).
+    #[error("{BUSY}")]
     Busy(Saturated),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
+
+/// What a shed request reads, on the API and on the pages.
+pub const BUSY: &str = "The shop is busy; please try again in a few seconds";
 
 impl ApiError {
     pub fn field(field: &str, message: impl Into<String>) -> Self {
@@ -124,12 +115,10 @@ impl From<StoreError> for ApiError {
         match err {
             StoreError::NotFound => Self::NotFound,
             StoreError::NotOwner => Self::Unauthorized,
-            StoreError::EmailInUse => Self::field("email", "Email in use"),
-            StoreError::TicketReserved => Self::BadRequest("Cannot edit a reserved ticket".into()),
-            StoreError::VersionConflict => Self::Conflict(
-                "The ticket was changed by someone else; reload it and try again".into(),
-            ),
-            StoreError::Db(DbErr::ConnectionAcquire(_)) => shed(Saturated::Database),
+            StoreError::EmailInUse => Self::field("email", err.to_string()),
+            StoreError::TicketReserved => Self::BadRequest(err.to_string()),
+            StoreError::VersionConflict => Self::Conflict(err.to_string()),
+            StoreError::Db(DbErr::ConnectionAcquire(_)) => shed(Saturated::Database).into(),
             StoreError::Db(db) => Self::Internal(db.into()),
         }
     }
@@ -157,11 +146,63 @@ impl From<PathRejection> for ApiError {
     }
 }
 
-impl From<PasswordError> for ApiError {
-    fn from(err: PasswordError) -> Self {
+impl From<Saturated> for ApiError {
+    fn from(what: Saturated) -> Self {
+        Self::Busy(what)
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(Invalid(errors): Invalid) -> Self {
+        Self::Validation(errors)
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(error: FieldError) -> Self {
+        Self::Validation(vec![error])
+    }
+}
+
+impl From<jsonwebtoken::errors::Error> for ApiError {
+    fn from(err: jsonwebtoken::errors::Error) -> Self {
+        Self::Internal(anyhow::Error::new(err).context("could not sign a session"))
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(err: AccountError) -> Self {
         match err {
-            PasswordError::Busy => shed(Saturated::Passwords),
-            PasswordError::Failed(message) => Self::Internal(anyhow::anyhow!(message)),
+            AccountError::EmailInUse => Self::field("email", err.to_string()),
+            AccountError::InvalidCredentials => Self::BadRequest(err.to_string()),
+            AccountError::Busy(what) => what.into(),
+            AccountError::Store(err) => err.into(),
+            AccountError::Hashing(message) => Self::Internal(anyhow::anyhow!(message)),
+        }
+    }
+}
+
+impl From<PurchaseError> for ApiError {
+    fn from(err: PurchaseError) -> Self {
+        use PurchaseError as E;
+        match err {
+            E::NotFound => Self::NotFound,
+            E::NotYours => Self::Unauthorized,
+            E::Declined(message) => Self::PaymentDeclined(message),
+            E::PaymentRefused(message) => Self::field("token", message),
+            E::PaymentsUnavailable => Self::Unavailable(err.to_string()),
+            E::Busy(what) => what.into(),
+            E::Store(err) => err.into(),
+            E::Temporal(err) => Self::Internal(err),
+            E::AlreadyReserved
+            | E::OwnTicket
+            | E::AlreadyPaid
+            | E::Expired
+            | E::Cancelled
+            | E::NoLongerPayable
+            | E::CannotCancelComplete
+            | E::Refunded
+            | E::Refused(_) => Self::BadRequest(err.to_string()),
         }
     }
 }

@@ -1,9 +1,10 @@
 //! Extractors whose rejections are `ApiError`s, so bad input is always a 4xx in the contract's shape.
 
-use axum::extract::{FromRequest, FromRequestParts};
+use axum::extract::{FromRef, FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 use uuid::Uuid;
 
+use crate::auth::{CurrentUser, SessionKeys, SessionUser};
 use crate::error::ApiError;
 
 /// `axum::Json`, rejecting with the contract's error body (400, 413 or 415).
@@ -34,5 +35,23 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
         Uuid::parse_str(&raw)
             .map(IdPath)
             .map_err(|_| ApiError::BadRequest("Invalid id".into()))
+    }
+}
+
+/// The signed-in user; a request without a valid session is rejected with 401.
+pub struct SignedIn(pub SessionUser);
+
+impl<S> FromRequestParts<S> for SignedIn
+where
+    S: Send + Sync,
+    std::sync::Arc<SessionKeys>: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state)
+            .await
+            .unwrap_or_else(|never| match never {});
+        user.map(SignedIn).ok_or(ApiError::Unauthorized)
     }
 }

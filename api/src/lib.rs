@@ -1,13 +1,10 @@
-//! The `boxoffice` gateway and binary: HTTP API, Temporal worker, CLI and configuration.
+//! The gateway: the JSON API and the storefront's pages over the domain, its sessions and its
+//! purchases. Process concerns (the CLI, `dev`, the worker, replay, the bench) live in `runtime/`.
 
 pub mod accounts;
 pub mod app;
 pub mod auth;
 pub mod backpressure;
-pub mod bench;
-pub mod cli;
-pub mod config;
-pub mod dev;
 pub mod domain;
 pub mod error;
 pub mod extract;
@@ -16,9 +13,6 @@ pub mod openapi;
 pub mod pages;
 pub mod passwords;
 pub mod purchases;
-pub mod replay;
 pub mod routes;
-pub mod telemetry;
+pub mod state;
 pub mod temporal;
-pub mod temporal_server;
-pub mod worker;

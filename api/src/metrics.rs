@@ -16,8 +16,6 @@ use axum::response::{IntoResponse, Response};
 use prometheus::{
     HistogramVec, IntCounterVec, TextEncoder, register_histogram_vec, register_int_counter_vec,
 };
-use temporalio_common::telemetry::metrics::CoreMeter;
-use temporalio_common::telemetry::{PrometheusExporterOptions, start_prometheus_metric_exporter};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 static HTTP_DURATION: LazyLock<HistogramVec> = LazyLock::new(|| {
@@ -67,18 +65,6 @@ impl SdkMetrics {
     }
 }
 
-/// A worker's SDK exporter: where it listens, and how to stop it with the worker.
-pub struct SdkExporter {
-    pub addr: SocketAddr,
-    abort: tokio::task::AbortHandle,
-}
-
-impl SdkExporter {
-    pub fn stop(&self) {
-        self.abort.abort();
-    }
-}
-
 /// Middleware: times each request under its route template (`/api/orders/{id}`), never the raw
 /// path, so ids do not explode the label set.
 pub async fn record_http(request: Request, next: Next) -> Response {
@@ -94,22 +80,6 @@ pub async fn record_http(request: Request, next: Next) -> Response {
         .with_label_values(&[&method, &route, response.status().as_str()])
         .observe(started.elapsed().as_secs_f64());
     response
-}
-
-/// A meter for the Temporal SDK runtime, exported on a loopback port that `/metrics` reads.
-pub fn sdk_meter() -> anyhow::Result<(Arc<dyn CoreMeter>, SdkExporter)> {
-    let options = PrometheusExporterOptions::builder()
-        .socket_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .counters_total_suffix(true)
-        .unit_suffix(true)
-        .use_seconds_for_durations(true)
-        .build();
-    let exporter = start_prometheus_metric_exporter(options)?;
-    let handle = SdkExporter {
-        addr: exporter.bound_addr,
-        abort: exporter.abort_handle,
-    };
-    Ok((exporter.meter, handle))
 }
 
 /// `GET /metrics`.

@@ -1,9 +1,14 @@
 //! The JSON API contract as OpenAPI 3, served at `/api/openapi.json`. Routes are registered through
 //! `utoipa_axum::OpenApiRouter`, so a handler cannot be routed without its spec.
 
+use boxoffice_activities::payments::PaymentSource;
 use serde::Serialize;
+use serde_json::json;
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
+
+use crate::domain::Price;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -31,11 +36,37 @@ pub struct Credentials {
 #[derive(ToSchema)]
 pub struct TicketInput {
     pub title: String,
-    /// Dollars, at most two decimals, more than 0 and at most 1,000,000.
-    #[schema(example = 20.5)]
-    pub price: f64,
+    #[schema(schema_with = price_input)]
+    pub price: serde_json::Value,
     /// (ext) The version edited; a stale one is a 409.
     pub version: Option<i32>,
+}
+
+/// A price as clients send it: a JSON number or, as the original's own client sends its form
+/// field, a string holding a decimal number. Responses always carry a number.
+fn price_input() -> Schema {
+    let rule = "Dollars, at most two decimals, more than 0 and at most 1,000,000";
+    let number = ObjectBuilder::new()
+        .schema_type(Type::Number)
+        .exclusive_minimum(Some(0))
+        .maximum(Some(1_000_000))
+        .multiple_of(Some(0.01))
+        .description(Some(format!("{rule}.")))
+        .examples([json!(20), json!(20.5)]);
+    let decimal = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(Price::DECIMAL_PATTERN))
+        .description(Some(format!(
+            "{rule}, written in decimal (surrounding spaces are ignored)."
+        )))
+        .examples([json!("42.50"), json!("20")]);
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .item(number)
+            .item(decimal)
+            .description(Some(format!("{rule}: a number, or a string holding one.")))
+            .build(),
+    )
 }
 
 /// `POST /api/orders`.
@@ -50,8 +81,23 @@ pub struct OrderInput {
 #[allow(non_snake_case)]
 pub struct PaymentInput {
     pub orderId: Uuid,
-    /// A Stripe PaymentMethod id, e.g. `pm_card_visa`.
+    #[schema(schema_with = payment_token)]
     pub token: String,
+}
+
+fn payment_token() -> Schema {
+    Schema::Object(
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(PaymentSource::PATTERN))
+            .description(Some(
+                "A Stripe PaymentMethod id (`pm_…`, as Stripe.js `createPaymentMethod` returns, or \
+                 a test id such as `pm_card_visa`) or card token (`tok_…`, as Stripe.js \
+                 `createToken` and Stripe Checkout return, or a test token such as `tok_visa`).",
+            ))
+            .examples([json!("tok_visa"), json!("pm_card_visa")])
+            .build(),
+    )
 }
 
 /// The payment's id.

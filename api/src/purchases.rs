@@ -3,14 +3,17 @@
 
 use std::time::Duration;
 
-use boxoffice_activities::entities::ticket;
+use boxoffice_activities::entities::{order, ticket};
+use boxoffice_activities::saga::{ReserveRefusal, Standing};
+use boxoffice_activities::store::StoreError;
 use boxoffice_activities::store::claims::{self, Claim};
-use boxoffice_activities::store::orders::{self, OrderWithTicket, ReserveRefusal, status};
+use boxoffice_activities::store::orders::{self, OrderWithTicket};
 use boxoffice_workflows::{
     PayRequest, PaymentAnswer, PurchaseInput, PurchaseWorkflow, ReservationAnswer, Stage, search,
     workflow_id,
 };
 use sea_orm::DatabaseConnection;
+use temporalio_client::Client;
 use temporalio_client::errors::{
     WorkflowStartError, WorkflowUpdateError, WorkflowUpdateWithStartError,
 };
@@ -22,26 +25,82 @@ use temporalio_client::{
 use temporalio_common::search_attributes::SearchAttributes;
 use uuid::Uuid;
 
-use crate::app::AppState;
-use crate::backpressure::{Saturated, shed};
-use crate::error::ApiError;
+use crate::backpressure::{Saturated, TemporalGate, shed};
 
-/// Places an order: admission first, then one saga for the admitted buyer, waiting for its reserve
-/// step (see `admit` for why). The reserve activity stays the authority that turns the claim into
-/// the hold.
-pub async fn place_order(
-    state: &AppState,
-    buyer_id: Uuid,
-    ticket_id: Uuid,
-) -> Result<OrderWithTicket, ApiError> {
-    let admitted = admit(state, buyer_id, ticket_id).await?;
-    let order_id = admitted.order_id;
-    let answer = start_purchase(state, buyer_id, admitted).await?;
-    match answer {
-        ReservationAnswer::Reserved { .. } => {
-            Ok(orders::find_order(&state.reader.0, order_id).await?)
+/// What placing, paying and cancelling orders needs: the database, Temporal (behind this
+/// gateway's gate) and the purchase settings.
+#[derive(Clone)]
+pub struct Purchases {
+    /// For writes (admission claims).
+    pub db: DatabaseConnection,
+    /// For reads that need no transaction.
+    pub reader: DatabaseConnection,
+    pub temporal: Client,
+    pub temporal_gate: TemporalGate,
+    pub settings: PurchaseSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct PurchaseSettings {
+    /// How long an order holds its ticket.
+    pub hold_secs: u64,
+    /// How long a won admission claim keeps others off the ticket while its saga starts.
+    pub claim_lease: Duration,
+    /// The task queue purchase workflows run on.
+    pub task_queue: String,
+}
+
+/// Why an order could not be placed, paid or cancelled. The message is what the buyer reads.
+#[derive(Debug, thiserror::Error)]
+pub enum PurchaseError {
+    /// No such ticket or order.
+    #[error("Not found")]
+    NotFound,
+    /// Someone else's order (the contract answers 401).
+    #[error("Not authorized")]
+    NotYours,
+    #[error("Ticket is already reserved")]
+    AlreadyReserved,
+    #[error("Cannot buy your own ticket")]
+    OwnTicket,
+    #[error("Order is already paid")]
+    AlreadyPaid,
+    #[error("Order has expired")]
+    Expired,
+    #[error("Order is cancelled")]
+    Cancelled,
+    #[error("Order can no longer be paid")]
+    NoLongerPayable,
+    #[error("Cannot cancel a completed order")]
+    CannotCancelComplete,
+    /// The card was declined; the order stays payable with another card.
+    #[error("{0}")]
+    Declined(String),
+    /// Stripe refused what was paid with (about the `token` field).
+    #[error("{0}")]
+    PaymentRefused(String),
+    #[error("Payments are unavailable right now; please try again")]
+    PaymentsUnavailable,
+    #[error("The order could not be completed; your payment was refunded")]
+    Refunded,
+    /// The order's workflow refused the request, saying why.
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Busy(#[from] Saturated),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Temporal(anyhow::Error),
+}
+
+impl From<ReserveRefusal> for PurchaseError {
+    fn from(refusal: ReserveRefusal) -> Self {
+        match refusal {
+            ReserveRefusal::TicketNotFound => Self::NotFound,
+            ReserveRefusal::AlreadyReserved => Self::AlreadyReserved,
+            ReserveRefusal::OwnTicket => Self::OwnTicket,
         }
-        ReservationAnswer::Refused(refusal) => Err(refusal_error(refusal)),
     }
 }
 
@@ -52,49 +111,68 @@ pub struct Admitted {
     pub ticket: ticket::Model,
 }
 
-/// Admission before a saga: a workflow is expensive and a database write is cheap, and an on-sale
-/// rush brings thousands of buyers for each ticket in the same second. So the buyer must first win
-/// a short-lived claim on the ticket with one conditional write (`store::claims`); every loser is
-/// refused here, at database speed, without touching Temporal. A gateway that dies after this
-/// leaves a claim that lapses within `Settings::claim_lease`.
-pub async fn admit(
-    state: &AppState,
-    buyer_id: Uuid,
-    ticket_id: Uuid,
-) -> Result<Admitted, ApiError> {
-    let order_id = Uuid::now_v7();
-    about_order(order_id);
-    let lease = state.settings.claim_lease;
-    match claims::claim_ticket(&state.db, ticket_id, order_id, buyer_id, lease).await? {
-        Claim::Won(ticket) => Ok(Admitted { order_id, ticket }),
-        Claim::Refused(refusal) => Err(refusal_error(refusal)),
+impl Purchases {
+    /// Places an order: admission first, then one saga for the admitted buyer, waiting for its reserve
+    /// step (see `admit` for why). The reserve activity stays the authority that turns the claim into
+    /// the hold.
+    pub async fn place_order(
+        &self,
+        buyer_id: Uuid,
+        ticket_id: Uuid,
+    ) -> Result<OrderWithTicket, PurchaseError> {
+        let admitted = self.admit(buyer_id, ticket_id).await?;
+        let order_id = admitted.order_id;
+        let answer = self.start_purchase(buyer_id, admitted).await?;
+        match answer {
+            ReservationAnswer::Reserved { .. } => {
+                Ok(orders::find_order(&self.reader, order_id).await?)
+            }
+            ReservationAnswer::Refused(refusal) => Err(refusal.into()),
+        }
     }
-}
 
-/// Starts the admitted order's `PurchaseWorkflow` and waits for its `reservation` update.
-async fn start_purchase(
-    state: &AppState,
-    buyer_id: Uuid,
-    Admitted { order_id, ticket }: Admitted,
-) -> Result<ReservationAnswer, ApiError> {
-    let ticket_id = ticket.id;
-    let Ok(_slot) = state.temporal_gate.enter().await else {
-        // Nothing was started: let the next buyer have the ticket now rather than after the lease.
-        claims::abandon_claim(&state.db, ticket_id, order_id).await?;
-        return Err(shed(Saturated::Temporal));
-    };
-    let price = boxoffice_web::money(ticket.price_cents);
-    // For the support view only; the workflow computes the authoritative deadline itself.
-    let hold_deadline = chrono::Utc::now()
-        + chrono::Duration::seconds(i64::try_from(state.settings.hold_secs).unwrap_or(i64::MAX));
-    let input = PurchaseInput {
-        order_id,
-        ticket_id,
-        buyer_id,
-        hold_secs: state.settings.hold_secs,
-    };
-    let options = WorkflowUpdateWithStartOptions::new(
-        state.settings.task_queue.clone(),
+    /// Admission before a saga: a workflow is expensive and a database write is cheap, and an on-sale
+    /// rush brings thousands of buyers for each ticket in the same second. So the buyer must first win
+    /// a short-lived claim on the ticket with one conditional write (`store::claims`); every loser is
+    /// refused here, at database speed, without touching Temporal. A gateway that dies after this
+    /// leaves a claim that lapses within `PurchaseSettings::claim_lease`.
+    pub async fn admit(&self, buyer_id: Uuid, ticket_id: Uuid) -> Result<Admitted, PurchaseError> {
+        let order_id = Uuid::now_v7();
+        about_order(order_id);
+        let lease = self.settings.claim_lease;
+        match claims::claim_ticket(&self.db, ticket_id, order_id, buyer_id, lease).await? {
+            Claim::Won(ticket) => Ok(Admitted { order_id, ticket }),
+            Claim::Refused(refusal) => Err(refusal.into()),
+        }
+    }
+
+    /// Starts the admitted order's `PurchaseWorkflow` and waits for its `reservation` update.
+    async fn start_purchase(
+        &self,
+        buyer_id: Uuid,
+        Admitted { order_id, ticket }: Admitted,
+    ) -> Result<ReservationAnswer, PurchaseError> {
+        let ticket_id = ticket.id;
+        let _slot = match self.temporal_gate.enter().await {
+            Ok(slot) => slot,
+            Err(busy) => {
+                // Nothing was started: let the next buyer have the ticket now, not after the lease.
+                claims::abandon_claim(&self.db, ticket_id, order_id).await?;
+                return Err(busy.into());
+            }
+        };
+        let price = boxoffice_web::money(ticket.price_cents);
+        // For the support view only; the workflow computes the authoritative deadline itself.
+        let hold_deadline = chrono::Utc::now()
+            + chrono::Duration::seconds(i64::try_from(self.settings.hold_secs).unwrap_or(i64::MAX));
+        let input = PurchaseInput {
+            order_id,
+            ticket_id,
+            buyer_id,
+            hold_secs: self.settings.hold_secs,
+        };
+        let options = WorkflowUpdateWithStartOptions::new(
+        self.settings.task_queue.clone(),
         workflow_id(order_id),
         WorkflowIdConflictPolicy::Fail,
     )
@@ -106,7 +184,7 @@ async fn start_purchase(
         "Ticket: {} ({ticket_id})\nPrice: {price}\nBuyer: {buyer_id}\nHold until: {} ({}s hold)",
         ticket.title,
         hold_deadline.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        state.settings.hold_secs,
+        self.settings.hold_secs,
     ))
     .search_attributes(SearchAttributes::new([
         search::ORDER_ID.value_set(order_id.to_string()),
@@ -125,30 +203,31 @@ async fn start_purchase(
             .build(),
     )
     .build();
-    let started = state.temporal.execute_update_with_start_workflow(
-        PurchaseWorkflow::run,
-        input,
-        PurchaseWorkflow::reservation,
-        (),
-        options,
-    );
-    match tokio::time::timeout(START_DEADLINE, started).await {
-        Ok(Ok(answer)) => Ok(answer),
-        Ok(Err(err)) => {
-            let refused =
-                status_of_start(&err).is_some_and(|s| s.code() == Code::ResourceExhausted);
-            if refused {
-                // The server refused the start outright: the claim can go at once.
-                claims::abandon_claim(&state.db, ticket_id, order_id).await?;
+        let started = self.temporal.execute_update_with_start_workflow(
+            PurchaseWorkflow::run,
+            input,
+            PurchaseWorkflow::reservation,
+            (),
+            options,
+        );
+        match tokio::time::timeout(START_DEADLINE, started).await {
+            Ok(Ok(answer)) => Ok(answer),
+            Ok(Err(err)) => {
+                let refused =
+                    status_of_start(&err).is_some_and(|s| s.code() == Code::ResourceExhausted);
+                if refused {
+                    // The server refused the start outright: the claim can go at once.
+                    claims::abandon_claim(&self.db, ticket_id, order_id).await?;
+                }
+                Err(temporal_error(
+                    "place the order",
+                    status_of_start(&err),
+                    &err,
+                ))
             }
-            Err(temporal_error(
-                "place the order",
-                status_of_start(&err),
-                &err,
-            ))
+            // The start may still happen; the claim lapses by itself if it does not.
+            Err(_) => Err(shed(Saturated::Temporal).into()),
         }
-        // The start may still happen; the claim lapses by itself if it does not.
-        Err(_) => Err(shed(Saturated::Temporal)),
     }
 }
 
@@ -176,16 +255,6 @@ fn status_of_update(err: &WorkflowUpdateError) -> Option<&tonic::Status> {
     }
 }
 
-fn refusal_error(refusal: ReserveRefusal) -> ApiError {
-    match refusal {
-        ReserveRefusal::TicketNotFound => ApiError::NotFound,
-        ReserveRefusal::AlreadyReserved => {
-            ApiError::BadRequest("Ticket is already reserved".into())
-        }
-        ReserveRefusal::OwnTicket => ApiError::BadRequest("Cannot buy your own ticket".into()),
-    }
-}
-
 /// Tags the request's log lines with the order and its workflow.
 fn about_order(order_id: Uuid) {
     let span = tracing::Span::current();
@@ -196,134 +265,135 @@ fn about_order(order_id: Uuid) {
     );
 }
 
-/// The caller's order; someone else's is 401, as the contract says.
-pub async fn own_order(
-    db: &DatabaseConnection,
-    buyer_id: Uuid,
-    order_id: Uuid,
-) -> Result<OrderWithTicket, ApiError> {
-    about_order(order_id);
-    let found = orders::find_order(db, order_id).await?;
-    if found.0.user_id != buyer_id {
-        return Err(ApiError::Unauthorized);
+impl Purchases {
+    /// The buyer's order with its ticket; someone else's is [`PurchaseError::NotYours`].
+    pub async fn own_order(
+        &self,
+        buyer_id: Uuid,
+        order_id: Uuid,
+    ) -> Result<OrderWithTicket, PurchaseError> {
+        about_order(order_id);
+        let found = orders::find_order(&self.reader, order_id)
+            .await
+            .map_err(not_found)?;
+        if found.0.user_id != buyer_id {
+            return Err(PurchaseError::NotYours);
+        }
+        Ok(found)
     }
-    Ok(found)
-}
 
-/// Cancels the buyer's order through its workflow; returns once the ticket is back on sale.
-pub async fn cancel_order(
-    state: &AppState,
-    buyer_id: Uuid,
-    order_id: Uuid,
-) -> Result<(), ApiError> {
-    let (order, _) = own_order(&state.reader.0, buyer_id, order_id).await?;
-    match order.status.as_str() {
-        status::COMPLETE => return Err(cannot_cancel_complete()),
-        status::CANCELLED => return Ok(()),
-        _ => {}
-    }
-    let _slot = state.temporal_gate.enter().await?;
-    let handle = state
-        .temporal
-        .get_workflow_handle::<PurchaseWorkflow>(workflow_id(order_id));
-    let cancelled = handle
-        .execute_update(
-            PurchaseWorkflow::cancel,
-            buyer_id,
-            WorkflowExecuteUpdateOptions::default(),
-        )
-        .await;
-    match cancelled {
-        Ok(Stage::Complete) => Err(cannot_cancel_complete()),
-        Ok(_) => Ok(()),
-        Err(WorkflowUpdateError::Failed(failure)) => Err(ApiError::BadRequest(failure.message)),
-        // The workflow ended meanwhile (expired or paid): the database has the final word.
-        Err(WorkflowUpdateError::NotFound(_)) => {
-            let (order, _) = orders::find_order(&state.reader.0, order_id).await?;
-            if order.status == status::COMPLETE {
-                Err(cannot_cancel_complete())
-            } else {
-                Ok(())
+    /// Cancels the buyer's order through its workflow; returns once the ticket is back on sale.
+    pub async fn cancel_order(&self, buyer_id: Uuid, order_id: Uuid) -> Result<(), PurchaseError> {
+        let (order, _) = self.own_order(buyer_id, order_id).await?;
+        match order.standing() {
+            Standing::Paid => return Err(PurchaseError::CannotCancelComplete),
+            Standing::Expired | Standing::Cancelled => return Ok(()),
+            Standing::Held => {}
+        }
+        let _slot = self.temporal_gate.enter().await?;
+        let handle = self
+            .temporal
+            .get_workflow_handle::<PurchaseWorkflow>(workflow_id(order_id));
+        let cancelled = handle
+            .execute_update(
+                PurchaseWorkflow::cancel,
+                buyer_id,
+                WorkflowExecuteUpdateOptions::default(),
+            )
+            .await;
+        match cancelled {
+            Ok(Stage::Complete) => Err(PurchaseError::CannotCancelComplete),
+            Ok(_) => Ok(()),
+            Err(WorkflowUpdateError::Failed(failure)) => {
+                Err(PurchaseError::Refused(failure.message))
             }
+            // The workflow ended meanwhile (expired or paid): the database has the final word.
+            Err(WorkflowUpdateError::NotFound(_)) => {
+                let (order, _) = orders::find_order(&self.reader, order_id).await?;
+                match order.standing() {
+                    Standing::Paid => Err(PurchaseError::CannotCancelComplete),
+                    _ => Ok(()),
+                }
+            }
+            Err(err) => Err(temporal_error(
+                "cancel the order",
+                status_of_update(&err),
+                &err,
+            )),
         }
-        Err(err) => Err(temporal_error(
-            "cancel the order",
-            status_of_update(&err),
-            &err,
-        )),
+    }
+
+    /// Pays for the buyer's order with a Stripe PaymentMethod or card token; returns the
+    /// payment's id.
+    pub async fn pay_order(
+        &self,
+        buyer_id: Uuid,
+        order_id: Uuid,
+        payment_method: String,
+    ) -> Result<Uuid, PurchaseError> {
+        let (order, _) = self.own_order(buyer_id, order_id).await?;
+        if let Some(refusal) = unpayable(&order) {
+            return Err(refusal);
+        }
+        let _slot = self.temporal_gate.enter().await?;
+        let handle = self
+            .temporal
+            .get_workflow_handle::<PurchaseWorkflow>(workflow_id(order_id));
+        let answer = handle
+            .execute_update(
+                PurchaseWorkflow::pay,
+                PayRequest { payment_method },
+                WorkflowExecuteUpdateOptions::default(),
+            )
+            .await;
+        match answer {
+            Ok(PaymentAnswer::Paid { payment_id }) => Ok(payment_id),
+            Ok(PaymentAnswer::Declined { message }) => Err(PurchaseError::Declined(message)),
+            Ok(PaymentAnswer::Rejected { message }) => Err(PurchaseError::PaymentRefused(message)),
+            Ok(PaymentAnswer::Unavailable) => Err(PurchaseError::PaymentsUnavailable),
+            Ok(PaymentAnswer::Expired) => Err(PurchaseError::Expired),
+            Ok(PaymentAnswer::Refunded) => Err(PurchaseError::Refunded),
+            Err(WorkflowUpdateError::Failed(failure)) => {
+                Err(PurchaseError::Refused(failure.message))
+            }
+            Err(WorkflowUpdateError::NotFound(_)) => {
+                let (order, _) = orders::find_order(&self.reader, order_id).await?;
+                Err(unpayable(&order).unwrap_or(PurchaseError::NoLongerPayable))
+            }
+            Err(err) => Err(temporal_error(
+                "pay for the order",
+                status_of_update(&err),
+                &err,
+            )),
+        }
     }
 }
 
-fn cannot_cancel_complete() -> ApiError {
-    ApiError::BadRequest("Cannot cancel a completed order".into())
-}
-
-/// Pays for the buyer's order with a Stripe PaymentMethod; returns the payment's id.
-pub async fn pay_order(
-    state: &AppState,
-    buyer_id: Uuid,
-    order_id: Uuid,
-    payment_method: String,
-) -> Result<Uuid, ApiError> {
-    let (order, _) = own_order(&state.reader.0, buyer_id, order_id).await?;
-    if let Some(refusal) = unpayable(&order) {
-        return Err(refusal);
-    }
-    let _slot = state.temporal_gate.enter().await?;
-    let handle = state
-        .temporal
-        .get_workflow_handle::<PurchaseWorkflow>(workflow_id(order_id));
-    let answer = handle
-        .execute_update(
-            PurchaseWorkflow::pay,
-            PayRequest { payment_method },
-            WorkflowExecuteUpdateOptions::default(),
-        )
-        .await;
-    match answer {
-        Ok(PaymentAnswer::Paid { payment_id }) => Ok(payment_id),
-        Ok(PaymentAnswer::Declined { message }) => Err(ApiError::PaymentDeclined(message)),
-        Ok(PaymentAnswer::Rejected { message }) => Err(ApiError::field("token", message)),
-        Ok(PaymentAnswer::Unavailable) => Err(ApiError::Unavailable(
-            "Payments are unavailable right now; please try again".into(),
-        )),
-        Ok(PaymentAnswer::Expired) => Err(ApiError::BadRequest("Order has expired".into())),
-        Ok(PaymentAnswer::Refunded) => Err(ApiError::BadRequest(
-            "The order could not be completed; your payment was refunded".into(),
-        )),
-        Err(WorkflowUpdateError::Failed(failure)) => Err(ApiError::BadRequest(failure.message)),
-        Err(WorkflowUpdateError::NotFound(_)) => {
-            let (order, _) = orders::find_order(&state.reader.0, order_id).await?;
-            Err(unpayable(&order)
-                .unwrap_or_else(|| ApiError::BadRequest("Order can no longer be paid".into())))
-        }
-        Err(err) => Err(temporal_error(
-            "pay for the order",
-            status_of_update(&err),
-            &err,
-        )),
+/// A missing order is the buyer's mistake, not the store's.
+fn not_found(err: StoreError) -> PurchaseError {
+    match err {
+        StoreError::NotFound => PurchaseError::NotFound,
+        other => other.into(),
     }
 }
 
 /// Why the database says this order cannot be paid, if it says so.
-fn unpayable(order: &boxoffice_activities::entities::order::Model) -> Option<ApiError> {
-    match (order.status.as_str(), order.cancel_reason.as_deref()) {
-        (status::COMPLETE, _) => Some(ApiError::BadRequest("Order is already paid".into())),
-        (status::CANCELLED, Some("expired")) => {
-            Some(ApiError::BadRequest("Order has expired".into()))
-        }
-        (status::CANCELLED, _) => Some(ApiError::BadRequest("Order is cancelled".into())),
-        _ => None,
+fn unpayable(order: &order::Model) -> Option<PurchaseError> {
+    match order.standing() {
+        Standing::Held => None,
+        Standing::Paid => Some(PurchaseError::AlreadyPaid),
+        Standing::Expired => Some(PurchaseError::Expired),
+        Standing::Cancelled => Some(PurchaseError::Cancelled),
     }
 }
 
-/// A failed Temporal call: a 503 when the server is overloaded or out of reach (try again soon),
+/// A failed Temporal call: shed when the server is overloaded or out of reach (try again soon),
 /// else a fault.
 fn temporal_error(
     action: &str,
     status: Option<&tonic::Status>,
     err: &dyn std::fmt::Display,
-) -> ApiError {
+) -> PurchaseError {
     let busy = status.is_some_and(|status| {
         matches!(
             status.code(),
@@ -332,8 +402,8 @@ fn temporal_error(
     });
     if busy {
         tracing::warn!(error = %err, "could not {action}: Temporal is saturated");
-        shed(Saturated::Temporal)
+        shed(Saturated::Temporal).into()
     } else {
-        ApiError::Internal(anyhow::anyhow!("could not {action}: {err}"))
+        PurchaseError::Temporal(anyhow::anyhow!("could not {action}: {err}"))
     }
 }

@@ -1,9 +1,12 @@
-//! Stripe's test cards: which numbers and `pm_card_*` ids succeed, which decline and how, and
-//! the validation Stripe applies to card details when a PaymentMethod is created.
+//! Stripe's test cards: which numbers, `pm_card_*` ids and `tok_*` tokens succeed, which decline
+//! and how, and the validation Stripe applies to card details when a PaymentMethod or token is
+//! created.
 
 use sha2::{Digest, Sha256};
 
+use self::ChargeOutcome::{Declined, Succeeds};
 use crate::errors::ApiError;
+use crate::form::Params;
 use crate::ids::unix_now;
 
 /// What happens when a card is charged.
@@ -13,65 +16,152 @@ pub(crate) enum ChargeOutcome {
     Declined(Decline),
 }
 
-/// A decline as Stripe reports it: `code` is always `card_declined`, the detail is here.
+/// A decline as Stripe reports it: `code` is `card_declined` with the reason in `decline_code`,
+/// or names the problem itself (`expired_card`, `incorrect_cvc`), with no `decline_code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Decline {
-    pub(crate) decline_code: &'static str,
+    pub(crate) code: &'static str,
+    pub(crate) decline_code: Option<&'static str>,
     pub(crate) message: &'static str,
+    /// The card field at fault; empty when none is.
+    pub(crate) param: &'static str,
 }
 
-const GENERIC_DECLINE: Decline = Decline {
-    decline_code: "generic_decline",
-    message: "Your card was declined.",
+const fn card_declined(decline_code: &'static str, message: &'static str) -> Decline {
+    Decline {
+        code: "card_declined",
+        decline_code: Some(decline_code),
+        message,
+        param: "",
+    }
+}
+
+const GENERIC_DECLINE: Decline = card_declined("generic_decline", "Your card was declined.");
+const INSUFFICIENT_FUNDS: Decline =
+    card_declined("insufficient_funds", "Your card has insufficient funds.");
+const LOST_CARD: Decline = card_declined("lost_card", "Your card was declined.");
+// Stripe does not tell the customer that it suspects fraud.
+const FRAUDULENT: Decline = card_declined("fraudulent", "Your card was declined.");
+const EXPIRED_CARD: Decline = Decline {
+    code: "expired_card",
+    decline_code: None,
+    message: "Your card has expired.",
+    param: "exp_month",
 };
-const INSUFFICIENT_FUNDS: Decline = Decline {
-    decline_code: "insufficient_funds",
-    message: "Your card has insufficient funds.",
-};
-const LOST_CARD: Decline = Decline {
-    decline_code: "lost_card",
-    message: "Your card was declined.",
+const INCORRECT_CVC: Decline = Decline {
+    code: "incorrect_cvc",
+    decline_code: None,
+    message: "Your card's security code is incorrect.",
+    param: "cvc",
 };
 
 struct TestCard {
     number: &'static str,
-    payment_method: &'static str,
+    /// Stripe's ready-made PaymentMethod ids for the number.
+    payment_methods: &'static [&'static str],
+    /// Stripe's test card tokens for the number.
+    tokens: &'static [&'static str],
+    funding: &'static str,
     outcome: ChargeOutcome,
 }
 
-/// Stripe documents these at https://docs.stripe.com/testing; each number has a ready-made
-/// PaymentMethod id that exists in every test account without being created.
+const fn test_card(
+    number: &'static str,
+    payment_methods: &'static [&'static str],
+    tokens: &'static [&'static str],
+    outcome: ChargeOutcome,
+) -> TestCard {
+    TestCard {
+        number,
+        payment_methods,
+        tokens,
+        funding: "credit",
+        outcome,
+    }
+}
+
+const fn debit(card: TestCard) -> TestCard {
+    TestCard {
+        funding: "debit",
+        ..card
+    }
+}
+
+/// Stripe documents these at https://docs.stripe.com/testing; each id and token exists in every
+/// test account without being created, and can be used any number of times.
 const TEST_CARDS: &[TestCard] = &[
-    TestCard {
-        number: "4242424242424242",
-        payment_method: "pm_card_visa",
-        outcome: ChargeOutcome::Succeeds,
-    },
-    TestCard {
-        number: "5555555555554444",
-        payment_method: "pm_card_mastercard",
-        outcome: ChargeOutcome::Succeeds,
-    },
-    TestCard {
-        number: "378282246310005",
-        payment_method: "pm_card_amex",
-        outcome: ChargeOutcome::Succeeds,
-    },
-    TestCard {
-        number: "4000000000000002",
-        payment_method: "pm_card_visa_chargeDeclined",
-        outcome: ChargeOutcome::Declined(GENERIC_DECLINE),
-    },
-    TestCard {
-        number: "4000000000009995",
-        payment_method: "pm_card_visa_chargeDeclinedInsufficientFunds",
-        outcome: ChargeOutcome::Declined(INSUFFICIENT_FUNDS),
-    },
-    TestCard {
-        number: "4000000000009987",
-        payment_method: "pm_card_visa_chargeDeclinedLostCard",
-        outcome: ChargeOutcome::Declined(LOST_CARD),
-    },
+    test_card(
+        "4242424242424242",
+        &["pm_card_visa"],
+        &["tok_visa"],
+        Succeeds,
+    ),
+    debit(test_card(
+        "4000056655665556",
+        &["pm_card_visa_debit"],
+        &["tok_visa_debit"],
+        Succeeds,
+    )),
+    test_card(
+        "5555555555554444",
+        &["pm_card_mastercard"],
+        &["tok_mastercard"],
+        Succeeds,
+    ),
+    debit(test_card(
+        "5200828282828210",
+        &["pm_card_mastercard_debit"],
+        &["tok_mastercard_debit"],
+        Succeeds,
+    )),
+    test_card(
+        "378282246310005",
+        &["pm_card_amex"],
+        &["tok_amex"],
+        Succeeds,
+    ),
+    test_card(
+        "6011111111111117",
+        &["pm_card_discover"],
+        &["tok_discover"],
+        Succeeds,
+    ),
+    test_card(
+        "4000000000000002",
+        &["pm_card_visa_chargeDeclined"],
+        &["tok_chargeDeclined"],
+        Declined(GENERIC_DECLINE),
+    ),
+    test_card(
+        "4000000000009995",
+        &["pm_card_visa_chargeDeclinedInsufficientFunds"],
+        &["tok_chargeDeclinedInsufficientFunds"],
+        Declined(INSUFFICIENT_FUNDS),
+    ),
+    test_card(
+        "4000000000009987",
+        &["pm_card_visa_chargeDeclinedLostCard"],
+        &[],
+        Declined(LOST_CARD),
+    ),
+    test_card(
+        "4000000000000069",
+        &["pm_card_chargeDeclinedExpiredCard"],
+        &["tok_chargeDeclinedExpiredCard"],
+        Declined(EXPIRED_CARD),
+    ),
+    test_card(
+        "4000000000000127",
+        &["pm_card_chargeDeclinedIncorrectCvc"],
+        &["tok_chargeDeclinedIncorrectCvc"],
+        Declined(INCORRECT_CVC),
+    ),
+    test_card(
+        "4100000000000019",
+        &[],
+        &["tok_chargeDeclinedFraudulent"],
+        Declined(FRAUDULENT),
+    ),
 ];
 
 /// Card details as a PaymentMethod keeps them: never the full number or the CVC.
@@ -82,18 +172,46 @@ pub(crate) struct Card {
     pub(crate) exp_month: i64,
     pub(crate) exp_year: i64,
     pub(crate) fingerprint: String,
+    /// `credit` or `debit`.
+    pub(crate) funding: &'static str,
     pub(crate) cvc_provided: bool,
     pub(crate) outcome: ChargeOutcome,
 }
 
 /// The card behind one of Stripe's ready-made test PaymentMethod ids such as `pm_card_visa`.
 pub(crate) fn test_payment_method(id: &str) -> Option<Card> {
-    let test_card = TEST_CARDS.iter().find(|card| card.payment_method == id)?;
+    test_card_where(|card| card.payment_methods.contains(&id))
+}
+
+/// The card behind one of Stripe's test card tokens such as `tok_visa`.
+pub(crate) fn test_token(id: &str) -> Option<Card> {
+    test_card_where(|card| card.tokens.contains(&id))
+}
+
+fn test_card_where(matches: impl Fn(&TestCard) -> bool) -> Option<Card> {
+    let test_card = TEST_CARDS.iter().find(|card| matches(card))?;
     let (year, _) = current_year_month();
     Some(card_for(test_card.number, 12, year + 1, true))
 }
 
-/// The raw card fields of `POST /v1/payment_methods`, still unvalidated.
+/// The `card[…]` fields `POST /v1/payment_methods` and `POST /v1/tokens` take.
+pub(crate) const CARD_FIELDS: &[&str] = &["number", "exp_month", "exp_year", "cvc"];
+
+/// The `card[…]` fields of `POST /v1/payment_methods` and `POST /v1/tokens`, validated.
+pub(crate) fn from_params(params: &Params) -> Result<Card, ApiError> {
+    validate(&CardInput {
+        number: params.required("card[number]")?,
+        exp_month: params
+            .integer("card[exp_month]")?
+            .ok_or_else(|| ApiError::missing_param("card[exp_month]"))?,
+        exp_year: params
+            .integer("card[exp_year]")?
+            .ok_or_else(|| ApiError::missing_param("card[exp_year]"))?,
+        cvc: params.non_empty("card[cvc]"),
+    })
+}
+
+/// The raw card fields of `POST /v1/payment_methods` and `POST /v1/tokens`, still unvalidated.
 pub(crate) struct CardInput<'a> {
     pub(crate) number: &'a str,
     pub(crate) exp_month: i64,
@@ -163,11 +281,11 @@ fn invalid_expiry_month() -> ApiError {
 }
 
 fn card_for(number: &str, exp_month: i64, exp_year: i64, cvc_provided: bool) -> Card {
-    // Any other valid number charges successfully, like an unremarkable real card would.
-    let outcome = TEST_CARDS
-        .iter()
-        .find(|card| card.number == number)
-        .map_or(ChargeOutcome::Succeeds, |card| card.outcome);
+    // Any other valid number is a credit card that charges successfully, like an unremarkable
+    // real card would.
+    let test_card = TEST_CARDS.iter().find(|card| card.number == number);
+    let outcome = test_card.map_or(ChargeOutcome::Succeeds, |card| card.outcome);
+    let funding = test_card.map_or("credit", |card| card.funding);
     let last4 = number
         .get(number.len().saturating_sub(4)..)
         .unwrap_or(number)
@@ -180,6 +298,7 @@ fn card_for(number: &str, exp_month: i64, exp_year: i64, cvc_provided: bool) -> 
         exp_month,
         exp_year,
         fingerprint: hex::encode(&digest[..8]),
+        funding,
         cvc_provided,
         outcome,
     }
@@ -202,6 +321,20 @@ fn brand(number: &str) -> &'static str {
         (_, 36 | 38, _) | (_, 30, _) => "diners",
         (_, 62, _) => "unionpay",
         _ => "unknown",
+    }
+}
+
+/// A `card.brand` as the older Card object (on tokens) spells it: `Visa`, `MasterCard`, ….
+pub(crate) fn card_object_brand(brand: &str) -> &'static str {
+    match brand {
+        "visa" => "Visa",
+        "mastercard" => "MasterCard",
+        "amex" => "American Express",
+        "discover" => "Discover",
+        "jcb" => "JCB",
+        "diners" => "Diners Club",
+        "unionpay" => "UnionPay",
+        _ => "Unknown",
     }
 }
 
@@ -271,6 +404,49 @@ mod tests {
         assert_eq!(visa.map(|c| c.outcome), Some(ChargeOutcome::Succeeds));
         let declined = validate(&input("4000000000009995")).ok().map(|c| c.outcome);
         assert_eq!(declined, Some(ChargeOutcome::Declined(INSUFFICIENT_FUNDS)));
+    }
+
+    #[test]
+    fn test_tokens_carry_their_documented_cards() {
+        let card =
+            |token: &str| test_token(token).map(|c| (c.brand, c.last4, c.funding, c.outcome));
+        assert_eq!(
+            card("tok_visa"),
+            Some(("visa", "4242".into(), "credit", ChargeOutcome::Succeeds))
+        );
+        assert_eq!(
+            card("tok_mastercard_debit"),
+            Some((
+                "mastercard",
+                "8210".into(),
+                "debit",
+                ChargeOutcome::Succeeds
+            ))
+        );
+        assert_eq!(
+            card("tok_chargeDeclinedExpiredCard"),
+            Some((
+                "visa",
+                "0069".into(),
+                "credit",
+                ChargeOutcome::Declined(EXPIRED_CARD)
+            ))
+        );
+        assert_eq!(card("tok_nope"), None);
+        assert_eq!(card("pm_card_visa"), None);
+    }
+
+    #[test]
+    fn every_test_id_and_token_names_one_card() {
+        let mut ids: Vec<&str> = TEST_CARDS
+            .iter()
+            .flat_map(|card| card.payment_methods.iter().chain(card.tokens))
+            .copied()
+            .collect();
+        let count = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), count);
     }
 
     #[test]

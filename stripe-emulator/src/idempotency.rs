@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use crate::auth::ApiKey;
 use crate::errors::ApiError;
 use crate::form::Params;
-use crate::pipeline::RequestContext;
+use crate::request_context::RequestContext;
 
 /// Generous for form bodies; anything bigger is not a request boxoffice makes.
 const MAX_BODY_BYTES: usize = 1 << 20;

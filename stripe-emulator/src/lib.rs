@@ -4,21 +4,31 @@
 //! with Stripe's test cards, error shapes, idempotency semantics and signed webhooks. Point
 //! `stripe::ClientBuilder::new(TEST_SECRET_KEY).url(base_url)` at it.
 //!
-//! - `POST /v1/payment_methods` (secret or publishable key, CORS-enabled for Stripe.js),
-//!   `GET /v1/payment_methods/{id}`
-//! - `POST /v1/payment_intents`, `POST /v1/payment_intents/{id}/confirm`,
+//! - `POST /v1/payment_methods` and `POST /v1/tokens` (secret or publishable key, CORS-enabled for
+//!   Stripe.js), `GET /v1/payment_methods/{id}`, `GET /v1/tokens/{id}`
+//! - `POST /v1/payment_intents` (with `payment_method`, or `payment_method_data[type]=card` and
+//!   `payment_method_data[card][token]`), `POST /v1/payment_intents/{id}/confirm`,
 //!   `GET /v1/payment_intents/{id}`, `GET /v1/payment_intents`
 //! - `POST /v1/refunds`, `GET /v1/refunds/{id}`, `GET /v1/refunds`
-//! - `GET /js/v3/stripe.js`: a small Stripe.js stand-in (card Element and `createPaymentMethod`)
+//! - `GET /js/v3/stripe.js`: a small Stripe.js stand-in (card Element, `createPaymentMethod` and
+//!   `createToken`)
 //! - `/_emulator/…`: inspection and fault injection over HTTP (`GET payment_intents`,
 //!   `GET refunds`, `POST delay {"millis", "count"}`, `POST fail {"count"}`), mirroring the
 //!   in-process methods on [`StripeEmulator`].
 //!
-//! Test cards: `pm_card_visa` / 4242424242424242, `pm_card_mastercard` / 5555555555554444 and
-//! `pm_card_amex` / 378282246310005 succeed; `pm_card_visa_chargeDeclined` / 4000000000000002
-//! (`generic_decline`), `pm_card_visa_chargeDeclinedInsufficientFunds` / 4000000000009995
-//! (`insufficient_funds`) and `pm_card_visa_chargeDeclinedLostCard` / 4000000000009987
-//! (`lost_card`) are declined when charged. Any other Luhn-valid number succeeds.
+//! Test cards (number, PaymentMethod id, token): 4242424242424242 / `pm_card_visa` / `tok_visa`,
+//! 4000056655665556 / `pm_card_visa_debit` / `tok_visa_debit`, 5555555555554444 /
+//! `pm_card_mastercard` / `tok_mastercard`, 5200828282828210 / `pm_card_mastercard_debit` /
+//! `tok_mastercard_debit`, 378282246310005 / `pm_card_amex` / `tok_amex` and 6011111111111117 /
+//! `pm_card_discover` / `tok_discover` succeed. Declined when charged: 4000000000000002 /
+//! `pm_card_visa_chargeDeclined` / `tok_chargeDeclined` (`generic_decline`), 4000000000009995 /
+//! `pm_card_visa_chargeDeclinedInsufficientFunds` / `tok_chargeDeclinedInsufficientFunds`
+//! (`insufficient_funds`), 4000000000009987 / `pm_card_visa_chargeDeclinedLostCard` (`lost_card`),
+//! 4100000000000019 / `tok_chargeDeclinedFraudulent` (`fraudulent`); 4000000000000069 /
+//! `pm_card_chargeDeclinedExpiredCard` / `tok_chargeDeclinedExpiredCard` fail with `expired_card`
+//! and 4000000000000127 / `pm_card_chargeDeclinedIncorrectCvc` / `tok_chargeDeclinedIncorrectCvc`
+//! with `incorrect_cvc`. Any other Luhn-valid number succeeds. Test ids and tokens can be used
+//! any number of times; a token from `POST /v1/tokens` once (`token_already_used`).
 //!
 //! Where it knowingly differs from Stripe: there is one account for all keys and everything is
 //! `livemode: false`; `expand[]` is accepted but ignored; only card payments with automatic
@@ -37,13 +47,16 @@ mod idempotency;
 mod ids;
 mod inspection;
 mod metadata;
+mod objects;
 mod pagination;
 mod payment_intents;
 mod payment_methods;
 mod pipeline;
 mod refunds;
+mod request_context;
 mod store;
 mod stripe_js;
+mod tokens;
 mod webhooks;
 
 use std::fmt;
@@ -127,14 +140,15 @@ impl StripeEmulator {
 
     /// The whole HTTP surface: Stripe's `/v1` API, `/js/v3/stripe.js` and `/_emulator/`.
     pub fn router(&self) -> Router {
-        // Only creating PaymentMethods is open to publishable keys, as on Stripe: it is what the
-        // browser does through Stripe.js. CORS lets a page on another origin make that call.
+        // Only creating PaymentMethods and tokens is open to publishable keys, as on Stripe: it is
+        // what the browser does through Stripe.js. CORS lets a page on another origin do it.
         let browser_callable = Router::new()
-            // The OPTIONS route only makes preflights match; `pipeline::cors` answers them.
+            // The OPTIONS routes only make preflights match; `pipeline::cors` answers them.
             .route(
                 "/v1/payment_methods",
                 post(payment_methods::create).options(no_content),
             )
+            .route("/v1/tokens", post(tokens::create).options(no_content))
             .route_layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 pipeline::publishable_or_secret_key,
@@ -143,6 +157,7 @@ impl StripeEmulator {
 
         let server_only = Router::new()
             .route("/v1/payment_methods/{id}", get(payment_methods::retrieve))
+            .route("/v1/tokens/{id}", get(tokens::retrieve))
             .route(
                 "/v1/payment_intents",
                 post(payment_intents::create).get(payment_intents::list),

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, RawQuery, State};
-use serde_json::{Value, json};
+use serde_json::{Map, Value};
 
 use crate::StripeEmulator;
 use crate::cards::ChargeOutcome;
@@ -17,15 +17,18 @@ use crate::errors::ApiError;
 use crate::form::Params;
 use crate::ids::{client_secret, new_id, unix_now};
 use crate::metadata;
+use crate::objects::{AllowRedirects, Charge, PaymentIntent, PaymentMethod, Status};
 use crate::pagination::{self, LIST_PARAMS, Listable};
-use crate::payment_methods::{self, PaymentMethod};
-use crate::pipeline::RequestContext;
-use crate::store::{Charge, Store};
+use crate::payment_methods;
+use crate::request_context::RequestContext;
+use crate::store::Store;
+use crate::tokens;
 
 const CREATE_PARAMS: &[&str] = &[
     "amount",
     "currency",
     "payment_method",
+    "payment_method_data",
     "confirm",
     "allowed_payment_method_types",
     "payment_method_types",
@@ -46,6 +49,7 @@ const CREATE_PARAMS: &[&str] = &[
 ];
 const CONFIRM_PARAMS: &[&str] = &[
     "payment_method",
+    "payment_method_data",
     "return_url",
     "receipt_email",
     "setup_future_usage",
@@ -55,57 +59,8 @@ const CONFIRM_PARAMS: &[&str] = &[
     "expand",
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Status {
-    RequiresPaymentMethod,
-    RequiresConfirmation,
-    Succeeded,
-}
-
-impl Status {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::RequiresPaymentMethod => "requires_payment_method",
-            Self::RequiresConfirmation => "requires_confirmation",
-            Self::Succeeded => "succeeded",
-        }
-    }
-}
-
-/// `automatic_payment_methods[allow_redirects]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum AllowRedirects {
-    Always,
-    Never,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct PaymentIntent {
-    pub(crate) id: String,
-    sequence: u64,
-    created: i64,
-    pub(crate) amount: i64,
-    pub(crate) currency: String,
-    status: Status,
-    client_secret: String,
-    capture_method: &'static str,
-    description: Option<String>,
-    metadata: BTreeMap<String, String>,
-    customer: Option<String>,
-    receipt_email: Option<String>,
-    statement_descriptor_suffix: Option<String>,
-    setup_future_usage: Option<String>,
-    payment_method: Option<String>,
-    /// As requested; `payment_method_types` is what Stripe made of it.
-    allowed_payment_method_types: Option<Vec<String>>,
-    payment_method_types: Vec<String>,
-    /// `Some` when Stripe offers the payment methods enabled in the Dashboard.
-    automatic_payment_methods: Option<AllowRedirects>,
-    pub(crate) latest_charge: Option<String>,
-    last_payment_error: Option<Value>,
-    amount_received: i64,
-}
-
+// What requests do to a PaymentIntent. The object itself is plain data in `objects`, which the
+// store holds without depending on this module.
 impl PaymentIntent {
     /// Validates creation parameters; no state is touched until they all pass.
     fn from_params(params: &Params, context: &RequestContext) -> Result<Self, ApiError> {
@@ -144,10 +99,6 @@ impl PaymentIntent {
         })
     }
 
-    pub(crate) fn succeeded(&self) -> bool {
-        self.status == Status::Succeeded
-    }
-
     /// Sets the payment method to charge on confirmation.
     fn attach(&mut self, payment_method: &PaymentMethod) -> Result<(), ApiError> {
         if !self.payment_method_types.iter().any(|t| t == "card") {
@@ -183,97 +134,6 @@ impl PaymentIntent {
     }
 }
 
-impl Listable for PaymentIntent {
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn sequence(&self) -> u64 {
-        self.sequence
-    }
-
-    fn created(&self) -> i64 {
-        self.created
-    }
-
-    /// Stripe's PaymentIntent object, with every field `stripe_shared::PaymentIntent` knows
-    /// (null where it does not apply). `latest_charge` and `payment_method` are ids, unexpanded.
-    fn to_json(&self) -> Value {
-        let automatic_payment_methods = self.automatic_payment_methods.map(|allow_redirects| {
-            json!({
-                "allow_redirects": match allow_redirects {
-                    AllowRedirects::Always => "always",
-                    AllowRedirects::Never => "never",
-                },
-                "enabled": true,
-            })
-        });
-        let mut object = json!({
-            "id": self.id,
-            "object": "payment_intent",
-            "allowed_payment_method_types": self.allowed_payment_method_types,
-            "amount": self.amount,
-            "amount_capturable": 0,
-            "amount_details": { "tip": {} },
-            "amount_received": self.amount_received,
-            "application": null,
-            "application_fee_amount": null,
-            "automatic_payment_methods": automatic_payment_methods,
-            "canceled_at": null,
-            "cancellation_reason": null,
-            "capture_method": self.capture_method,
-            "client_secret": self.client_secret,
-            "confirmation_method": "automatic",
-            "created": self.created,
-            "currency": self.currency,
-            "customer": self.customer,
-            "customer_account": null,
-            "description": self.description,
-            "excluded_payment_method_types": null,
-            "hooks": null,
-        });
-        let rest = json!({
-            "last_payment_error": self.last_payment_error,
-            "latest_charge": self.latest_charge,
-            "livemode": false,
-            "managed_payments": null,
-            "metadata": self.metadata,
-            "next_action": null,
-            "on_behalf_of": null,
-            "payment_details": null,
-            "payment_method": self.payment_method,
-            "payment_method_configuration_details": null,
-            "payment_method_options": {
-                "card": {
-                    "installments": null,
-                    "mandate_options": null,
-                    "network": null,
-                    "request_three_d_secure": "automatic",
-                },
-            },
-            "payment_method_types": self.payment_method_types,
-            "payment_record": null,
-            "presentment_details": null,
-            "processing": null,
-            "receipt_email": self.receipt_email,
-            "review": null,
-            "setup_future_usage": self.setup_future_usage,
-            "shipping": null,
-            "source": null,
-            "statement_descriptor": null,
-            "statement_descriptor_suffix": self.statement_descriptor_suffix,
-            "status": self.status.as_str(),
-            "transfer_data": null,
-            "transfer_group": null,
-        });
-        // Two literals because one this size exceeds the json! macro's recursion limit.
-        if let (Value::Object(object), Value::Object(rest)) = (&mut object, rest) {
-            object.extend(rest);
-        }
-        object
-    }
-}
-
 /// `POST /v1/payment_intents`
 pub(crate) async fn create(
     State(emulator): State<StripeEmulator>,
@@ -284,22 +144,24 @@ pub(crate) async fn create(
     params.reject_unknown(CREATE_PARAMS)?;
     let mut intent = PaymentIntent::from_params(&params, &context)?;
     let confirm = params.boolean("confirm")?.unwrap_or(false);
-    let payment_method_id = params.non_empty("payment_method");
+    let method = MethodParam::from_params(&params)?;
     if confirm {
         intent.check_return_url(params.non_empty("return_url"))?;
-        if payment_method_id.is_none() {
+        if method.is_none() {
             return Err(missing_payment_method());
         }
     }
 
     let charged = {
         let mut store = emulator.store();
-        let payment_method = payment_method_id
-            .map(|id| resolve_payment_method(&mut store, id))
+        let payment_method = method
+            .map(|method| method.resolve(&mut store))
             .transpose()?;
-        if let Some(payment_method) = &payment_method {
+        if let Some((payment_method, spent_token)) = &payment_method {
             intent.attach(payment_method)?;
+            keep(&mut store, payment_method, *spent_token);
         }
+        let payment_method = payment_method.map(|(payment_method, _)| payment_method);
         intent.sequence = store.next_sequence();
         let charged = match payment_method {
             Some(payment_method) if confirm => {
@@ -325,6 +187,7 @@ pub(crate) async fn confirm(
     let params = Params::parse(&body);
     params.reject_unknown(CONFIRM_PARAMS)?;
     let setup_future_usage = setup_future_usage(&params)?;
+    let method = MethodParam::from_params(&params)?;
 
     let (intent, charged) = {
         let mut store = emulator.store();
@@ -342,15 +205,17 @@ pub(crate) async fn confirm(
             .with_payment_intent(intent.to_json()));
         }
         intent.check_return_url(params.non_empty("return_url"))?;
-        let payment_method = match params.non_empty("payment_method") {
-            Some(id) => resolve_payment_method(&mut store, id)?,
+        let (payment_method, spent_token) = match method {
+            Some(method) => method.resolve(&mut store)?,
             None => intent
                 .payment_method
                 .as_ref()
                 .and_then(|id| store.payment_methods.get(id).cloned())
+                .map(|payment_method| (payment_method, None))
                 .ok_or_else(|| missing_payment_method().with_payment_intent(intent.to_json()))?,
         };
         intent.attach(&payment_method)?;
+        keep(&mut store, &payment_method, spent_token);
         if let Some(receipt_email) = params.non_empty("receipt_email") {
             intent.receipt_email = Some(receipt_email.to_owned());
         }
@@ -447,11 +312,13 @@ fn charge(
             Ok(())
         }
         ChargeOutcome::Declined(decline) => {
-            let error = ApiError::card_error("card_declined", decline.message)
-                .with_decline_code(decline.decline_code)
-                .with_param("")
+            let mut error = ApiError::card_error(decline.code, decline.message)
+                .with_param(decline.param)
                 .with_charge(&charge.id)
                 .with_payment_method(payment_method.to_json());
+            if let Some(decline_code) = decline.decline_code {
+                error = error.with_decline_code(decline_code);
+            }
             // Stripe detaches the declined method so the customer can try another.
             intent.status = Status::RequiresPaymentMethod;
             intent.payment_method = None;
@@ -463,9 +330,77 @@ fn charge(
     result
 }
 
-fn resolve_payment_method(store: &mut Store, id: &str) -> Result<PaymentMethod, ApiError> {
-    payment_methods::resolve(store, id)
-        .ok_or_else(|| ApiError::no_such("PaymentMethod", id, "payment_method"))
+/// What a create or confirm pays with: `payment_method`, or a PaymentMethod made from
+/// `payment_method_data` (the emulator implements `type=card` with a card token only).
+enum MethodParam<'a> {
+    Id(&'a str),
+    CardToken(&'a str),
+}
+
+const TOKEN_PARAM: &str = "payment_method_data[card][token]";
+
+impl<'a> MethodParam<'a> {
+    fn from_params(params: &'a Params) -> Result<Option<Self>, ApiError> {
+        params.reject_unknown_within("payment_method_data", &["type", "card"])?;
+        let data = params.nested("payment_method_data");
+        let id = params.non_empty("payment_method");
+        if data.is_empty() {
+            return Ok(id.map(Self::Id));
+        }
+        if id.is_some() {
+            return Err(ApiError::invalid_request(
+                "You may only specify one of these parameters: payment_method, payment_method_data.",
+            ));
+        }
+        match params.required("payment_method_data[type]")? {
+            "card" => {}
+            other => {
+                return Err(ApiError::invalid_param(
+                    "payment_method_data[type]",
+                    format!(
+                        "Invalid payment method type: {other}. The stripe emulator only implements `card`."
+                    ),
+                ));
+            }
+        }
+        // Stripe also takes raw card numbers here, from accounts allowed to send them; the
+        // emulator takes a token only.
+        if let Some(Value::Object(card)) = data.get("card")
+            && let Some(field) = card.keys().find(|field| field.as_str() != "token")
+        {
+            return Err(ApiError::unknown_param(&format!(
+                "payment_method_data[card][{field}]"
+            )));
+        }
+        params
+            .required(TOKEN_PARAM)
+            .map(|token| Some(Self::CardToken(token)))
+    }
+
+    /// The PaymentMethod to charge, and the token it spends once the request goes ahead.
+    fn resolve(self, store: &mut Store) -> Result<(PaymentMethod, Option<&'a str>), ApiError> {
+        match self {
+            Self::Id(id) => payment_methods::resolve(store, id)
+                .map(|payment_method| (payment_method, None))
+                .ok_or_else(|| ApiError::no_such("PaymentMethod", id, "payment_method")),
+            // As on Stripe, each use of a test token makes a PaymentMethod of its own.
+            Self::CardToken(token) => tokens::usable_card(store, token, TOKEN_PARAM).map(|card| {
+                let payment_method = PaymentMethod::new(card, Map::new(), BTreeMap::new());
+                (payment_method, Some(token))
+            }),
+        }
+    }
+}
+
+/// Once the PaymentIntent took the payment method: it exists, and its token is spent.
+fn keep(store: &mut Store, payment_method: &PaymentMethod, spent_token: Option<&str>) {
+    store
+        .payment_methods
+        .entry(payment_method.id.clone())
+        .or_insert_with(|| payment_method.clone());
+    if let Some(token) = spent_token {
+        tokens::spend(store, token);
+    }
 }
 
 fn missing_payment_method() -> ApiError {

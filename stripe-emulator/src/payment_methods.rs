@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::StripeEmulator;
-use crate::cards::{self, Card, CardInput};
+use crate::cards;
 use crate::errors::ApiError;
 use crate::form::Params;
-use crate::ids::{new_id, unix_now};
+use crate::objects::PaymentMethod;
 use crate::store::Store;
 
 const CREATE_PARAMS: &[&str] = &[
@@ -23,102 +23,8 @@ const CREATE_PARAMS: &[&str] = &[
     "expand",
     "payment_user_agent",
 ];
-const CARD_FIELDS: &[&str] = &["number", "exp_month", "exp_year", "cvc"];
 const BILLING_DETAILS_FIELDS: &[&str] = &["address", "email", "name", "phone"];
 const ADDRESS_FIELDS: &[&str] = &["city", "country", "line1", "line2", "postal_code", "state"];
-
-#[derive(Debug, Clone)]
-pub(crate) struct PaymentMethod {
-    pub(crate) id: String,
-    created: i64,
-    pub(crate) card: Card,
-    billing_details: Map<String, Value>,
-    metadata: BTreeMap<String, String>,
-}
-
-impl PaymentMethod {
-    fn new(
-        card: Card,
-        billing_details: Map<String, Value>,
-        metadata: BTreeMap<String, String>,
-    ) -> Self {
-        Self {
-            id: new_id("pm"),
-            created: unix_now(),
-            card,
-            billing_details,
-            metadata,
-        }
-    }
-
-    /// Stripe's PaymentMethod object. Every field `stripe_shared::PaymentMethod` knows is
-    /// present, null when it does not apply to a card.
-    pub(crate) fn to_json(&self) -> Value {
-        let card = &self.card;
-        let detail = |field: &str| {
-            self.billing_details
-                .get(field)
-                .cloned()
-                .unwrap_or(Value::Null)
-        };
-        let address = self
-            .billing_details
-            .get("address")
-            .and_then(Value::as_object);
-        let address_field = |field: &str| {
-            address
-                .and_then(|a| a.get(field))
-                .cloned()
-                .unwrap_or(Value::Null)
-        };
-        json!({
-            "id": self.id,
-            "object": "payment_method",
-            "allow_redisplay": "unspecified",
-            "billing_details": {
-                "address": {
-                    "city": address_field("city"),
-                    "country": address_field("country"),
-                    "line1": address_field("line1"),
-                    "line2": address_field("line2"),
-                    "postal_code": address_field("postal_code"),
-                    "state": address_field("state"),
-                },
-                "email": detail("email"),
-                "name": detail("name"),
-                "phone": detail("phone"),
-                "tax_id": null,
-            },
-            "card": {
-                "brand": card.brand,
-                "checks": {
-                    "address_line1_check": null,
-                    "address_postal_code_check": null,
-                    "cvc_check": if card.cvc_provided { Value::from("unchecked") } else { Value::Null },
-                },
-                "country": "US",
-                "display_brand": card.brand,
-                "exp_month": card.exp_month,
-                "exp_year": card.exp_year,
-                "fingerprint": card.fingerprint,
-                "funding": "credit",
-                "generated_from": null,
-                "last4": card.last4,
-                "networks": { "available": [card.brand], "preferred": null },
-                "regulated_status": "unregulated",
-                "three_d_secure_usage": { "supported": true },
-                "wallet": null,
-            },
-            "created": self.created,
-            "customer": null,
-            "customer_account": null,
-            "livemode": false,
-            "metadata": self.metadata,
-            "radar_options": {},
-            "type": "card",
-        })
-    }
-}
 
 /// Looks up a `payment_method` parameter. Stripe's ready-made test ids (`pm_card_visa`, …) exist
 /// in every account; as on Stripe, each use materialises a new PaymentMethod with its own id.
@@ -141,7 +47,7 @@ pub(crate) async fn create(
 ) -> Result<Json<Value>, ApiError> {
     let params = Params::parse(&body);
     params.reject_unknown(CREATE_PARAMS)?;
-    params.reject_unknown_within("card", CARD_FIELDS)?;
+    params.reject_unknown_within("card", cards::CARD_FIELDS)?;
     params.reject_unknown_within("billing_details", BILLING_DETAILS_FIELDS)?;
     match params.required("type")? {
         "card" => {}
@@ -154,16 +60,7 @@ pub(crate) async fn create(
             ));
         }
     }
-    let card = cards::validate(&CardInput {
-        number: params.required("card[number]")?,
-        exp_month: params
-            .integer("card[exp_month]")?
-            .ok_or_else(|| ApiError::missing_param("card[exp_month]"))?,
-        exp_year: params
-            .integer("card[exp_year]")?
-            .ok_or_else(|| ApiError::missing_param("card[exp_year]"))?,
-        cvc: params.non_empty("card[cvc]"),
-    })?;
+    let card = cards::from_params(&params)?;
     let payment_method = PaymentMethod::new(
         card,
         billing_details(&params)?,

@@ -11,15 +11,7 @@ use crate::auth::{self, KeyPolicy};
 use crate::errors::ApiError;
 use crate::idempotency;
 use crate::ids::new_id;
-
-/// Facts about the request that handlers need, e.g. for an event's `request` field.
-#[derive(Debug, Clone)]
-pub(crate) struct RequestContext {
-    pub(crate) request_id: String,
-    pub(crate) idempotency_key: Option<String>,
-    /// The `Stripe-Version` header: some parameters depend on it.
-    pub(crate) stripe_version: Option<String>,
-}
+use crate::request_context::RequestContext;
 
 pub(crate) async fn secret_key_only(
     State(emulator): State<StripeEmulator>,

@@ -1,12 +1,10 @@
 //! Refunds of succeeded charges, named by PaymentIntent or charge: `POST /v1/refunds`,
 //! `GET /v1/refunds/{id}` and `GET /v1/refunds`. Card refunds succeed at once.
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::StripeEmulator;
 use crate::currency::format_amount;
@@ -14,8 +12,9 @@ use crate::errors::ApiError;
 use crate::form::Params;
 use crate::ids::{new_id, unix_now};
 use crate::metadata;
+use crate::objects::{Charge, Refund};
 use crate::pagination::{self, LIST_PARAMS, Listable};
-use crate::store::{Charge, Store};
+use crate::store::Store;
 
 const CREATE_PARAMS: &[&str] = &[
     "payment_intent",
@@ -25,64 +24,6 @@ const CREATE_PARAMS: &[&str] = &[
     "metadata",
     "expand",
 ];
-
-#[derive(Debug, Clone)]
-pub(crate) struct Refund {
-    id: String,
-    sequence: u64,
-    created: i64,
-    amount: i64,
-    currency: String,
-    charge: String,
-    payment_intent: String,
-    reason: Option<String>,
-    metadata: BTreeMap<String, String>,
-}
-
-impl Listable for Refund {
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn sequence(&self) -> u64 {
-        self.sequence
-    }
-
-    fn created(&self) -> i64 {
-        self.created
-    }
-
-    /// Stripe's Refund object, with every field `stripe_shared::Refund` knows.
-    fn to_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "object": "refund",
-            "amount": self.amount,
-            "balance_transaction": null,
-            "charge": self.charge,
-            "created": self.created,
-            "currency": self.currency,
-            "customer": null,
-            "customer_account": null,
-            "description": null,
-            "destination_details": null,
-            "failure_balance_transaction": null,
-            "failure_reason": null,
-            "instructions_email": null,
-            "metadata": self.metadata,
-            "next_action": null,
-            "payment_intent": self.payment_intent,
-            "payment_method": null,
-            "pending_reason": null,
-            "presentment_details": null,
-            "reason": self.reason,
-            "receipt_number": null,
-            "source_transfer_reversal": null,
-            "status": "succeeded",
-            "transfer_reversal": null,
-        })
-    }
-}
 
 /// `POST /v1/refunds`
 pub(crate) async fn create(

@@ -5,10 +5,8 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use crate::objects::{Charge, PaymentIntent, PaymentMethod, Refund, Token};
 use crate::pagination::Listable;
-use crate::payment_intents::PaymentIntent;
-use crate::payment_methods::PaymentMethod;
-use crate::refunds::Refund;
 
 #[derive(Debug, Default)]
 pub(crate) struct Store {
@@ -17,6 +15,8 @@ pub(crate) struct Store {
     pub(crate) payment_intents: HashMap<String, PaymentIntent>,
     pub(crate) charges: HashMap<String, Charge>,
     pub(crate) refunds: HashMap<String, Refund>,
+    /// Created tokens; Stripe's test tokens are not stored.
+    pub(crate) tokens: HashMap<String, Token>,
 }
 
 impl Store {
@@ -39,16 +39,4 @@ fn oldest_first<'a, T: Listable + 'a>(items: impl Iterator<Item = &'a T>) -> Vec
     let mut items: Vec<&T> = items.collect();
     items.sort_by_key(|item| item.sequence());
     items.into_iter().map(Listable::to_json).collect()
-}
-
-/// The charge a confirmation attempt creates. Not served, since boxoffice never reads charges, but
-/// refunds are made against it and PaymentIntents point at it through `latest_charge`.
-#[derive(Debug, Clone)]
-pub(crate) struct Charge {
-    pub(crate) id: String,
-    pub(crate) payment_intent: String,
-    pub(crate) amount: i64,
-    pub(crate) currency: String,
-    pub(crate) amount_refunded: i64,
-    pub(crate) succeeded: bool,
 }

@@ -10,9 +10,11 @@
  *   const { paymentMethod, error } = await stripe.createPaymentMethod({
  *     type: 'card', card, billing_details: { name: 'Ada' },
  *   });
+ *   const { token, error } = await stripe.createToken(card);   // token.id: 'tok_…'
  *
- * Card details are sent to the emulator's POST /v1/payment_methods with the publishable key, as
- * real Stripe.js sends them to Stripe. The emulator lives wherever this script was loaded from.
+ * Card details are sent to the emulator's POST /v1/payment_methods or POST /v1/tokens with the
+ * publishable key, as real Stripe.js sends them to Stripe. The emulator lives wherever this script
+ * was loaded from.
  * Plain ES2017, no dependencies.
  */
 (function () {
@@ -290,6 +292,25 @@
     return result.error ? { error: result.error } : { paymentMethod: result.object };
   }
 
+  // A single-use card token, as Stripe's legacy Charges integrations (and Checkout) use.
+  async function createToken(publishableKey, element, data) {
+    if (!(element instanceof CardElement)) {
+      throw new Error('stripe-emulator: createToken needs a card Element');
+    }
+    if (data && Object.keys(data).length) {
+      throw new Error('stripe-emulator: createToken takes no token data (name, address) yet');
+    }
+    const fields = element._fields();
+    const invalid = cardError(fields, true);
+    if (invalid) return { error: invalid };
+
+    const expiry = parseExpiry(fields.expiry);
+    const result = await postForm(publishableKey, '/v1/tokens', {
+      card: { number: digitsOf(fields.number), exp_month: expiry.month, exp_year: expiry.year, cvc: digitsOf(fields.cvc) },
+    });
+    return result.error ? { error: result.error } : { token: result.object };
+  }
+
   function Stripe(publishableKey) {
     if (typeof publishableKey !== 'string' || !/^pk_(test|live)_\w+$/.test(publishableKey)) {
       throw new Error('Invalid value for Stripe(): apiKey should be a publishable key (pk_test_… or pk_live_…).');
@@ -304,6 +325,9 @@
           ? Object.assign({}, data, { type: typeOrOptions, card: element })
           : typeOrOptions;
         return createPaymentMethod(publishableKey, options);
+      },
+      createToken(element, data) {
+        return createToken(publishableKey, element, data);
       },
     };
   }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::ids::{new_id, unix_now};
-use crate::pipeline::RequestContext;
+use crate::request_context::RequestContext;
 
 /// Waits before each delivery attempt: one immediate try, then backing off. Stripe itself keeps
 /// retrying for days, which is pointless against a dev server.

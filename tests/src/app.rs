@@ -59,7 +59,7 @@ impl TestApp {
     ) -> Self {
         crate::init_test_log();
         let database = TestDatabase::create().await;
-        let temporal = boxoffice_api::temporal::connect(shared_temporal(), "default")
+        let temporal = boxoffice::temporal::connect(shared_temporal(), "default")
             .await
             .expect("connect to temporal");
         let stripe = StripeEmulator::spawn(EmulatorConfig {

@@ -2,7 +2,7 @@ use std::sync::OnceLock;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use boxoffice_api::temporal_server::{DevServerOptions, TemporalDevServer, find_cli, free_port};
+use boxoffice::temporal_server::{DevServerOptions, TemporalDevServer, find_cli, free_port};
 
 static ADDRESS: OnceLock<String> = OnceLock::new();
 
@@ -36,7 +36,7 @@ pub fn shared_temporal() -> &'static str {
                         .wait_ready("default", Duration::from_secs(60), &log)
                         .await
                         .expect("temporal ready");
-                    boxoffice_api::temporal::ensure_search_attributes(&client)
+                    boxoffice::temporal::ensure_search_attributes(&client)
                         .await
                         .expect("register search attributes");
                 });

@@ -1,9 +1,9 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
+use boxoffice::worker;
 use boxoffice_activities::payments::Stripe;
 use boxoffice_activities::purchase::PurchaseActivities;
-use boxoffice_api::worker;
 use tokio::sync::oneshot;
 
 /// A purchase worker for one test: its own thread and runtime (so it outlives nothing and blocks
@@ -39,10 +39,9 @@ impl TestWorker {
                     let db = boxoffice_activities::db::connect(&config.database_url)
                         .await
                         .expect("worker database");
-                    let client =
-                        boxoffice_api::temporal::connect(&config.temporal_address, "default")
-                            .await
-                            .expect("worker temporal client");
+                    let client = boxoffice::temporal::connect(&config.temporal_address, "default")
+                        .await
+                        .expect("worker temporal client");
                     let stripe = Stripe::new(
                         stripe_emulator::TEST_SECRET_KEY,
                         Some(&config.stripe_api_base),

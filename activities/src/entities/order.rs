@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::saga::{CancelReason, OrderStatus, Standing};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "orders")]
 pub struct Model {
@@ -7,11 +9,10 @@ pub struct Model {
     pub id: Uuid,
     pub user_id: Uuid,
     pub ticket_id: Uuid,
-    /// `created`, `awaiting:payment`, `cancelled` or `complete`, as the API contract spells them.
-    pub status: String,
+    pub status: OrderStatus,
     pub expires_at: ChronoDateTimeUtc,
-    /// `expired` or `cancelled` once the order is cancelled.
-    pub cancel_reason: Option<String>,
+    /// Set once the order is cancelled.
+    pub cancel_reason: Option<CancelReason>,
     pub payment_id: Option<Uuid>,
     pub version: i32,
     pub created_at: ChronoDateTimeUtc,
@@ -21,3 +22,10 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// What the buyer can still do with this order.
+    pub fn standing(&self) -> Standing {
+        Standing::of(self.status, self.cancel_reason)
+    }
+}

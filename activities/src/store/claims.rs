@@ -22,8 +22,8 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter}
 use uuid::Uuid;
 
 use super::StoreError;
-use super::orders::ReserveRefusal;
 use crate::entities::ticket;
+use crate::saga::ReserveRefusal;
 
 /// The outcome of a claim.
 #[derive(Debug, Clone, PartialEq, Eq)]

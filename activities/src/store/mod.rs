@@ -9,18 +9,19 @@ pub mod users;
 
 use sea_orm::{DbErr, SqlErr};
 
+/// Why a read or write did not happen. Apart from `Db`, the message is what a user reads.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("not found")]
+    #[error("Not found")]
     NotFound,
-    #[error("not the owner")]
+    #[error("Not authorized")]
     NotOwner,
-    #[error("email in use")]
+    #[error("Email in use")]
     EmailInUse,
-    #[error("ticket is reserved")]
+    #[error("Cannot edit a reserved ticket")]
     TicketReserved,
     /// Someone else changed the row since it was read; the write was not applied.
-    #[error("version conflict")]
+    #[error("The ticket was changed by someone else; reload it and try again")]
     VersionConflict,
     #[error("database: {0}")]
     Db(#[from] DbErr),

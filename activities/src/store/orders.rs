@@ -4,46 +4,14 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait, UpdateMany, UpdateResult,
+    ActiveEnum, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, TransactionTrait, UpdateMany, UpdateResult,
 };
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{StoreError, claims};
 use crate::entities::{order, payment, ticket};
-
-/// Order statuses, as the API contract spells them.
-pub mod status {
-    pub const CREATED: &str = "created";
-    pub const CANCELLED: &str = "cancelled";
-    pub const COMPLETE: &str = "complete";
-}
-
-/// Why an order was cancelled, as the API contract spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CancelReason {
-    Expired,
-    Cancelled,
-}
-
-impl CancelReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Expired => "expired",
-            Self::Cancelled => "cancelled",
-        }
-    }
-}
-
-/// Why a ticket could not be reserved. These are answers, not faults: retrying cannot change them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ReserveRefusal {
-    TicketNotFound,
-    AlreadyReserved,
-    OwnTicket,
-}
+use crate::saga::{CancelReason, OrderStatus, ReserveRefusal};
 
 pub struct NewOrder {
     pub order_id: Uuid,
@@ -117,7 +85,7 @@ pub async fn reserve_ticket(
         id: Set(new.order_id),
         user_id: Set(new.buyer_id),
         ticket_id: Set(new.ticket_id),
-        status: Set(status::CREATED.to_owned()),
+        status: Set(OrderStatus::Created),
         expires_at: Set(new.expires_at),
         cancel_reason: Set(None),
         payment_id: Set(None),
@@ -170,15 +138,15 @@ pub async fn complete_order(
         .one(&txn)
         .await?
         .ok_or(StoreError::NotFound)?;
-    if order.status != status::CREATED {
+    if order.status != OrderStatus::Created {
         return Ok(Err(NotCompletable {
             order_id: order.id,
-            status: order.status,
+            status: order.status.to_value(),
         }));
     }
     let payment_id = Uuid::now_v7();
     update_if_unchanged(&order)
-        .col_expr(order::Column::Status, Expr::value(status::COMPLETE))
+        .col_expr(order::Column::Status, Expr::value(OrderStatus::Complete))
         .col_expr(order::Column::PaymentId, Expr::value(Some(payment_id)))
         .exec(&txn)
         .await
@@ -245,17 +213,14 @@ pub async fn release_order(
         // Reservation never happened: nothing to release.
         return Ok(Release::Released { ended: None });
     };
-    match order.status.as_str() {
-        status::COMPLETE => return Ok(Release::Sold),
-        status::CANCELLED => return Ok(Release::Released { ended: None }),
+    match order.status {
+        OrderStatus::Complete => return Ok(Release::Sold),
+        OrderStatus::Cancelled => return Ok(Release::Released { ended: None }),
         _ => {}
     }
     update_if_unchanged(&order)
-        .col_expr(order::Column::Status, Expr::value(status::CANCELLED))
-        .col_expr(
-            order::Column::CancelReason,
-            Expr::value(Some(reason.as_str())),
-        )
+        .col_expr(order::Column::Status, Expr::value(OrderStatus::Cancelled))
+        .col_expr(order::Column::CancelReason, Expr::value(Some(reason)))
         .exec(&txn)
         .await
         .map(exactly_one)??;

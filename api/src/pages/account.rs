@@ -11,8 +11,8 @@ use std::sync::Arc;
 use crate::accounts::Accounts;
 use crate::auth::{self, SessionKeys, SessionUser};
 use crate::domain::{self, Email, Password};
-use crate::error::ApiError;
 use crate::pages::context::{Flash, PageContext, redirect_with};
+use crate::pages::error::Refusal;
 use crate::pages::forms::{CsrfForm, Fields};
 use crate::pages::render;
 
@@ -60,8 +60,11 @@ pub async fn signup(
         Password::parse(fields.text("password").as_ref()),
     );
     let signed_up = match parsed {
-        Ok((email, password)) => accounts.sign_up(email, password).await,
-        Err(err) => Err(err),
+        Ok((email, password)) => accounts
+            .sign_up(email, password)
+            .await
+            .map_err(Refusal::from),
+        Err(invalid) => Err(invalid.into()),
     };
     start_session(signed_up, AuthKind::SignUp, fields, &keys, &headers, jar)
 }
@@ -78,15 +81,18 @@ pub async fn signin(
         Password::parse_any(fields.text("password").as_ref()),
     );
     let signed_in = match parsed {
-        Ok((email, password)) => accounts.sign_in(email, password).await,
-        Err(err) => Err(err),
+        Ok((email, password)) => accounts
+            .sign_in(email, password)
+            .await
+            .map_err(Refusal::from),
+        Err(invalid) => Err(invalid.into()),
     };
     start_session(signed_in, AuthKind::SignIn, fields, &keys, &headers, jar)
 }
 
 /// Signed up or in: the session cookie and on to `next`. Refused: the form again, with why.
 fn start_session(
-    user: Result<SessionUser, ApiError>,
+    user: Result<SessionUser, Refusal>,
     kind: AuthKind,
     fields: Fields,
     keys: &SessionKeys,
@@ -98,7 +104,11 @@ fn start_session(
         AuthKind::SignIn => ("/auth/signin", "You are signed in."),
     };
     let next = local_path(fields.get("next"));
-    match user.and_then(|user| keys.session_cookie(&user, auth::is_https(headers))) {
+    let cookie = user.and_then(|user| {
+        keys.session_cookie(&user, auth::is_https(headers))
+            .map_err(Refusal::from)
+    });
+    match cookie {
         Ok(cookie) => (
             jar.add(cookie),
             redirect_with(next.as_deref().unwrap_or("/"), Flash::notice(welcome), keys),

@@ -23,9 +23,9 @@ use boxoffice_web::view::{CSRF_FIELD, Chrome, Form, FormError};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
 use crate::auth::{CurrentUser, SessionKeys, SessionUser};
 use crate::pages::error::{ErrorPage, PageError};
+use crate::state::AppState;
 
 const CSRF_COOKIE: &str = "csrf";
 const FLASH_COOKIE: &str = "flash";
@@ -214,7 +214,7 @@ pub async fn frame(State(state): State<AppState>, request: Request, next: Next) 
     };
 
     if let Some(page) = response.extensions_mut().remove::<ErrorPage>() {
-        response = page.render(&context);
+        response = page.render(&context.chrome());
     }
     let headers = response.headers_mut();
     if existing_nonce.is_none() {

@@ -4,10 +4,16 @@
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use boxoffice_web::view::Page;
+use boxoffice_web::view::{Chrome, Page};
 
-use crate::error::ApiError;
-use crate::pages::context::PageContext;
+use boxoffice_activities::store::StoreError;
+use sea_orm::DbErr;
+
+use crate::accounts::AccountError;
+use crate::backpressure::{RETRY_AFTER_SECS, Saturated, shed};
+use crate::domain::{FieldError, Invalid};
+use crate::error::BUSY;
+use crate::purchases::PurchaseError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PageError {
@@ -23,26 +29,123 @@ pub enum PageError {
     BadRequest(String),
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// Shed under load (`backpressure::shed` counted it).
+    #[error(transparent)]
+    Busy(Saturated),
     #[error(transparent)]
     Internal(anyhow::Error),
 }
 
-impl From<ApiError> for PageError {
-    /// For reads: what a page cannot show. Form submissions turn `ApiError`s into flashed form
-    /// errors instead (see `forms`).
-    fn from(err: ApiError) -> Self {
+impl From<StoreError> for PageError {
+    /// For reads: what a page cannot show.
+    fn from(err: StoreError) -> Self {
         match err {
-            // Someone else's order is none of your business: the page does not say it exists.
-            ApiError::NotFound | ApiError::NoRoute | ApiError::Unauthorized => Self::NotFound,
-            ApiError::Internal(err) => Self::Internal(err),
-            other => Self::Internal(anyhow::anyhow!("unexpected error on a page: {other}")),
+            // Someone else's record is none of your business: the page does not say it exists.
+            StoreError::NotFound | StoreError::NotOwner => Self::NotFound,
+            StoreError::Db(DbErr::ConnectionAcquire(_)) => shed(Saturated::Database).into(),
+            other => Self::Internal(other.into()),
         }
     }
 }
 
-impl From<boxoffice_activities::store::StoreError> for PageError {
-    fn from(err: boxoffice_activities::store::StoreError) -> Self {
-        ApiError::from(err).into()
+impl From<PurchaseError> for PageError {
+    fn from(err: PurchaseError) -> Self {
+        match err {
+            PurchaseError::NotFound | PurchaseError::NotYours => Self::NotFound,
+            PurchaseError::Store(err) => err.into(),
+            PurchaseError::Busy(what) => what.into(),
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+impl From<Saturated> for PageError {
+    fn from(what: Saturated) -> Self {
+        Self::Busy(what)
+    }
+}
+
+/// A form that was refused: back to the form with these messages (see `Fields::refused`), unless
+/// the thing it was about does not exist, or it is not the user's input that is wrong.
+#[derive(Debug)]
+pub enum Refusal {
+    /// Messages for the form, by field or (without one) for the whole form.
+    Messages(Vec<FieldError>),
+    NotFound,
+    Internal(anyhow::Error),
+}
+
+impl Refusal {
+    /// A message for the whole form.
+    pub fn message(text: impl Into<String>) -> Self {
+        Self::Messages(vec![FieldError {
+            message: text.into(),
+            field: None,
+        }])
+    }
+}
+
+impl From<Invalid> for Refusal {
+    fn from(Invalid(errors): Invalid) -> Self {
+        Self::Messages(errors)
+    }
+}
+
+impl From<FieldError> for Refusal {
+    fn from(error: FieldError) -> Self {
+        Self::Messages(vec![error])
+    }
+}
+
+impl From<Saturated> for Refusal {
+    fn from(_: Saturated) -> Self {
+        Self::message(BUSY)
+    }
+}
+
+impl From<StoreError> for Refusal {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound => Self::NotFound,
+            StoreError::EmailInUse => FieldError::new("email", err.to_string()).into(),
+            StoreError::NotOwner | StoreError::TicketReserved | StoreError::VersionConflict => {
+                Self::message(err.to_string())
+            }
+            StoreError::Db(DbErr::ConnectionAcquire(_)) => shed(Saturated::Database).into(),
+            StoreError::Db(db) => Self::Internal(db.into()),
+        }
+    }
+}
+
+impl From<AccountError> for Refusal {
+    fn from(err: AccountError) -> Self {
+        match err {
+            AccountError::EmailInUse => FieldError::new("email", err.to_string()).into(),
+            AccountError::InvalidCredentials => Self::message(err.to_string()),
+            AccountError::Busy(what) => what.into(),
+            AccountError::Store(err) => err.into(),
+            AccountError::Hashing(message) => Self::Internal(anyhow::anyhow!(message)),
+        }
+    }
+}
+
+impl From<PurchaseError> for Refusal {
+    fn from(err: PurchaseError) -> Self {
+        match err {
+            // Someone else's order, like one that does not exist, is not found.
+            PurchaseError::NotFound | PurchaseError::NotYours => Self::NotFound,
+            PurchaseError::PaymentRefused(message) => FieldError::new("token", message).into(),
+            PurchaseError::Busy(what) => what.into(),
+            PurchaseError::Store(err) => err.into(),
+            PurchaseError::Temporal(err) => Self::Internal(err),
+            other => Self::message(other.to_string()),
+        }
+    }
+}
+
+impl From<jsonwebtoken::errors::Error> for Refusal {
+    fn from(err: jsonwebtoken::errors::Error) -> Self {
+        Self::Internal(anyhow::Error::new(err).context("could not sign a session"))
     }
 }
 
@@ -71,13 +174,14 @@ impl ErrorPage {
         )
     }
 
-    pub fn render(&self, context: &PageContext) -> Response {
+    /// The error page in the site's frame (`chrome`: who is signed in, the flash).
+    pub fn render(&self, chrome: &Chrome) -> Response {
         let page = Page::Error {
             status: self.status.as_u16(),
             title: self.title.to_owned(),
             message: self.message.clone(),
         };
-        let html = boxoffice_web::render(&context.chrome(), &page);
+        let html = boxoffice_web::render(chrome, &page);
         (self.status, Html(html)).into_response()
     }
 }
@@ -115,6 +219,16 @@ impl IntoResponse for PageError {
                 "This page cannot be used that way.",
             )
             .into_response(),
+            Self::Busy(_) => {
+                let mut response =
+                    ErrorPage::new(StatusCode::SERVICE_UNAVAILABLE, "The shop is busy", BUSY)
+                        .into_response();
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(RETRY_AFTER_SECS),
+                );
+                response
+            }
             Self::Internal(err) => {
                 tracing::error!(error = ?err, "page failed");
                 server_error()

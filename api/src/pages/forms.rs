@@ -3,15 +3,14 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use boxoffice_web::view::CSRF_FIELD;
 use serde_json::Value;
 
-use crate::app::AppState;
 use crate::auth::SessionKeys;
-use crate::error::ApiError;
 use crate::pages::context::{Flash, PageContext, redirect_with};
-use crate::pages::error::PageError;
+use crate::pages::error::{PageError, Refusal};
+use crate::state::AppState;
 
 /// The fields of a form posted from one of our pages, its CSRF token checked.
 #[derive(Debug, Clone, Default)]
@@ -27,31 +26,28 @@ impl Fields {
         self.get(name).map(|text| Value::String(text.to_owned()))
     }
 
-    /// A field meant to be a number ("19.99"); anything else stays text, which the parser refuses
-    /// with its usual message.
-    pub fn number(&self, name: &str) -> Option<Value> {
+    /// A money field ("19.99", "$19.99"): the text without its dollar sign, which the price
+    /// parser reads as it reads the original's string prices.
+    pub fn amount(&self, name: &str) -> Option<Value> {
         let text = self.get(name)?.trim().trim_start_matches('$');
-        if text.is_empty() {
-            return None;
-        }
-        Some(
-            serde_json::from_str::<serde_json::Number>(text)
-                .map_or_else(|_| Value::String(text.to_owned()), Value::Number),
-        )
+        (!text.is_empty()).then(|| Value::String(text.to_owned()))
     }
 
-    /// The form refused with `err`: back to `location` with the input and the messages, or an
-    /// error page when it is not the user's input that is wrong.
-    pub fn refused(self, location: &str, err: ApiError, keys: &SessionKeys) -> Response {
-        let errors = match err {
-            ApiError::Validation(errors) => errors
+    /// The form was refused: back to `location` with the input and the messages, or an error
+    /// page when the thing it was about does not exist or it is not the user's input that is wrong.
+    pub fn refused(
+        self,
+        location: &str,
+        refusal: impl Into<Refusal>,
+        keys: &SessionKeys,
+    ) -> Response {
+        let errors = match refusal.into() {
+            Refusal::Messages(errors) => errors
                 .into_iter()
                 .map(|error| (error.field, error.message))
                 .collect(),
-            ApiError::Internal(err) => {
-                return axum::response::IntoResponse::into_response(PageError::Internal(err));
-            }
-            other => vec![(None, other.to_string())],
+            Refusal::NotFound => return PageError::NotFound.into_response(),
+            Refusal::Internal(err) => return PageError::Internal(err).into_response(),
         };
         redirect_with(location, Flash::rejected(self.0, errors), keys)
     }

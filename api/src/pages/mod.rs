@@ -18,8 +18,8 @@ use boxoffice_web::view::Page;
 use tower_http::catch_panic::CatchPanicLayer;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 use context::PageContext;
 use error::{ErrorPage, PageError};
 

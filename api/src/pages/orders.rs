@@ -3,24 +3,23 @@
 use axum::extract::State;
 use axum::response::{Html, Response};
 use boxoffice_activities::entities::order;
-use boxoffice_activities::store::orders::{self, status};
+use boxoffice_activities::saga::Standing;
+use boxoffice_activities::store::orders;
 use boxoffice_web::view::{OrderPage, OrderState, OrderSummary, Page, StripeSetup};
 use chrono::Utc;
 
-use crate::app::AppState;
-use crate::error::ApiError;
 use crate::pages::context::{Flash, PageContext, redirect_with};
-use crate::pages::error::PageError;
+use crate::pages::error::{PageError, Refusal};
 use crate::pages::forms::{CsrfForm, Fields};
 use crate::pages::{PageId, render};
-use crate::purchases;
+use crate::state::AppState;
 
 fn state_of(order: &order::Model) -> OrderState {
-    match (order.status.as_str(), order.cancel_reason.as_deref()) {
-        (status::COMPLETE, _) => OrderState::Paid,
-        (status::CANCELLED, Some("expired")) => OrderState::Expired,
-        (status::CANCELLED, _) => OrderState::Cancelled,
-        _ => OrderState::Held,
+    match order.standing() {
+        Standing::Held => OrderState::Held,
+        Standing::Paid => OrderState::Paid,
+        Standing::Expired => OrderState::Expired,
+        Standing::Cancelled => OrderState::Cancelled,
     }
 }
 
@@ -51,7 +50,7 @@ pub async fn order_page(
     PageId(id): PageId,
 ) -> Result<Html<String>, PageError> {
     let buyer = context.require_user(&format!("/orders/{id}"))?;
-    let (order, ticket) = purchases::own_order(&state.reader.0, buyer.id, id).await?;
+    let (order, ticket) = state.purchases.own_order(buyer.id, id).await?;
     let stripe = state
         .settings
         .stripe_publishable_key
@@ -91,11 +90,15 @@ pub async fn pay(
     let buyer = context.require_user(&here)?;
     let payment_method = fields.get("payment_method").unwrap_or("").trim().to_owned();
     let paid = if payment_method.is_empty() {
-        Err(ApiError::BadRequest(
-            "Enter your card details to pay (this needs JavaScript).".into(),
+        Err(Refusal::message(
+            "Enter your card details to pay (this needs JavaScript).",
         ))
     } else {
-        purchases::pay_order(&state, buyer.id, id, payment_method).await
+        state
+            .purchases
+            .pay_order(buyer.id, id, payment_method)
+            .await
+            .map_err(Refusal::from)
     };
     back_to_the_order(
         &here,
@@ -114,7 +117,11 @@ pub async fn cancel(
 ) -> Result<Response, PageError> {
     let here = format!("/orders/{id}");
     let buyer = context.require_user(&here)?;
-    let cancelled = purchases::cancel_order(&state, buyer.id, id).await;
+    let cancelled = state
+        .purchases
+        .cancel_order(buyer.id, id)
+        .await
+        .map_err(Refusal::from);
     back_to_the_order(
         &here,
         cancelled,
@@ -128,7 +135,7 @@ pub async fn cancel(
 /// Someone else's order, like one that does not exist, is not found.
 fn back_to_the_order(
     order_page: &str,
-    done: Result<(), ApiError>,
+    done: Result<(), Refusal>,
     notice: &str,
     fields: Fields,
     state: &AppState,
@@ -139,7 +146,6 @@ fn back_to_the_order(
             Flash::notice(notice),
             &state.sessions,
         )),
-        Err(ApiError::NotFound | ApiError::Unauthorized) => Err(PageError::NotFound),
-        Err(err) => Ok(fields.refused(order_page, err, &state.sessions)),
+        Err(refusal) => Ok(fields.refused(order_page, refusal, &state.sessions)),
     }
 }

@@ -5,18 +5,17 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::response::{Html, Response};
 use boxoffice_activities::entities::ticket;
-use boxoffice_activities::store::orders::{self, status};
+use boxoffice_activities::saga::Standing;
+use boxoffice_activities::store::orders;
 use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
 use boxoffice_web::view::{Availability, Form, Page, TicketSummary, Viewer};
 
-use crate::app::AppState;
-use crate::domain::{self, Price, Title};
-use crate::error::{ApiError, FieldError};
+use crate::domain::{self, FieldError, Invalid, Price, Title};
 use crate::pages::context::{Flash, PageContext, redirect_with};
-use crate::pages::error::PageError;
+use crate::pages::error::{PageError, Refusal};
 use crate::pages::forms::{CsrfForm, Fields};
 use crate::pages::{PageId, render};
-use crate::purchases;
+use crate::state::AppState;
 
 fn summary(ticket: &ticket::Model) -> TicketSummary {
     TicketSummary {
@@ -41,10 +40,10 @@ pub async fn new_ticket_page(context: PageContext) -> Result<Html<String>, PageE
     Ok(render(&context, &Page::NewTicket { form }))
 }
 
-fn parse_ticket(fields: &Fields) -> Result<(Title, Price), ApiError> {
+fn parse_ticket(fields: &Fields) -> Result<(Title, Price), Invalid> {
     domain::both(
         Title::parse(fields.text("title").as_ref()),
-        Price::parse(fields.number("price").as_ref()),
+        Price::parse(fields.amount("price").as_ref()),
     )
 }
 
@@ -63,9 +62,9 @@ pub async fn sell(
             };
             tickets::create_ticket(&state.db, new)
                 .await
-                .map_err(ApiError::from)
+                .map_err(Refusal::from)
         }
-        Err(err) => Err(err),
+        Err(invalid) => Err(invalid.into()),
     };
     Ok(match listed {
         Ok(ticket) => redirect_with(
@@ -93,10 +92,9 @@ pub async fn ticket_page(
         Some(order_id) => match orders::find_order(&state.reader.0, order_id)
             .await?
             .0
-            .status
-            .as_str()
+            .standing()
         {
-            status::COMPLETE => Availability::Sold,
+            Standing::Paid => Availability::Sold,
             _ => Availability::OnHold,
         },
     };
@@ -148,12 +146,7 @@ pub async fn edit_ticket(
         .get("version")
         .map(|v| v.trim().parse::<i32>())
         .transpose()
-        .map_err(|_| {
-            ApiError::Validation(vec![FieldError::new(
-                "version",
-                "Reload the page and try again",
-            )])
-        });
+        .map_err(|_| Refusal::from(FieldError::new("version", "Reload the page and try again")));
     let edited = match (parse_ticket(&fields), version) {
         (Ok((title, price)), Ok(expected_version)) => {
             let edit = TicketEdit {
@@ -163,9 +156,10 @@ pub async fn edit_ticket(
             };
             tickets::update_ticket(&state.db, id, owner.id, edit)
                 .await
-                .map_err(ApiError::from)
+                .map_err(Refusal::from)
         }
-        (Err(err), _) | (_, Err(err)) => Err(err),
+        (Err(invalid), _) => Err(invalid.into()),
+        (_, Err(refusal)) => Err(refusal),
     };
     Ok(match edited {
         Ok(_) => redirect_with(
@@ -187,7 +181,7 @@ pub async fn buy(
     let here = format!("/tickets/{ticket_id}");
     let buyer = context.require_user(&here)?;
     Ok(
-        match purchases::place_order(&state, buyer.id, ticket_id).await {
+        match state.purchases.place_order(buyer.id, ticket_id).await {
             Ok((order, _)) => redirect_with(
                 &format!("/orders/{}", order.id),
                 Flash::notice(
@@ -195,7 +189,6 @@ pub async fn buy(
                 ),
                 &state.sessions,
             ),
-            Err(ApiError::NotFound) => return Err(PageError::NotFound),
             Err(err) => fields.refused(&here, err, &state.sessions),
         },
     )

@@ -1,30 +1,35 @@
 use axum::extract::State;
 use axum::http::StatusCode;
+use boxoffice_activities::saga::{CancelReason, OrderStatus};
 use boxoffice_activities::store::orders::{self, OrderWithTicket};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::app::AppState;
-use crate::auth::SignedIn;
 use crate::domain::Price;
 use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::extract::SignedIn;
 use crate::extract::{IdPath, Json, JsonObject};
 use crate::openapi::OrderInput;
-use crate::purchases;
+use crate::purchases::Purchases;
+use crate::state::Reader;
 
 /// An order as the contract shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderView {
     pub id: Uuid,
-    pub status: String,
+    /// `created`, `cancelled` or `complete` (the original also knew `awaiting:payment`).
+    #[schema(value_type = String, example = "created")]
+    pub status: OrderStatus,
     pub user_id: Uuid,
     pub expires_at: String,
     pub ticket: OrderTicketView,
     pub version: i32,
-    pub cancel_reason: Option<String>,
+    /// (ext) `expired` or `cancelled`, once the order is cancelled.
+    #[schema(value_type = Option<String>, example = "expired")]
+    pub cancel_reason: Option<CancelReason>,
     pub payment_id: Option<Uuid>,
 }
 
@@ -76,22 +81,22 @@ pub fn required_id(body: &JsonObject, field: &str) -> Result<Uuid, FieldError> {
         (status = 400, description = "Invalid input, ticket already reserved, or your own ticket", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn create(
-    State(state): State<AppState>,
+    State(purchases): State<Purchases>,
     SignedIn(user): SignedIn,
     Json(body): Json<JsonObject>,
 ) -> Result<(StatusCode, Json<OrderView>), ApiError> {
-    let ticket_id = required_id(&body, "ticketId").map_err(|e| ApiError::Validation(vec![e]))?;
-    let order = purchases::place_order(&state, user.id, ticket_id).await?;
+    let ticket_id = required_id(&body, "ticketId")?;
+    let order = purchases.place_order(user.id, ticket_id).await?;
     Ok((StatusCode::CREATED, Json(order.into())))
 }
 
 #[utoipa::path(get, path = "/api/orders", tag = "orders",
     responses((status = 200, description = "The caller's orders, oldest first", body = Vec<OrderView>), (status = 401, description = "Not signed in", body = ErrorBody)))]
 pub async fn list(
-    State(state): State<AppState>,
+    State(Reader(db)): State<Reader>,
     SignedIn(user): SignedIn,
 ) -> Result<Json<Vec<OrderView>>, ApiError> {
-    let mine = orders::orders_of(&state.reader.0, user.id).await?;
+    let mine = orders::orders_of(&db, user.id).await?;
     Ok(Json(mine.into_iter().map(OrderView::from).collect()))
 }
 
@@ -99,15 +104,11 @@ pub async fn list(
     responses((status = 200, body = OrderView), (status = 400, description = "Invalid input", body = ErrorBody),
         (status = 401, description = "Not signed in, or another user's order", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn show(
-    State(state): State<AppState>,
+    State(purchases): State<Purchases>,
     SignedIn(user): SignedIn,
     IdPath(id): IdPath,
 ) -> Result<Json<OrderView>, ApiError> {
-    Ok(Json(
-        purchases::own_order(&state.reader.0, user.id, id)
-            .await?
-            .into(),
-    ))
+    Ok(Json(purchases.own_order(user.id, id).await?.into()))
 }
 
 #[utoipa::path(delete, path = "/api/orders/{id}", tag = "orders", params(("id" = Uuid, Path)),
@@ -115,10 +116,10 @@ pub async fn show(
         (status = 400, description = "The order is complete", body = ErrorBody),
         (status = 401, description = "Not signed in, or another user's order", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn cancel(
-    State(state): State<AppState>,
+    State(purchases): State<Purchases>,
     SignedIn(user): SignedIn,
     IdPath(id): IdPath,
 ) -> Result<StatusCode, ApiError> {
-    purchases::cancel_order(&state, user.id, id).await?;
+    purchases.cancel_order(user.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,12 +7,12 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::app::Reader;
-use crate::auth::SignedIn;
-use crate::domain::{self, Price, Title};
+use crate::domain::{self, Invalid, Price, Title};
 use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::extract::SignedIn;
 use crate::extract::{IdPath, Json, JsonObject};
 use crate::openapi::TicketInput;
+use crate::state::Reader;
 
 /// A ticket as the contract shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -41,7 +41,7 @@ impl From<ticket::Model> for TicketView {
     }
 }
 
-fn parse_ticket(body: &JsonObject) -> Result<(Title, Price), ApiError> {
+fn parse_ticket(body: &JsonObject) -> Result<(Title, Price), Invalid> {
     domain::both(
         Title::parse(body.get("title")),
         Price::parse(body.get("price")),
@@ -49,7 +49,7 @@ fn parse_ticket(body: &JsonObject) -> Result<(Title, Price), ApiError> {
 }
 
 /// (ext) The version the client edited, if it says; a stale one is a 409, never a silent overwrite.
-fn expected_version(body: &JsonObject) -> Result<Option<i32>, ApiError> {
+fn expected_version(body: &JsonObject) -> Result<Option<i32>, FieldError> {
     match body.get("version") {
         None | Some(Value::Null) => Ok(None),
         Some(value) => value
@@ -57,12 +57,7 @@ fn expected_version(body: &JsonObject) -> Result<Option<i32>, ApiError> {
             .and_then(|v| i32::try_from(v).ok())
             .filter(|v| *v >= 0)
             .map(Some)
-            .ok_or_else(|| {
-                ApiError::Validation(vec![FieldError::new(
-                    "version",
-                    "Version must be a whole number",
-                )])
-            }),
+            .ok_or_else(|| FieldError::new("version", "Version must be a whole number")),
     }
 }
 

@@ -7,9 +7,9 @@ use serde_json::{Value, json};
 use stripe_webhook::{EventObject, Webhook, WebhookError};
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::Json;
+use crate::state::AppState;
 
 /// Stripe's webhook receiver. The signature is verified first; each event is recorded once, so a
 /// redelivery changes nothing. The saga learns every charge's outcome synchronously from the charge

@@ -7,4 +7,5 @@ mod payment_intents;
 mod payment_methods;
 mod refunds;
 mod support;
+mod tokens;
 mod webhooks;

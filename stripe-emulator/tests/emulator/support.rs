@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError};
-use stripe_client_core::{RequestBuilder, StripeMethod};
+use stripe_client_core::{CustomizableStripeRequest, RequestBuilder, StripeMethod};
 use stripe_core::payment_intent::{
     CreatePaymentIntent, CreatePaymentIntentAutomaticPaymentMethods,
     CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects,
@@ -111,6 +111,87 @@ pub async fn retrieve_payment_method(
         .customize()
         .send(client)
         .await
+}
+
+#[derive(Serialize)]
+struct CreateCardToken<'a> {
+    card: CardDetails<'a>,
+}
+
+/// `POST /v1/tokens` through the real client, parsed as `stripe_shared::Token`.
+pub async fn create_token(
+    client: &Client,
+    number: &str,
+) -> Result<stripe_shared::Token, StripeError> {
+    let params = CreateCardToken {
+        card: CardDetails {
+            number,
+            exp_month: 12,
+            exp_year: a_future_year(),
+            cvc: "123",
+        },
+    };
+    RequestBuilder::new(StripeMethod::Post, "/tokens")
+        .form(&params)
+        .customize()
+        .send(client)
+        .await
+}
+
+/// `GET /v1/tokens/{id}` through the real client.
+pub async fn retrieve_token(
+    client: &Client,
+    id: &str,
+) -> Result<stripe_shared::Token, StripeError> {
+    RequestBuilder::new(StripeMethod::Get, format!("/tokens/{id}"))
+        .customize()
+        .send(client)
+        .await
+}
+
+#[derive(Serialize)]
+struct CreateTokenPayment<'a> {
+    amount: i64,
+    currency: Currency,
+    payment_method_data: TokenPaymentMethodData<'a>,
+    automatic_payment_methods: CreatePaymentIntentAutomaticPaymentMethods,
+    confirm: bool,
+}
+
+#[derive(Serialize)]
+struct TokenPaymentMethodData<'a> {
+    #[serde(rename = "type")]
+    type_: &'a str,
+    card: CardToken<'a>,
+}
+
+#[derive(Serialize)]
+struct CardToken<'a> {
+    token: &'a str,
+}
+
+/// [`card_payment`] paid with a card token: `payment_method_data[card][token]`, which
+/// async-stripe's typed `CreatePaymentIntent` cannot express, so sent as a raw request.
+pub fn token_payment(
+    amount: i64,
+    token: &str,
+) -> CustomizableStripeRequest<stripe_shared::PaymentIntent> {
+    let params = CreateTokenPayment {
+        amount,
+        currency: Currency::USD,
+        payment_method_data: TokenPaymentMethodData {
+            type_: "card",
+            card: CardToken { token },
+        },
+        automatic_payment_methods: CreatePaymentIntentAutomaticPaymentMethods {
+            enabled: true,
+            allow_redirects: Some(CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects::Never),
+        },
+        confirm: true,
+    };
+    RequestBuilder::new(StripeMethod::Post, "/payment_intents")
+        .form(&params)
+        .customize()
 }
 
 /// Two years from now, for card expiry dates.

@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
+use boxoffice_activities::saga::ReserveRefusal;
 use boxoffice_activities::store::claims::{self, Claim};
-use boxoffice_activities::store::orders::{self, NewOrder, ReserveRefusal};
+use boxoffice_activities::store::orders::{self, NewOrder};
 use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
 use boxoffice_activities::store::{StoreError, users};
 use boxoffice_tests::{TestDatabase, TestSqlite};

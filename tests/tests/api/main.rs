@@ -9,6 +9,8 @@ mod metrics;
 mod migrations;
 mod openapi;
 mod orders;
+mod original_payments;
+mod original_tickets;
 mod pages;
 mod payments;
 mod rush;

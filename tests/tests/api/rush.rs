@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use boxoffice_activities::store::orders::{self, NewOrder, ReserveRefusal};
+use boxoffice_activities::saga::ReserveRefusal;
+use boxoffice_activities::store::orders::{self, NewOrder};
 use boxoffice_api::backpressure::TemporalGate;
 use boxoffice_api::passwords::PasswordHasher;
-use boxoffice_api::purchases;
 use boxoffice_tests::fixtures::{buyer, id_of, listed_ticket, order_for};
 use boxoffice_tests::{CLAIM_LEASE, TestApp};
 use serde_json::{Value, json};
@@ -89,7 +89,10 @@ async fn a_gateway_that_dies_after_winning_the_claim_keeps_the_ticket_only_until
 
     // The fault: a gateway wins the claim through the shop's own admission step, then dies before
     // it starts the saga.
-    let admitted = purchases::admit(&app.state, crashed_id, ticket_id)
+    let admitted = app
+        .state
+        .purchases
+        .admit(crashed_id, ticket_id)
         .await
         .expect("the claim is won");
 
@@ -133,7 +136,7 @@ async fn when_temporal_is_saturated_an_order_is_answered_503_with_retry_after_an
  {
     // A gate with no room: every call to Temporal is shed, as when the server is saturated.
     let app = TestApp::spawn_customised(120, None, |state| {
-        state.temporal_gate = TemporalGate::new(0, Duration::from_millis(50));
+        state.purchases.temporal_gate = TemporalGate::new(0, Duration::from_millis(50));
     })
     .await;
     let (_, ticket) = listed_ticket(&app, "Matinee", json!(30)).await;

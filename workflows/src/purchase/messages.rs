@@ -2,7 +2,7 @@
 //! query and the stages support staff see. These are in histories: change them only in ways that
 //! still read what was recorded (new fields with defaults).
 
-use boxoffice_activities::store::orders::ReserveRefusal;
+use boxoffice_activities::saga::ReserveRefusal;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

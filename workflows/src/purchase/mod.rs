@@ -17,7 +17,7 @@ use boxoffice_activities::purchase::{
     ChargeInput, ChargeOutcome, CompleteInput, PurchaseActivities, RefundInput, ReleaseInput,
     ReserveInput, ReserveOutcome,
 };
-use boxoffice_activities::store::orders::{CancelReason, ReserveRefusal};
+use boxoffice_activities::saga::{CancelReason, ReserveRefusal};
 use chrono::{DateTime, Utc};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
@@ -26,13 +26,12 @@ use temporalio_sdk::{
 };
 use uuid::Uuid;
 
+pub use boxoffice_activities::saga::{TASK_QUEUE, workflow_id};
 pub use messages::{
     PayRequest, PaymentAnswer, PurchaseInput, PurchaseStatus, ReservationAnswer, Stage,
 };
 
 use crate::search;
-
-pub const TASK_QUEUE: &str = "purchase";
 
 /// The change that looks up the card before charging it, so the charge's summary names the card
 /// for support staff. Runs that started before it replay without the lookup.
@@ -51,11 +50,6 @@ pub const CARD_SUMMARY_PATCH: &str = "card-summary";
 /// - every patch is decided in the first workflow task, where its marker shares one billable
 ///   action with the reserve step's marker.
 pub const LEAN_SAGA_PATCH: &str = "lean-saga";
-
-/// Support staff find an order's workflow by this id.
-pub fn workflow_id(order_id: Uuid) -> String {
-    format!("order-{order_id}")
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct PendingPayment {

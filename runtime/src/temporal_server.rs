@@ -135,7 +135,7 @@ impl TemporalDevServer {
                 });
             }
             if let Ok(client) = temporal::connect(&self.address, namespace).await
-                && temporal::is_ready(&client).await
+                && boxoffice_api::temporal::is_ready(&client).await
             {
                 return Ok(client);
             }

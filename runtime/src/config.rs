@@ -63,8 +63,9 @@ pub struct TemporalArgs {
     /// Temporal frontend, `host:port`.
     #[arg(long, env = "TEMPORAL_ADDRESS")]
     pub temporal_address: Option<String>,
-    #[arg(long, env = "TEMPORAL_NAMESPACE", default_value = "default")]
-    pub temporal_namespace: String,
+    /// Temporal namespace; without it, a `temporal.toml` profile's, else `default`.
+    #[arg(long, env = "TEMPORAL_NAMESPACE")]
+    pub temporal_namespace: Option<String>,
     /// Task queue of the purchase workflows; gateways and workers of one shop must agree.
     #[arg(long, env = "BOXOFFICE_TASK_QUEUE", default_value = boxoffice_workflows::TASK_QUEUE)]
     pub task_queue: String,

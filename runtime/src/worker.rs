@@ -6,7 +6,7 @@ use boxoffice_activities::purchase::PurchaseActivities;
 use boxoffice_workflows::PurchaseWorkflow;
 use temporalio_client::Client;
 
-use crate::metrics::{self, SdkExporter};
+use crate::sdk_metrics::{self, SdkExporter};
 use temporalio_common::telemetry::TelemetryOptions;
 use temporalio_sdk::runtime::RuntimeOptions;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
@@ -87,7 +87,7 @@ pub fn tuned(mut options: WorkerOptions) -> WorkerOptions {
 pub const MAX_CACHED_WORKFLOWS: usize = 20_000;
 
 fn build(client: Client, options: WorkerOptions) -> anyhow::Result<(Worker, SdkExporter)> {
-    let (meter, exporter) = metrics::sdk_meter()?;
+    let (meter, exporter) = sdk_metrics::sdk_meter()?;
     let telemetry = TelemetryOptions::builder().metrics(meter).build();
     let runtime_options = RuntimeOptions::builder()
         .telemetry_options(telemetry)

@@ -13,12 +13,12 @@ use boxoffice_activities::purchase::PurchaseActivities;
 use secrecy::ExposeSecret;
 use stripe_emulator::{EmulatorConfig, StripeEmulator};
 
-use crate::app::{AppState, Settings};
-use crate::auth::SessionKeys;
-use crate::cli::{listen, open_database, open_reader, serve_until_shutdown};
 use crate::config::DevArgs;
+use crate::process::{listen, open_database, open_reader, serve_until_shutdown};
 use crate::temporal_server::{DevServerOptions, TemporalDevServer, find_cli};
 use crate::{temporal, worker};
+use boxoffice_api::app::{AppState, Settings};
+use boxoffice_api::auth::SessionKeys;
 
 pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     let data_dir = &args.data_dir;
@@ -175,9 +175,9 @@ struct DevTemporal {
 }
 
 async fn start_or_reuse_temporal(args: &DevArgs) -> anyhow::Result<DevTemporal> {
-    let namespace = &args.temporal.temporal_namespace;
+    let namespace = args.temporal.temporal_namespace.as_deref();
     if let Some(address) = &args.temporal.temporal_address {
-        let client = temporal::connect(address, namespace).await?;
+        let client = temporal::connect_configured(Some(address), namespace).await?;
         return Ok(DevTemporal {
             client,
             address: address.clone(),
@@ -185,10 +185,12 @@ async fn start_or_reuse_temporal(args: &DevArgs) -> anyhow::Result<DevTemporal> 
             _server: None,
         });
     }
+    // The dev server of our own: its namespace is the flag's, or `default`.
+    let namespace = namespace.unwrap_or(temporal::DEFAULT_NAMESPACE);
     let default_address = format!("127.0.0.1:{}", args.temporal_port);
     let ui_url = format!("http://127.0.0.1:{}", args.temporal_ui_port);
     if let Ok(client) = temporal::connect(&default_address, namespace).await
-        && temporal::is_ready(&client).await
+        && boxoffice_api::temporal::is_ready(&client).await
     {
         tracing::info!(address = %default_address, "reusing the Temporal server already running");
         return Ok(DevTemporal {

@@ -5,16 +5,21 @@ use sea_orm::DatabaseConnection;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::net::TcpListener;
 
-use crate::app::{self, AppState, Settings};
-use crate::auth::SessionKeys;
 use crate::config::{
     Command, DatabaseArgs, HealthcheckArgs, MigrateArgs, ReplayArgs, ServeArgs, TemporalArgs,
     WorkerArgs,
 };
-use crate::routes::health;
+use crate::process::{
+    listen, open_current_database, open_database, open_reader, serve_until_shutdown,
+    shutdown_signal,
+};
 use crate::{dev, replay, temporal, worker};
 use boxoffice_activities::payments::Stripe;
 use boxoffice_activities::purchase::PurchaseActivities;
+use boxoffice_api::app::{AppState, Settings};
+use boxoffice_api::auth::SessionKeys;
+use boxoffice_api::metrics::{self as http_metrics, SdkMetrics};
+use boxoffice_api::routes::health;
 
 pub async fn run(command: Command) -> anyhow::Result<()> {
     match command {
@@ -43,7 +48,13 @@ async fn replay(args: ReplayArgs) -> anyhow::Result<()> {
             .temporal_address
             .as_deref()
             .unwrap_or("127.0.0.1:7233");
-        Some(temporal::connect(address, &args.temporal.temporal_namespace).await?)
+        Some(
+            temporal::connect_configured(
+                Some(address),
+                args.temporal.temporal_namespace.as_deref(),
+            )
+            .await?,
+        )
     } else {
         None
     };
@@ -144,11 +155,11 @@ async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     let state = WorkerEndpoints {
         db,
         temporal,
-        sdk_metrics: crate::metrics::SdkMetrics::default(),
+        sdk_metrics: SdkMetrics::default(),
     };
     state.sdk_metrics.set(running.metrics_addr());
     let endpoints = axum::Router::new()
-        .route("/metrics", axum::routing::get(crate::metrics::serve))
+        .route("/metrics", axum::routing::get(http_metrics::serve))
         .route("/healthz", axum::routing::get(health::healthz))
         .route("/readyz", axum::routing::get(health::readyz))
         .with_state(state);
@@ -164,7 +175,7 @@ async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
 struct WorkerEndpoints {
     db: DatabaseConnection,
     temporal: temporalio_client::Client,
-    sdk_metrics: crate::metrics::SdkMetrics,
+    sdk_metrics: SdkMetrics,
 }
 
 /// `boxoffice healthcheck`: the container's health check, without curl in the image.
@@ -185,67 +196,6 @@ async fn healthcheck(args: HealthcheckArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(crate) async fn serve_until_shutdown(
-    listener: TcpListener,
-    state: AppState,
-) -> anyhow::Result<()> {
-    axum::serve(listener, app::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
-    Ok(())
-}
-
-/// Listens on `addr` with a deep accept queue: an on-sale rush connects thousands of browsers in
-/// the same second, and with the default queue (1,024) the kernel drops connection attempts that
-/// the browser then retries only a second later. The kernel caps it at `net.core.somaxconn`.
-pub(crate) fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
-    let socket = if addr.is_ipv4() {
-        tokio::net::TcpSocket::new_v4()?
-    } else {
-        tokio::net::TcpSocket::new_v6()?
-    };
-    socket.set_reuseaddr(true)?;
-    socket.bind(addr)?;
-    socket.listen(4096)
-}
-
-/// Opens the database, whose schema must already be this build's: `serve` and `worker` run as
-/// several replicas, which must not race to migrate; `boxoffice migrate` (a one-shot job) does it.
-async fn open_current_database(url: &SecretString) -> anyhow::Result<DatabaseConnection> {
-    let db = boxoffice_activities::db::connect(url.expose_secret())
-        .await
-        .context("cannot open the database (check DATABASE_URL)")?;
-    let pending = boxoffice_activities::db::pending_migrations(&db)
-        .await
-        .context("cannot read the database's schema version")?;
-    anyhow::ensure!(
-        pending == 0,
-        "the database schema is {pending} migration(s) behind this build: run `boxoffice migrate` first"
-    );
-    Ok(db)
-}
-
-/// Opens the database and brings its schema up to date.
-pub(crate) async fn open_database(url: &SecretString) -> anyhow::Result<DatabaseConnection> {
-    let db = boxoffice_activities::db::connect(url.expose_secret())
-        .await
-        .context("cannot open the database (check DATABASE_URL)")?;
-    boxoffice_activities::db::migrate(&db)
-        .await
-        .context("database migration failed")?;
-    Ok(db)
-}
-
-/// The pool for reads beside the writer's (see `db::connect_reader`).
-pub(crate) async fn open_reader(
-    url: &SecretString,
-    writer: &DatabaseConnection,
-) -> anyhow::Result<DatabaseConnection> {
-    boxoffice_activities::db::connect_reader(url.expose_secret(), writer)
-        .await
-        .context("cannot open the database for reading (check DATABASE_URL)")
-}
-
 fn required_database(args: &DatabaseArgs) -> anyhow::Result<SecretString> {
     args.database_url
         .clone()
@@ -258,25 +208,5 @@ pub(crate) async fn connect_temporal(
     args: &TemporalArgs,
 ) -> anyhow::Result<temporalio_client::Client> {
     let address = args.temporal_address.as_deref();
-    Ok(temporal::connect_configured(address, &args.temporal_namespace).await?)
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down");
+    Ok(temporal::connect_configured(address, args.temporal_namespace.as_deref()).await?)
 }

@@ -1,9 +1,9 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    let cli = boxoffice_api::config::Cli::parse();
-    let result_on_stdout = matches!(cli.command, boxoffice_api::config::Command::Bench(_));
-    boxoffice_api::telemetry::init(cli.log_format, result_on_stdout);
+    let cli = boxoffice::config::Cli::parse();
+    let result_on_stdout = matches!(cli.command, boxoffice::config::Command::Bench(_));
+    boxoffice::telemetry::init(cli.log_format, result_on_stdout);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -11,7 +11,7 @@ fn main() -> std::process::ExitCode {
         Ok(runtime) => runtime,
         Err(err) => return fail(&err.into()),
     };
-    let result = runtime.block_on(boxoffice_api::cli::run(cli.command));
+    let result = runtime.block_on(boxoffice::cli::run(cli.command));
     // A worker thread that missed its shutdown must not keep the process alive.
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
     match result {

