@@ -11,8 +11,9 @@ use std::sync::Arc;
 use crate::accounts::Accounts;
 use crate::auth::{self, SessionKeys, SessionUser};
 use crate::domain::{self, Email, Password};
-use crate::pages::context::{Flash, PageContext, redirect_with};
+use crate::pages::context::PageContext;
 use crate::pages::error::Refusal;
+use crate::pages::flash::{Flash, redirect_with};
 use crate::pages::forms::{CsrfForm, Fields};
 use crate::pages::render;
 

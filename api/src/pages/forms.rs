@@ -8,8 +8,9 @@ use boxoffice_web::view::CSRF_FIELD;
 use serde_json::Value;
 
 use crate::auth::SessionKeys;
-use crate::pages::context::{Flash, PageContext, redirect_with};
+use crate::pages::context::PageContext;
 use crate::pages::error::{PageError, Refusal};
+use crate::pages::flash::{Flash, redirect_with};
 use crate::state::AppState;
 
 /// The fields of a form posted from one of our pages, its CSRF token checked.

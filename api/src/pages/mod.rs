@@ -3,7 +3,10 @@
 
 mod account;
 pub mod context;
+mod cookies;
+mod csrf;
 pub mod error;
+pub mod flash;
 mod forms;
 mod orders;
 mod shop;

@@ -8,8 +8,9 @@ use boxoffice_activities::store::orders;
 use boxoffice_web::view::{OrderPage, OrderState, OrderSummary, Page, StripeSetup};
 use chrono::Utc;
 
-use crate::pages::context::{Flash, PageContext, redirect_with};
+use crate::pages::context::PageContext;
 use crate::pages::error::{PageError, Refusal};
+use crate::pages::flash::{Flash, redirect_with};
 use crate::pages::forms::{CsrfForm, Fields};
 use crate::pages::{PageId, render};
 use crate::state::AppState;

@@ -11,8 +11,9 @@ use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
 use boxoffice_web::view::{Availability, Form, Page, TicketSummary, Viewer};
 
 use crate::domain::{self, FieldError, Invalid, Price, Title};
-use crate::pages::context::{Flash, PageContext, redirect_with};
+use crate::pages::context::PageContext;
 use crate::pages::error::{PageError, Refusal};
+use crate::pages::flash::{Flash, redirect_with};
 use crate::pages::forms::{CsrfForm, Fields};
 use crate::pages::{PageId, render};
 use crate::state::AppState;
