@@ -4,7 +4,7 @@
 use std::hash::Hasher;
 
 fn main() {
-    for (name, ext) in [("app", "css"), ("order", "js")] {
+    for (name, ext) in [("app", "css"), ("order", "js"), ("icon", "svg")] {
         let path = format!("assets/{name}.{ext}");
         println!("cargo:rerun-if-changed={path}");
         let content = std::fs::read(&path).unwrap_or_else(|err| panic!("reading {path}: {err}"));

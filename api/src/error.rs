@@ -1,7 +1,7 @@
 //! The one place where failures become HTTP responses, always in the contract's shape:
 //! `{"errors":[{"message":"…","field":"…"}]}`.
 
-use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use boxoffice_activities::store::StoreError;
@@ -13,6 +13,7 @@ use crate::accounts::AccountError;
 use crate::backpressure::{RETRY_AFTER_SECS, Saturated, shed};
 pub use crate::domain::FieldError;
 use crate::domain::Invalid;
+use crate::listing::ListingError;
 use crate::purchases::PurchaseError;
 
 #[derive(Debug, thiserror::Error)]
@@ -143,6 +144,21 @@ impl From<JsonRejection> for ApiError {
 impl From<PathRejection> for ApiError {
     fn from(_: PathRejection) -> Self {
         Self::BadRequest("Invalid id".into())
+    }
+}
+
+impl From<ListingError> for ApiError {
+    fn from(err: ListingError) -> Self {
+        match err {
+            ListingError::Invalid(invalid) => invalid.into(),
+            ListingError::Store(err) => err.into(),
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::BadRequest(rejection.body_text())
     }
 }
 

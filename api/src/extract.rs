@@ -7,6 +7,11 @@ use uuid::Uuid;
 use crate::auth::{CurrentUser, SessionKeys, SessionUser};
 use crate::error::ApiError;
 
+/// `axum::extract::Query`, rejecting with the contract's error body (400).
+#[derive(Debug, Clone, Copy, Default, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Query<T>(pub T);
+
 /// `axum::Json`, rejecting with the contract's error body (400, 413 or 415).
 #[derive(Debug, Clone, Copy, Default, FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]

@@ -8,6 +8,7 @@ pub mod backpressure;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod listing;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;

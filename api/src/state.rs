@@ -12,6 +12,7 @@ use temporalio_client::Client;
 use crate::accounts::Accounts;
 use crate::auth::SessionKeys;
 use crate::backpressure::TemporalGate;
+use crate::listing::Listing;
 use crate::metrics;
 use crate::passwords::PasswordHasher;
 use crate::purchases::{PurchaseSettings, Purchases};
@@ -29,6 +30,8 @@ pub struct AppState {
     pub sdk_metrics: metrics::SdkMetrics,
     pub accounts: Accounts,
     pub purchases: Purchases,
+    /// The tickets for sale, their first page kept until the catalog changes.
+    pub listing: Listing,
 }
 
 impl AppState {
@@ -64,6 +67,7 @@ impl AppState {
             temporal,
             settings: Arc::new(settings),
             sdk_metrics: metrics::SdkMetrics::default(),
+            listing: Listing::default(),
         }
     }
 }

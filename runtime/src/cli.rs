@@ -103,6 +103,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let database_url = required_database(&args.database)?;
     let db = open_current_database(&database_url).await?;
     let reader = open_reader(&database_url, &db).await?;
+    // The cached listing learns of ticket writes by other processes (workers, other gateways).
+    boxoffice_activities::store::catalog::follow(&db);
     let temporal = connect_temporal(&args.temporal).await?;
     let settings = Settings {
         hold_secs: args.saga.hold_secs,

@@ -60,6 +60,8 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         stripe_js_url: payments.stripe_js_url.clone(),
     };
     let reader = open_reader(&database_url, &db).await?;
+    // The cached listing learns of ticket writes by other processes (workers, other gateways).
+    boxoffice_activities::store::catalog::follow(&db);
     let state = AppState::new(
         db,
         reader,

@@ -254,6 +254,8 @@ pub struct ApiResponse {
     pub set_cookie: Option<String>,
     pub content_type: Option<String>,
     pub retry_after: Option<String>,
+    /// `Link` (the next page of a paginated list).
+    pub link: Option<String>,
 }
 
 impl ApiResponse {
@@ -269,6 +271,7 @@ impl ApiResponse {
         let set_cookie = header_text(header::SET_COOKIE);
         let content_type = header_text(header::CONTENT_TYPE);
         let retry_after = header_text(header::RETRY_AFTER);
+        let link = header_text(header::LINK);
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
             .expect("read body");
@@ -280,6 +283,7 @@ impl ApiResponse {
             set_cookie,
             content_type,
             retry_after,
+            link,
         }
     }
 

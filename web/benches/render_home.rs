@@ -22,7 +22,10 @@ fn main() {
             price_cents: 1_999 + 125 * i as i64,
         })
         .collect();
-    let page = Page::Home { tickets };
+    let page = Page::Home {
+        tickets,
+        more: None,
+    };
     let chrome = Chrome {
         signed_in: Some("shopper@example.com".to_owned()),
         csrf_token: "c".repeat(64),

@@ -30,4 +30,7 @@ pub const STYLESHEET: Asset = asset!("app", "css", "text/css; charset=utf-8");
 /// Countdown, live status and the Stripe.js card form on the order page.
 pub const ORDER_SCRIPT: Asset = asset!("order", "js", "text/javascript; charset=utf-8");
 
-pub const ALL: [&Asset; 2] = [&STYLESHEET, &ORDER_SCRIPT];
+/// The site's icon (browsers ask for `/favicon.ico` too; the gateway answers with this).
+pub const ICON: Asset = asset!("icon", "svg", "image/svg+xml");
+
+pub const ALL: [&Asset; 3] = [&STYLESHEET, &ORDER_SCRIPT, &ICON];

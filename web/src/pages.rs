@@ -2,7 +2,7 @@
 
 use dioxus::prelude::*;
 
-use crate::assets::{ORDER_SCRIPT, STYLESHEET};
+use crate::assets::{ICON, ORDER_SCRIPT, STYLESHEET};
 use crate::format::{countdown, money};
 use crate::view::{
     AuthKind, Availability, CSRF_FIELD, Chrome, Form, OrderPage, OrderState, OrderSummary, Page,
@@ -11,12 +11,15 @@ use crate::view::{
 
 pub fn document(chrome: &Chrome, page: &Page) -> Element {
     let title = format!("{} · boxoffice", page_title(page));
+    let description = page_description(page);
     // Dioxus has no `html` element: `render` wraps this in it.
     rsx! {
             head {
                 meta { charset: "utf-8" }
                 meta { name: "viewport", content: "width=device-width, initial-scale=1" }
+                meta { name: "description", content: "{description}" }
                 title { "{title}" }
+                link { rel: "icon", href: ICON.path, r#type: "image/svg+xml" }
                 link { rel: "stylesheet", href: STYLESHEET.path }
             }
             body {
@@ -54,10 +57,24 @@ fn page_title(page: &Page) -> String {
     }
 }
 
+/// What search engines show under the title.
+fn page_description(page: &Page) -> String {
+    match page {
+        Page::Ticket { ticket, .. } => format!(
+            "{} for {} on boxoffice: buy it, and it is held for you while you pay.",
+            ticket.title,
+            money(ticket.price_cents)
+        ),
+        _ => "boxoffice: buy and sell tickets. A ticket you order is held for you while you pay \
+              by card."
+            .into(),
+    }
+}
+
 fn content(chrome: &Chrome, page: &Page) -> Element {
     let csrf = chrome.csrf_token.as_str();
     match page {
-        Page::Home { tickets } => home(tickets, chrome.signed_in.is_some()),
+        Page::Home { tickets, more } => home(tickets, more.as_deref(), chrome.signed_in.is_some()),
         Page::Auth { kind, form, next } => auth(*kind, form, next.as_deref(), csrf),
         Page::SignOut => sign_out(chrome, csrf),
         Page::NewTicket { form } => new_ticket(form, csrf),
@@ -77,7 +94,7 @@ fn content(chrome: &Chrome, page: &Page) -> Element {
             *version,
             chrome,
         ),
-        Page::Orders { orders } => orders_page(orders),
+        Page::Orders { orders, more } => orders_page(orders, more.as_deref()),
         Page::Order(order) => order_page(order, csrf),
         Page::Error {
             status,
@@ -123,7 +140,7 @@ fn csrf_input(token: &str) -> Element {
     rsx! { input { r#type: "hidden", name: CSRF_FIELD, value: "{token}" } }
 }
 
-fn home(tickets: &[TicketSummary], signed_in: bool) -> Element {
+fn home(tickets: &[TicketSummary], more: Option<&str>, signed_in: bool) -> Element {
     rsx! {
         h1 { "Tickets for sale" }
         if tickets.is_empty() {
@@ -143,6 +160,9 @@ fn home(tickets: &[TicketSummary], signed_in: bool) -> Element {
                         span { class: "price", {money(ticket.price_cents)} }
                     }
                 }
+            }
+            if let Some(more) = more {
+                p { class: "more", a { class: "button", href: "{more}", rel: "next", "More tickets" } }
             }
         }
     }
@@ -341,7 +361,7 @@ fn state_badge(state: OrderState) -> Element {
     rsx! { span { class: "badge {class}", "{title}" } }
 }
 
-fn orders_page(orders: &[OrderSummary]) -> Element {
+fn orders_page(orders: &[OrderSummary], more: Option<&str>) -> Element {
     rsx! {
         h1 { "My orders" }
         if orders.is_empty() {
@@ -361,6 +381,9 @@ fn orders_page(orders: &[OrderSummary]) -> Element {
                         }
                     }
                 }
+            }
+            if let Some(more) = more {
+                p { class: "more", a { class: "button", href: "{more}", rel: "next", "Older orders" } }
             }
         }
     }
@@ -439,6 +462,7 @@ fn payment_form(order: &OrderPage, price: &str, csrf: &str) -> Element {
             }
             button { r#type: "submit", class: "primary", id: "pay-button", "Pay {price}" }
         }
-        script { src: "{stripe.js_url}" }
+        // Deferred like the order script, which it precedes, so it still runs first.
+        script { src: "{stripe.js_url}", defer: true }
     }
 }

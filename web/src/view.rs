@@ -133,6 +133,8 @@ pub struct StripeSetup {
 pub enum Page {
     Home {
         tickets: Vec<TicketSummary>,
+        /// The next page's link, when there are more tickets.
+        more: Option<String>,
     },
     Auth {
         kind: AuthKind,
@@ -157,6 +159,8 @@ pub enum Page {
     },
     Orders {
         orders: Vec<OrderSummary>,
+        /// The next page's link, when there are older orders.
+        more: Option<String>,
     },
     Order(Box<OrderPage>),
     Error {

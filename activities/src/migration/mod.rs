@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261122_000001_create_tables;
 mod m20261122_000002_stripe_events;
 mod m20261201_000003_ticket_claims;
+mod m20261201_000004_catalog;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_create_tables::Migration),
             Box::new(m20261122_000002_stripe_events::Migration),
             Box::new(m20261201_000003_ticket_claims::Migration),
+            Box::new(m20261201_000004_catalog::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! Versioned reads and writes of users, tickets, orders and payments. Functions take `&impl
 //! ConnectionTrait` and return typed errors; the gateway maps them to HTTP once.
 
+pub mod catalog;
 pub mod claims;
 pub mod orders;
 pub mod stripe_events;
@@ -8,6 +9,7 @@ pub mod tickets;
 pub mod users;
 
 use sea_orm::{DbErr, SqlErr};
+use uuid::Uuid;
 
 /// Why a read or write did not happen. Apart from `Db`, the message is what a user reads.
 #[derive(Debug, thiserror::Error)]
@@ -29,4 +31,12 @@ pub enum StoreError {
 
 pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// Where a page of a listing starts: after the row with this id (a keyset cursor, so pages stay
+/// cheap however deep, and a row added meanwhile never shifts one into the next page twice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub after: Option<Uuid>,
+    pub limit: u64,
 }

@@ -4,12 +4,13 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveEnum, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, TransactionTrait, UpdateMany, UpdateResult,
+    ActiveEnum, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, TransactionTrait, UpdateMany,
+    UpdateResult,
 };
 use uuid::Uuid;
 
-use super::{StoreError, claims};
+use super::{PageRequest, StoreError, catalog, claims};
 use crate::entities::{order, payment, ticket};
 use crate::saga::{CancelReason, OrderStatus, ReserveRefusal};
 
@@ -99,6 +100,7 @@ pub async fn reserve_ticket(
         .await?
         .ok_or(StoreError::NotFound)?;
     txn.commit().await?;
+    catalog::changed();
     Ok(Ok(held))
 }
 
@@ -229,6 +231,7 @@ pub async fn release_order(
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    catalog::changed();
     Ok(Release::Released {
         ended: Some(held_for(&order)),
     })
@@ -311,15 +314,54 @@ pub async fn find_order(
     Ok((order, ticket))
 }
 
-/// The buyer's orders, oldest first, each with its ticket.
+/// Which end of a buyer's orders a page starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Oldest {
+    First,
+    Last,
+}
+
+/// A page of the buyer's orders, each with its ticket, in `order` of placing. An `after` naming
+/// none of the buyer's orders is [`StoreError::NotFound`].
 pub async fn orders_of(
     db: &impl ConnectionTrait,
     buyer_id: Uuid,
+    page: PageRequest,
+    order: Oldest,
 ) -> Result<Vec<OrderWithTicket>, StoreError> {
-    let orders = order::Entity::find()
-        .filter(order::Column::UserId.eq(buyer_id))
-        .order_by_asc(order::Column::CreatedAt)
-        .order_by_asc(order::Column::Id)
+    let mut query = order::Entity::find().filter(order::Column::UserId.eq(buyer_id));
+    if let Some(after) = page.after {
+        let cursor = order::Entity::find_by_id(after)
+            .one(db)
+            .await?
+            .filter(|cursor| cursor.user_id == buyer_id)
+            .ok_or(StoreError::NotFound)?;
+        let (before_created, before_id) = match order {
+            Oldest::First => (
+                order::Column::CreatedAt.gt(cursor.created_at),
+                order::Column::Id.gt(cursor.id),
+            ),
+            Oldest::Last => (
+                order::Column::CreatedAt.lt(cursor.created_at),
+                order::Column::Id.lt(cursor.id),
+            ),
+        };
+        query = query.filter(
+            Condition::any().add(before_created).add(
+                Condition::all()
+                    .add(order::Column::CreatedAt.eq(cursor.created_at))
+                    .add(before_id),
+            ),
+        );
+    }
+    let direction = match order {
+        Oldest::First => Order::Asc,
+        Oldest::Last => Order::Desc,
+    };
+    let orders = query
+        .order_by(order::Column::CreatedAt, direction.clone())
+        .order_by(order::Column::Id, direction)
+        .limit(page.limit)
         .all(db)
         .await?;
     let ticket_ids: Vec<Uuid> = orders.iter().map(|o| o.ticket_id).collect();

@@ -1,11 +1,12 @@
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
-use super::{StoreError, claims};
+use super::{PageRequest, StoreError, catalog, claims};
 use crate::entities::ticket;
 
 pub struct NewTicket<'a> {
@@ -36,15 +37,35 @@ pub async fn create_ticket(
         claim_order_id: Set(None),
         claim_expires_at: Set(None),
     };
-    Ok(ticket::Entity::insert(row).exec_with_returning(db).await?)
+    let ticket = ticket::Entity::insert(row).exec_with_returning(db).await?;
+    catalog::changed();
+    Ok(ticket)
 }
 
-/// Tickets no order holds, newest first.
-pub async fn tickets_for_sale(db: &impl ConnectionTrait) -> Result<Vec<ticket::Model>, StoreError> {
-    Ok(ticket::Entity::find()
-        .filter(ticket::Column::OrderId.is_null())
+/// A page of the tickets no order holds, newest first. An `after` naming no ticket is
+/// [`StoreError::NotFound`].
+pub async fn tickets_for_sale(
+    db: &impl ConnectionTrait,
+    page: PageRequest,
+) -> Result<Vec<ticket::Model>, StoreError> {
+    let mut query = ticket::Entity::find().filter(ticket::Column::OrderId.is_null());
+    if let Some(after) = page.after {
+        let cursor = find_ticket(db, after).await?;
+        query = query.filter(
+            Condition::any()
+                .add(ticket::Column::CreatedAt.lt(cursor.created_at))
+                .add(
+                    Condition::all()
+                        .add(ticket::Column::CreatedAt.eq(cursor.created_at))
+                        .add(ticket::Column::Id.lt(cursor.id)),
+                ),
+        );
+    }
+    // The order of the partial index `tickets_on_sale_newest_idx`.
+    Ok(query
         .order_by_desc(ticket::Column::CreatedAt)
         .order_by_desc(ticket::Column::Id)
+        .limit(page.limit)
         .all(db)
         .await?)
 }
@@ -90,6 +111,7 @@ pub async fn update_ticket(
         .exec(db)
         .await?;
     if result.rows_affected == 1 {
+        catalog::changed();
         return find_ticket(db, id).await;
     }
     let now_seen = find_ticket(db, id).await?;

@@ -13,6 +13,7 @@ use crate::accounts::AccountError;
 use crate::backpressure::{RETRY_AFTER_SECS, Saturated, shed};
 use crate::domain::{FieldError, Invalid};
 use crate::error::BUSY;
+use crate::listing::ListingError;
 use crate::purchases::PurchaseError;
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +45,16 @@ impl From<StoreError> for PageError {
             StoreError::NotFound | StoreError::NotOwner => Self::NotFound,
             StoreError::Db(DbErr::ConnectionAcquire(_)) => shed(Saturated::Database).into(),
             other => Self::Internal(other.into()),
+        }
+    }
+}
+
+impl From<ListingError> for PageError {
+    fn from(err: ListingError) -> Self {
+        match err {
+            // A page past the end, or a cursor someone made up.
+            ListingError::Invalid(_) => Self::NotFound,
+            ListingError::Store(err) => err.into(),
         }
     }
 }

@@ -53,7 +53,10 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/pay", axum::routing::post(orders::pay))
         .route("/orders/{id}/cancel", axum::routing::post(orders::cancel));
     // Assets need no session, CSRF cookie or flash: they stay outside the page frame.
-    let mut assets = Router::new();
+    let mut assets = Router::new().route(
+        "/favicon.ico",
+        get(|| serve_asset(&boxoffice_web::assets::ICON)),
+    );
     for asset in boxoffice_web::assets::ALL {
         assets = assets.route(asset.path, get(move || serve_asset(asset)));
     }

@@ -4,15 +4,18 @@ use axum::extract::State;
 use axum::response::{Html, Response};
 use boxoffice_activities::entities::order;
 use boxoffice_activities::saga::Standing;
-use boxoffice_activities::store::orders;
+use boxoffice_activities::store::orders::Oldest;
 use boxoffice_web::view::{OrderPage, OrderState, OrderSummary, Page, StripeSetup};
 use chrono::Utc;
 
+use crate::extract::Query;
+use crate::listing;
 use crate::pages::context::PageContext;
 use crate::pages::error::{PageError, Refusal};
 use crate::pages::flash::{Flash, redirect_with};
 use crate::pages::forms::{CsrfForm, Fields};
 use crate::pages::{PageId, render};
+use crate::routes::PageQuery;
 use crate::state::AppState;
 
 fn state_of(order: &order::Model) -> OrderState {
@@ -27,13 +30,15 @@ fn state_of(order: &order::Model) -> OrderState {
 pub async fn orders_page(
     context: PageContext,
     State(state): State<AppState>,
+    Query(query): Query<PageQuery>,
 ) -> Result<Html<String>, PageError> {
     let buyer = context.require_user("/orders")?;
-    let mine = orders::orders_of(&state.reader.0, buyer.id).await?;
+    let request = query.request().map_err(|_| PageError::NotFound)?;
     // Newest first: the order you just placed is the one you are looking for.
-    let orders = mine
+    let page = listing::orders_of(&state.reader.0, buyer.id, request, Oldest::Last).await?;
+    let orders = page
+        .rows
         .iter()
-        .rev()
         .map(|(order, ticket)| OrderSummary {
             id: order.id,
             ticket_title: ticket.title.clone(),
@@ -42,7 +47,10 @@ pub async fn orders_page(
             placed_at: order.created_at.format("%-d %b %Y, %H:%M UTC").to_string(),
         })
         .collect();
-    Ok(render(&context, &Page::Orders { orders }))
+    let more = page
+        .next_after
+        .map(|after| format!("/orders?after={after}"));
+    Ok(render(&context, &Page::Orders { orders, more }))
 }
 
 pub async fn order_page(

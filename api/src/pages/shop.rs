@@ -11,11 +11,13 @@ use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
 use boxoffice_web::view::{Availability, Form, Page, TicketSummary, Viewer};
 
 use crate::domain::{self, FieldError, Invalid, Price, Title};
+use crate::extract::Query;
 use crate::pages::context::PageContext;
 use crate::pages::error::{PageError, Refusal};
 use crate::pages::flash::{Flash, redirect_with};
 use crate::pages::forms::{CsrfForm, Fields};
 use crate::pages::{PageId, render};
+use crate::routes::PageQuery;
 use crate::state::AppState;
 
 fn summary(ticket: &ticket::Model) -> TicketSummary {
@@ -29,10 +31,13 @@ fn summary(ticket: &ticket::Model) -> TicketSummary {
 pub async fn home(
     context: PageContext,
     State(state): State<AppState>,
+    Query(query): Query<PageQuery>,
 ) -> Result<Html<String>, PageError> {
-    let for_sale = tickets::tickets_for_sale(&state.reader.0).await?;
-    let tickets = for_sale.iter().map(summary).collect();
-    Ok(render(&context, &Page::Home { tickets }))
+    let request = query.request().map_err(|_| PageError::NotFound)?;
+    let page = state.listing.tickets(&state.reader.0, request).await?;
+    let tickets = page.rows.iter().map(summary).collect();
+    let more = page.next_after.map(|after| format!("/?after={after}"));
+    Ok(render(&context, &Page::Home { tickets, more }))
 }
 
 pub async fn new_ticket_page(context: PageContext) -> Result<Html<String>, PageError> {

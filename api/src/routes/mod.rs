@@ -6,3 +6,40 @@ pub mod payments;
 pub mod tickets;
 pub mod users;
 pub mod webhooks;
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::domain::Invalid;
+use crate::listing;
+
+/// `?after=<id>&limit=<n>` of a paginated list; both optional.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// (ext) The id of the last row of the previous page (from the `Link` header).
+    #[param(value_type = Option<Uuid>)]
+    pub after: Option<String>,
+    /// (ext) How many rows, 1–100; default 100.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+}
+
+impl PageQuery {
+    pub fn request(&self) -> Result<boxoffice_activities::store::PageRequest, Invalid> {
+        listing::page_request(self.after.as_deref(), self.limit.as_deref())
+    }
+}
+
+/// `Link: <path?after=…&limit=…>; rel="next"` when there is a next page.
+pub fn next_link(path: &str, next_after: Option<Uuid>, limit: u64) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Some(after) = next_after {
+        let link = format!("<{path}?after={after}&limit={limit}>; rel=\"next\"");
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            headers.insert(header::LINK, value);
+        }
+    }
+    headers
+}

@@ -1,7 +1,8 @@
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use boxoffice_activities::saga::{CancelReason, OrderStatus};
-use boxoffice_activities::store::orders::{self, OrderWithTicket};
+use boxoffice_activities::store::orders::{Oldest, OrderWithTicket};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -10,9 +11,11 @@ use uuid::Uuid;
 use crate::domain::Price;
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::extract::SignedIn;
-use crate::extract::{IdPath, Json, JsonObject};
+use crate::extract::{IdPath, Json, JsonObject, Query};
+use crate::listing;
 use crate::openapi::OrderInput;
 use crate::purchases::Purchases;
+use crate::routes::{PageQuery, next_link};
 use crate::state::Reader;
 
 /// An order as the contract shows it.
@@ -90,14 +93,24 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(order.into())))
 }
 
-#[utoipa::path(get, path = "/api/orders", tag = "orders",
-    responses((status = 200, description = "The caller's orders, oldest first", body = Vec<OrderView>), (status = 401, description = "Not signed in", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/orders", tag = "orders", params(PageQuery),
+    responses((status = 200, description = "The caller's orders, oldest first: a plain array of at most \
+        `limit` (default 100), with `Link: <…>; rel=\"next\"` when there are more",
+        body = Vec<OrderView>, headers(("Link" = String, description = "The next page, when there is one"))),
+        (status = 400, description = "Invalid `after` or `limit`", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody)))]
 pub async fn list(
     State(Reader(db)): State<Reader>,
     SignedIn(user): SignedIn,
-) -> Result<Json<Vec<OrderView>>, ApiError> {
-    let mine = orders::orders_of(&db, user.id).await?;
-    Ok(Json(mine.into_iter().map(OrderView::from).collect()))
+    Query(query): Query<PageQuery>,
+) -> Result<(HeaderMap, Json<Vec<OrderView>>), ApiError> {
+    let request = query.request()?;
+    let page = listing::orders_of(&db, user.id, request, Oldest::First).await?;
+    let headers = next_link("/api/orders", page.next_after, request.limit);
+    Ok((
+        headers,
+        Json(page.rows.into_iter().map(OrderView::from).collect()),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/orders/{id}", tag = "orders", params(("id" = Uuid, Path)),

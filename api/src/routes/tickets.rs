@@ -1,4 +1,5 @@
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use boxoffice_activities::entities::ticket;
 use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
@@ -10,8 +11,10 @@ use uuid::Uuid;
 use crate::domain::{self, Invalid, Price, Title};
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::extract::SignedIn;
-use crate::extract::{IdPath, Json, JsonObject};
+use crate::extract::{IdPath, Json, JsonObject, Query};
+use crate::listing::Listing;
 use crate::openapi::TicketInput;
+use crate::routes::{PageQuery, next_link};
 use crate::state::Reader;
 
 /// A ticket as the contract shows it.
@@ -78,11 +81,23 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(ticket.into())))
 }
 
-#[utoipa::path(get, path = "/api/tickets", tag = "tickets",
-    responses((status = 200, description = "Tickets for sale, newest first", body = Vec<TicketView>)))]
-pub async fn list(State(Reader(db)): State<Reader>) -> Result<Json<Vec<TicketView>>, ApiError> {
-    let for_sale = tickets::tickets_for_sale(&db).await?;
-    Ok(Json(for_sale.into_iter().map(TicketView::from).collect()))
+#[utoipa::path(get, path = "/api/tickets", tag = "tickets", params(PageQuery),
+    responses((status = 200, description = "Tickets for sale, newest first: a plain array of at most \
+        `limit` (default 100, the most there is), with `Link: <…>; rel=\"next\"` when there are more",
+        body = Vec<TicketView>, headers(("Link" = String, description = "The next page, when there is one"))),
+        (status = 400, description = "Invalid `after` or `limit`", body = ErrorBody)))]
+pub async fn list(
+    State(Reader(db)): State<Reader>,
+    State(listing): State<Listing>,
+    Query(query): Query<PageQuery>,
+) -> Result<(HeaderMap, Json<Vec<TicketView>>), ApiError> {
+    let request = query.request()?;
+    let page = listing.tickets(&db, request).await?;
+    let headers = next_link("/api/tickets", page.next_after, request.limit);
+    Ok((
+        headers,
+        Json(page.rows.into_iter().map(TicketView::from).collect()),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/tickets/{id}", tag = "tickets", params(("id" = Uuid, Path)),

@@ -5,6 +5,7 @@ mod bad_input;
 mod claims;
 mod health;
 mod histories;
+mod listing;
 mod metrics;
 mod migrations;
 mod openapi;
