@@ -10,6 +10,11 @@ use uuid::Uuid;
 /// The task queue the purchase saga's workers poll.
 pub const TASK_QUEUE: &str = "purchase";
 
+/// The most payment attempts one order takes: beyond this, a card is being tested, or keeps
+/// failing. The workflow refuses the next `pay` update with [`TOO_MANY_PAYMENT_ATTEMPTS`].
+pub const MAX_PAYMENT_ATTEMPTS: u32 = 5;
+pub const TOO_MANY_PAYMENT_ATTEMPTS: &str = "Too many payment attempts for this order";
+
 /// Support staff find an order's workflow by this id.
 pub fn workflow_id(order_id: Uuid) -> String {
     format!("order-{order_id}")

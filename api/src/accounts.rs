@@ -1,9 +1,10 @@
 //! Sign-up and sign-in: the rules around the users table.
 
-use boxoffice_activities::store::{StoreError, users};
+use boxoffice_activities::store::{StoreError, sessions, users};
 use sea_orm::DatabaseConnection;
+use uuid::Uuid;
 
-use crate::auth::SessionUser;
+use crate::auth::{SESSION_DAYS, SessionUser};
 use crate::backpressure::{Saturated, shed};
 use crate::domain::{Email, Password};
 use crate::passwords::{PasswordError, PasswordHasher};
@@ -67,10 +68,7 @@ impl Accounts {
                 StoreError::EmailInUse => AccountError::EmailInUse,
                 other => other.into(),
             })?;
-        Ok(SessionUser {
-            id: user.id,
-            email: user.email,
-        })
+        self.start_session(user.id, user.email).await
     }
 
     pub async fn sign_in(
@@ -88,11 +86,28 @@ impl Accounts {
             .verify(password.expose().to_owned(), hash)
             .await?;
         match user {
-            Some(user) if matches => Ok(SessionUser {
-                id: user.id,
-                email: user.email,
-            }),
+            Some(user) if matches => self.start_session(user.id, user.email).await,
             _ => Err(AccountError::InvalidCredentials),
         }
+    }
+
+    async fn start_session(&self, id: Uuid, email: String) -> Result<SessionUser, AccountError> {
+        let until = chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS);
+        let session_id = sessions::start_session(&self.db, id, until).await?;
+        Ok(SessionUser {
+            id,
+            email,
+            session_id,
+        })
+    }
+
+    /// Ends this browser's session: its cookie, and every copy of it, stops working.
+    pub async fn sign_out(&self, user: &SessionUser) -> Result<(), AccountError> {
+        Ok(sessions::end_session(&self.db, user.session_id).await?)
+    }
+
+    /// Ends every session of the user, in every browser.
+    pub async fn sign_out_everywhere(&self, user: &SessionUser) -> Result<u64, AccountError> {
+        Ok(sessions::end_all_sessions(&self.db, user.id).await?)
     }
 }

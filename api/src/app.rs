@@ -18,6 +18,7 @@ use crate::metrics;
 use crate::openapi::ApiDoc;
 use crate::pages;
 use crate::routes::{health, orders, payments, tickets, users, webhooks};
+use crate::security;
 pub use crate::state::{AppState, Reader, Settings};
 
 /// Request bodies are small JSON documents; anything bigger is refused with 413.
@@ -29,6 +30,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(users::signup))
         .routes(routes!(users::signin))
         .routes(routes!(users::signout))
+        .routes(routes!(users::signout_everywhere))
         .routes(routes!(users::current_user))
         .routes(routes!(tickets::create, tickets::list))
         .routes(routes!(tickets::show, tickets::update))
@@ -44,15 +46,17 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 pub fn router(state: AppState) -> Router {
     let (documented, spec) = routes();
     let spec = Arc::new(spec);
+    let mut documented = documented.route(
+        "/api/openapi.json",
+        get(move || {
+            let spec = spec.clone();
+            async move { axum::Json((*spec).clone()) }
+        }),
+    );
+    if state.settings.public_metrics {
+        documented = documented.route("/metrics", get(metrics::serve));
+    }
     documented
-        .route(
-            "/api/openapi.json",
-            get(move || {
-                let spec = spec.clone();
-                async move { axum::Json((*spec).clone()) }
-            }),
-        )
-        .route("/metrics", get(metrics::serve))
         // Requests to routes are timed by route; the pages time their own (see `pages::router`).
         .route_layer(axum::middleware::from_fn(metrics::record_http))
         // Everything outside the documented API: the storefront's pages, and the 404s.
@@ -60,6 +64,11 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(panic_response))
+        // Outside the panic catcher, so a 500 for a panic carries them too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.security.clone(),
+            security::headers,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)

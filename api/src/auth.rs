@@ -1,8 +1,9 @@
-//! Sessions: a signed JWT (user id and email) in an HttpOnly, SameSite=Lax cookie, and argon2id
-//! password hashes. Pages and the JSON API share this one session.
+//! Sessions: a signed JWT (user id, email and the session's id) in an HttpOnly, SameSite=Lax
+//! cookie. The session's row (`store::sessions`) must still exist for the cookie to count, so
+//! signing out ends it for good, even for a copy of the cookie. Pages and the JSON API share this
+//! one session. Outside `dev`, cookies are `Secure` and named `__Host-…`, which browsers accept
+//! only over HTTPS, from this host, for the whole site.
 
-use axum::extract::{FromRef, FromRequestParts};
-use axum::http::request::Parts;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -13,19 +14,24 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 pub const SESSION_COOKIE: &str = "session";
-const SESSION_DAYS: i64 = 7;
+/// How long a session lasts.
+pub const SESSION_DAYS: i64 = 7;
 
 /// Who is signed in, as the session token says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionUser {
     pub id: Uuid,
     pub email: String,
+    /// The session (`store::sessions`); never shown to clients.
+    #[serde(skip)]
+    pub session_id: Uuid,
 }
 
 #[derive(Serialize, Deserialize)]
 struct Claims {
     sub: Uuid,
     email: String,
+    sid: Uuid,
     iat: i64,
     exp: i64,
 }
@@ -38,6 +44,7 @@ pub struct SessionKeys {
     flash_encoding: EncodingKey,
     flash_decoding: DecodingKey,
     csrf_key: [u8; 32],
+    secure_cookies: bool,
 }
 
 type HmacSha256 = Hmac<Sha256>;
@@ -59,7 +66,36 @@ impl SessionKeys {
             flash_encoding: EncodingKey::from_secret(&flash_key),
             flash_decoding: DecodingKey::from_secret(&flash_key),
             csrf_key: derive_key(bytes, "boxoffice csrf v1"),
+            secure_cookies: false,
         }
+    }
+
+    /// Cookies `Secure` and `__Host-` named, as they must be wherever the shop is served over
+    /// HTTPS (everywhere but `dev` and the tests).
+    pub fn with_secure_cookies(mut self, secure: bool) -> Self {
+        self.secure_cookies = secure;
+        self
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.secure_cookies
+    }
+
+    /// The name a cookie goes by: `__Host-<base>` with secure cookies.
+    pub fn cookie_name(&self, base: &'static str) -> String {
+        if self.secure_cookies {
+            format!("__Host-{base}")
+        } else {
+            base.to_owned()
+        }
+    }
+
+    /// The signed-in user a request's cookies name, as far as the token says: the caller still
+    /// asks the sessions table whether the session is live.
+    pub fn claimed_user(&self, headers: &axum::http::HeaderMap) -> Option<SessionUser> {
+        let jar = CookieJar::from_headers(headers);
+        let cookie = jar.get(&self.cookie_name(SESSION_COOKIE))?;
+        self.user_from_token(cookie.value())
     }
 
     /// Signs short-lived page data (the claims must carry `exp`).
@@ -78,19 +114,23 @@ impl SessionKeys {
         .map(|data| data.claims)
     }
 
-    /// The token forms carry for the browser holding CSRF cookie `nonce`.
-    pub fn csrf_token(&self, nonce: &str) -> String {
-        hex::encode(self.csrf_mac(nonce).finalize().into_bytes())
+    /// The token forms carry for the browser holding CSRF cookie `nonce`, in `session` (none
+    /// while signed out): a token is good for one browser and one session only.
+    pub fn csrf_token(&self, nonce: &str, session: Option<Uuid>) -> String {
+        hex::encode(self.csrf_mac(nonce, session).finalize().into_bytes())
     }
 
-    /// Whether `token` was made for `nonce` (compared in constant time).
-    pub fn verify_csrf(&self, nonce: &str, token: &str) -> bool {
-        hex::decode(token).is_ok_and(|bytes| self.csrf_mac(nonce).verify_slice(&bytes).is_ok())
+    /// Whether `token` was made for `nonce` and `session` (compared in constant time).
+    pub fn verify_csrf(&self, nonce: &str, session: Option<Uuid>, token: &str) -> bool {
+        hex::decode(token)
+            .is_ok_and(|bytes| self.csrf_mac(nonce, session).verify_slice(&bytes).is_ok())
     }
 
-    fn csrf_mac(&self, nonce: &str) -> HmacSha256 {
+    fn csrf_mac(&self, nonce: &str, session: Option<Uuid>) -> HmacSha256 {
         let mut mac = HmacSha256::new_from_slice(&self.csrf_key).expect("any key length");
         mac.update(nonce.as_bytes());
+        mac.update(b"|");
+        mac.update(session.unwrap_or_default().as_bytes());
         mac
     }
 
@@ -99,6 +139,7 @@ impl SessionKeys {
         let claims = Claims {
             sub: user.id,
             email: user.email.clone(),
+            sid: user.session_id,
             iat: now,
             exp: now + SESSION_DAYS * 24 * 3600,
         };
@@ -115,35 +156,42 @@ impl SessionKeys {
         Some(SessionUser {
             id: data.claims.sub,
             email: data.claims.email,
+            session_id: data.claims.sid,
         })
     }
 
-    /// A session cookie for `user`. `secure` is set when the request came over HTTPS.
+    /// A session cookie for `user`. `https` says the request came over HTTPS, which makes it
+    /// `Secure` even where secure cookies are not the rule (`dev` behind a proxy).
     pub fn session_cookie(
         &self,
         user: &SessionUser,
-        secure: bool,
+        https: bool,
     ) -> Result<Cookie<'static>, jsonwebtoken::errors::Error> {
-        let mut cookie = Cookie::new(SESSION_COOKIE, self.token_for(user)?);
+        let mut cookie = self.cookie(SESSION_COOKIE, self.token_for(user)?, https);
+        cookie.set_max_age(time_days(SESSION_DAYS));
+        Ok(cookie)
+    }
+
+    /// An HttpOnly, SameSite=Lax cookie for the whole site, `Secure` as the settings say.
+    pub fn cookie(&self, base: &'static str, value: String, https: bool) -> Cookie<'static> {
+        let mut cookie = Cookie::new(self.cookie_name(base), value);
         cookie.set_http_only(true);
         cookie.set_same_site(SameSite::Lax);
         cookie.set_path("/");
-        cookie.set_secure(secure);
-        cookie.set_max_age(time_days(SESSION_DAYS));
-        Ok(cookie)
+        cookie.set_secure(self.secure_cookies || https);
+        cookie
+    }
+
+    /// The cookie that clears the cookie `base`.
+    pub fn removal(&self, base: &'static str) -> Cookie<'static> {
+        let mut cookie = self.cookie(base, String::new(), false);
+        cookie.make_removal();
+        cookie
     }
 }
 
 fn time_days(days: i64) -> time::Duration {
     time::Duration::days(days)
-}
-
-/// The cookie that clears the session.
-pub fn removal_cookie() -> Cookie<'static> {
-    let mut cookie = Cookie::from(SESSION_COOKIE);
-    cookie.set_path("/");
-    cookie.make_removal();
-    cookie
 }
 
 /// True when a TLS-terminating proxy says the browser used HTTPS.
@@ -154,22 +202,9 @@ pub fn is_https(parts: &axum::http::HeaderMap) -> bool {
         .is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
 }
 
-/// The signed-in user, if any. A missing, expired or forged token is simply "nobody".
-pub struct CurrentUser(pub Option<SessionUser>);
-
-impl<S> FromRequestParts<S> for CurrentUser
-where
-    S: Send + Sync,
-    std::sync::Arc<SessionKeys>: FromRef<S>,
-{
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let keys = std::sync::Arc::<SessionKeys>::from_ref(state);
-        let jar = CookieJar::from_headers(&parts.headers);
-        Ok(Self(
-            jar.get(SESSION_COOKIE)
-                .and_then(|cookie| keys.user_from_token(cookie.value())),
-        ))
-    }
+/// Whether the request carries a session cookie at all (valid or not): what it is answered must
+/// not be cached.
+pub fn has_session_cookie(headers: &axum::http::HeaderMap) -> bool {
+    let jar = CookieJar::from_headers(headers);
+    jar.get(SESSION_COOKIE).is_some() || jar.get(&format!("__Host-{SESSION_COOKIE}")).is_some()
 }

@@ -130,16 +130,21 @@ impl Title {
     }
 }
 
-/// A price in integer cents: more than 0 and at most $1,000,000, given in dollars with at most two
-/// decimals, as a JSON number (`20`, `12.5`) or, as the original's own client sends its form
+/// A price in integer cents: from $0.50 to $999,999.99 (what Stripe charges in USD), given in
+/// dollars with at most two decimals, as a JSON number (`20`, `12.5`) or, as the original's own client sends its form
 /// field, a string holding a decimal number (`"42.50"`, `" 12 "`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Price(i64);
 
 impl Price {
-    pub const MAX_CENTS: i64 = 100_000_000;
-    /// The decimal strings accepted, as a regular expression (for the OpenAPI spec).
-    pub const DECIMAL_PATTERN: &'static str = r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*$";
+    /// Stripe's smallest USD charge.
+    pub const MIN_CENTS: i64 = 50;
+    /// Stripe's largest USD charge.
+    pub const MAX_CENTS: i64 = 99_999_999;
+    /// The decimal strings accepted as a price, as a regular expression (for the OpenAPI spec):
+    /// 0.50 to 999999.99, at most two decimals (trailing zeros aside), an optional `+`.
+    pub const DECIMAL_PATTERN: &'static str =
+        r"^\s*\+?0*(?:[1-9][0-9]{0,5}(?:\.[0-9]{0,2}0*)?|\.[5-9][0-9]?0*)\s*$";
 
     pub fn parse(raw: Option<&Value>) -> Result<Self, FieldError> {
         let error = |message: &str| FieldError::new("price", message);
@@ -155,8 +160,10 @@ impl Price {
             .ok_or_else(|| error("Price must be a positive amount with at most two decimals"))?;
         if cents <= 0 {
             Err(error("Price must be greater than 0"))
+        } else if cents < Self::MIN_CENTS {
+            Err(error("Price must be at least 0.50"))
         } else if cents > Self::MAX_CENTS {
-            Err(error("Price must be at most 1000000"))
+            Err(error("Price must be at most 999999.99"))
         } else {
             Ok(Self(cents))
         }
@@ -301,8 +308,8 @@ mod tests {
     fn prices_convert_to_exact_cents() {
         assert_eq!(price(json!(20)), Ok(2000));
         assert_eq!(price(json!(12.5)), Ok(1250));
-        assert_eq!(price(json!(0.29)), Ok(29));
-        assert_eq!(price(json!(1_000_000)), Ok(100_000_000));
+        assert_eq!(price(json!(0.5)), Ok(50));
+        assert_eq!(price(json!(999_999.99)), Ok(99_999_999));
     }
 
     #[test]
@@ -311,7 +318,8 @@ mod tests {
             json!(0),
             json!(-5),
             json!(0.001),
-            json!(1_000_000.01),
+            json!(0.49),
+            json!(1_000_000),
             json!(1e300),
             json!(true),
         ] {
@@ -324,23 +332,21 @@ mod tests {
         assert_eq!(price(json!("42.50")), Ok(4250));
         assert_eq!(price(json!(" 12 ")), Ok(1200));
         assert_eq!(price(json!("20")), Ok(2000));
-        assert_eq!(price(json!("0.29")), Ok(29));
+        assert_eq!(price(json!("0.75")), Ok(75));
         assert_eq!(price(json!(".5")), Ok(50));
         assert_eq!(price(json!("7.")), Ok(700));
         assert_eq!(price(json!("+3")), Ok(300));
         assert_eq!(price(json!("007.10")), Ok(710));
         assert_eq!(price(json!("1.000")), Ok(100));
-        assert_eq!(price(json!("1000000")), Ok(100_000_000));
+        assert_eq!(price(json!("999999.99")), Ok(99_999_999));
         let message = |value: Value| price(value).unwrap_err().message;
+        assert_eq!(message(json!("0.29")), "Price must be at least 0.50");
         assert_eq!(message(json!("-10")), "Price must be greater than 0");
         assert_eq!(message(json!("0.00")), "Price must be greater than 0");
-        assert_eq!(
-            message(json!("1000000.01")),
-            "Price must be at most 1000000"
-        );
+        assert_eq!(message(json!("1000000")), "Price must be at most 999999.99");
         assert_eq!(
             message(json!("99999999999999999999999")),
-            "Price must be at most 1000000"
+            "Price must be at most 999999.99"
         );
         assert_eq!(
             message(json!("1.005")),

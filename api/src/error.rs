@@ -13,6 +13,7 @@ use crate::accounts::AccountError;
 use crate::backpressure::{RETRY_AFTER_SECS, Saturated, shed};
 pub use crate::domain::FieldError;
 use crate::domain::Invalid;
+use crate::limits::Limited;
 use crate::listing::ListingError;
 use crate::purchases::PurchaseError;
 
@@ -24,6 +25,9 @@ pub enum ApiError {
     BadRequest(String),
     #[error("Not authorized")]
     Unauthorized,
+    /// A request from another site where only this one may send it.
+    #[error("Forbidden")]
+    Forbidden,
     #[error("Not found")]
     NotFound,
     #[error("Method not allowed")]
@@ -44,6 +48,12 @@ pub enum ApiError {
     /// Shed under load (`backpressure::shed` counted it).
     #[error("{BUSY}")]
     Busy(Saturated),
+    /// A limit was reached; try again after this many seconds.
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -60,6 +70,8 @@ impl ApiError {
         match self {
             Self::Validation(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound | Self::NoRoute => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PaymentDeclined(_) => StatusCode::PAYMENT_REQUIRED,
@@ -102,10 +114,17 @@ impl IntoResponse for ApiError {
             errors: self.errors(),
         };
         let mut response = (self.status(), axum::Json(body)).into_response();
-        if let Self::Busy(_) = self {
+        let retry_after = match self {
+            Self::Busy(_) => Some(RETRY_AFTER_SECS),
+            Self::TooManyRequests {
+                retry_after_secs, ..
+            } => Some(retry_after_secs),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }
@@ -151,6 +170,7 @@ impl From<ListingError> for ApiError {
     fn from(err: ListingError) -> Self {
         match err {
             ListingError::Invalid(invalid) => invalid.into(),
+            ListingError::NoSuchPage => Self::NotFound,
             ListingError::Store(err) => err.into(),
         }
     }
@@ -159,6 +179,16 @@ impl From<ListingError> for ApiError {
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
         Self::BadRequest(rejection.body_text())
+    }
+}
+
+impl From<Limited> for ApiError {
+    fn from(limited: Limited) -> Self {
+        Self::TooManyRequests {
+            message: limited.to_string(),
+            // Whole seconds, rounded up: a client that waits this long gets through.
+            retry_after_secs: limited.retry_after.as_secs() + 1,
+        }
     }
 }
 
@@ -210,6 +240,11 @@ impl From<PurchaseError> for ApiError {
             E::Busy(what) => what.into(),
             E::Store(err) => err.into(),
             E::Temporal(err) => Self::Internal(err),
+            // A hold ends within minutes; an order's attempts never come back, but a new order's do.
+            E::TooManyHolds { .. } | E::TooManyPaymentAttempts => Self::TooManyRequests {
+                message: err.to_string(),
+                retry_after_secs: 60,
+            },
             E::AlreadyReserved
             | E::OwnTicket
             | E::AlreadyPaid

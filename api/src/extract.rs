@@ -2,10 +2,12 @@
 
 use axum::extract::{FromRef, FromRequest, FromRequestParts};
 use axum::http::request::Parts;
+use boxoffice_activities::store::sessions;
 use uuid::Uuid;
 
-use crate::auth::{CurrentUser, SessionKeys, SessionUser};
+use crate::auth::{SessionKeys, SessionUser};
 use crate::error::ApiError;
+use crate::state::Reader;
 
 /// `axum::extract::Query`, rejecting with the contract's error body (400).
 #[derive(Debug, Clone, Copy, Default, FromRequestParts)]
@@ -43,6 +45,35 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
     }
 }
 
+/// The signed-in user, if any: a valid token whose session is live. A missing, expired, forged or
+/// signed-out token is simply "nobody".
+pub struct CurrentUser(pub Option<SessionUser>);
+
+impl<S> FromRequestParts<S> for CurrentUser
+where
+    S: Send + Sync,
+    std::sync::Arc<SessionKeys>: FromRef<S>,
+    Reader: FromRef<S>,
+{
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let keys = std::sync::Arc::<SessionKeys>::from_ref(state);
+        let Some(user) = keys.claimed_user(&parts.headers) else {
+            return Ok(Self(None));
+        };
+        let Reader(db) = Reader::from_ref(state);
+        match sessions::is_live(&db, user.session_id, user.id).await {
+            Ok(true) => Ok(Self(Some(user))),
+            Ok(false) => Ok(Self(None)),
+            Err(err) => {
+                tracing::warn!(error = %err, "could not look up a session; treating it as signed out");
+                Ok(Self(None))
+            }
+        }
+    }
+}
+
 /// The signed-in user; a request without a valid session is rejected with 401.
 pub struct SignedIn(pub SessionUser);
 
@@ -50,6 +81,7 @@ impl<S> FromRequestParts<S> for SignedIn
 where
     S: Send + Sync,
     std::sync::Arc<SessionKeys>: FromRef<S>,
+    Reader: FromRef<S>,
 {
     type Rejection = ApiError;
 

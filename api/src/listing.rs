@@ -54,12 +54,10 @@ pub fn page_request(after: Option<&str>, limit: Option<&str>) -> Result<PageRequ
     }
 }
 
-/// A cursor that names no listed row is the client's mistake.
+/// A cursor that names no row of the list: no such page.
 fn unknown_cursor(err: StoreError) -> ListingError {
     match err {
-        StoreError::NotFound => ListingError::Invalid(
-            FieldError::new("after", "after must be the id of a listed row").into(),
-        ),
+        StoreError::NotFound => ListingError::NoSuchPage,
         other => ListingError::Store(other),
     }
 }
@@ -68,6 +66,9 @@ fn unknown_cursor(err: StoreError) -> ListingError {
 pub enum ListingError {
     #[error(transparent)]
     Invalid(#[from] Invalid),
+    /// `after` is well-formed but names no row of the list.
+    #[error("No such page")]
+    NoSuchPage,
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -67,17 +67,32 @@ impl SdkMetrics {
 
 /// Middleware: times each request under its route template (`/api/orders/{id}`), never the raw
 /// path, so ids do not explode the label set.
+/// Known methods by name, anything else as `other`: a client must not grow the label set.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 pub async fn record_http(request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or("unmatched", MatchedPath::as_str)
         .to_owned();
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
     HTTP_DURATION
-        .with_label_values(&[&method, &route, response.status().as_str()])
+        .with_label_values(&[method, route.as_str(), response.status().as_str()])
         .observe(started.elapsed().as_secs_f64());
     response
 }

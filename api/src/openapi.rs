@@ -5,7 +5,8 @@ use boxoffice_activities::payments::PaymentSource;
 use serde::Serialize;
 use serde_json::json;
 use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+use utoipa::{Modify, OpenApi, ToSchema};
 use uuid::Uuid;
 
 use crate::domain::Price;
@@ -19,37 +20,132 @@ use crate::domain::Price;
     tags(
         (name = "users"), (name = "tickets"), (name = "orders"), (name = "payments"),
         (name = "operations")
-    )
+    ),
+    modifiers(&CommonResponses)
 )]
 pub struct ApiDoc;
 
-/// `POST /api/users/signup` and `/signin`.
+/// What every operation can also answer, said once rather than on each route: 413 and 415 for a
+/// body (too large, not JSON), 503 when the shop sheds load; and an operation id for each,
+/// unique by method and path.
+pub struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                ("get", item.get.as_mut()),
+                ("put", item.put.as_mut()),
+                ("post", item.post.as_mut()),
+                ("delete", item.delete.as_mut()),
+            ];
+            for (method, operation) in operations {
+                let Some(operation) = operation else { continue };
+                operation.operation_id = Some(operation_id(method, path));
+                let responses = &mut operation.responses.responses;
+                if operation.request_body.is_some() {
+                    responses
+                        .entry("413".into())
+                        .or_insert_with(|| error("The body is larger than 64 KiB").into());
+                    responses
+                        .entry("415".into())
+                        .or_insert_with(|| error("The body is not `application/json`").into());
+                }
+                if path.starts_with("/api/") {
+                    responses.entry("503".into()).or_insert_with(|| {
+                        error("The shop is busy; try again after `Retry-After` seconds").into()
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// `post /api/users/{id}` → `postApiUsersById`.
+fn operation_id(method: &str, path: &str) -> String {
+    let mut id = method.to_owned();
+    for part in path.split('/').filter(|part| !part.is_empty()) {
+        let word = part.trim_start_matches('{').trim_end_matches('}');
+        if part.starts_with('{') {
+            id.push_str("By");
+        }
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            id.extend(first.to_uppercase());
+            id.push_str(chars.as_str());
+        }
+    }
+    id
+}
+
+/// `POST /api/users/signup`.
 #[derive(ToSchema)]
-pub struct Credentials {
-    #[schema(example = "ann@example.com")]
+pub struct SignUpInput {
+    #[schema(
+        example = "ann@example.com",
+        max_length = 254,
+        pattern = r"^\s*[^\s@]+@[^\s@.][^\s@]*\.[^\s@]*[^\s@.]\s*$"
+    )]
     pub email: String,
-    /// 8 to 128 characters.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
 }
 
-/// `POST /api/tickets` and `PUT /api/tickets/{id}`.
+/// `POST /api/users/signin`: any password is checked (the length rule is for new ones).
+#[derive(ToSchema)]
+pub struct SignInInput {
+    #[schema(
+        example = "ann@example.com",
+        max_length = 254,
+        pattern = r"^\s*[^\s@]+@[^\s@.][^\s@]*\.[^\s@]*[^\s@.]\s*$"
+    )]
+    pub email: String,
+    pub password: String,
+}
+
+/// `POST /api/tickets`.
+#[derive(ToSchema)]
+pub struct NewTicketInput {
+    /// 1 to 200 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    pub title: String,
+    #[schema(schema_with = price_input)]
+    pub price: serde_json::Value,
+}
+
+/// `PUT /api/tickets/{id}`.
 #[derive(ToSchema)]
 pub struct TicketInput {
+    /// 1 to 200 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: String,
     #[schema(schema_with = price_input)]
     pub price: serde_json::Value,
     /// (ext) The version edited; a stale one is a 409.
+    #[schema(minimum = 0)]
     pub version: Option<i32>,
 }
 
 /// A price as clients send it: a JSON number or, as the original's own client sends its form
 /// field, a string holding a decimal number. Responses always carry a number.
 fn price_input() -> Schema {
-    let rule = "Dollars, at most two decimals, more than 0 and at most 1,000,000";
+    let rule =
+        "Dollars, at most two decimals, from 0.50 to 999,999.99 (what Stripe charges in USD)";
     let number = ObjectBuilder::new()
         .schema_type(Type::Number)
-        .exclusive_minimum(Some(0))
-        .maximum(Some(1_000_000))
+        .minimum(Some(0.5))
+        .maximum(Some(999_999.99))
         .multiple_of(Some(0.01))
         .description(Some(format!("{rule}.")))
         .examples([json!(20), json!(20.5)]);

@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use boxoffice_activities::entities::{order, ticket};
-use boxoffice_activities::saga::{ReserveRefusal, Standing};
+use boxoffice_activities::saga::{ReserveRefusal, Standing, TOO_MANY_PAYMENT_ATTEMPTS};
 use boxoffice_activities::store::StoreError;
-use boxoffice_activities::store::claims::{self, Claim};
+use boxoffice_activities::store::claims::{self, Claim, ClaimRequest};
 use boxoffice_activities::store::orders::{self, OrderWithTicket};
 use boxoffice_workflows::{
     PayRequest, PaymentAnswer, PurchaseInput, PurchaseWorkflow, ReservationAnswer, Stage, search,
@@ -48,6 +48,8 @@ pub struct PurchaseSettings {
     pub claim_lease: Duration,
     /// The task queue purchase workflows run on.
     pub task_queue: String,
+    /// The most tickets one buyer may hold at once (orders awaiting payment).
+    pub max_holds: u64,
 }
 
 /// Why an order could not be placed, paid or cancelled. The message is what the buyer reads.
@@ -73,6 +75,12 @@ pub enum PurchaseError {
     NoLongerPayable,
     #[error("Cannot cancel a completed order")]
     CannotCancelComplete,
+    /// One buyer may not hold a whole on-sale.
+    #[error("You already hold {max} tickets; pay for or cancel one of them first")]
+    TooManyHolds { max: u64 },
+    /// Card testing looks like this; so does a card that keeps failing.
+    #[error("Too many payment attempts for this order")]
+    TooManyPaymentAttempts,
     /// The card was declined; the order stays payable with another card.
     #[error("{0}")]
     Declined(String),
@@ -140,9 +148,19 @@ impl Purchases {
         let order_id = Uuid::now_v7();
         about_order(order_id);
         let lease = self.settings.claim_lease;
-        match claims::claim_ticket(&self.db, ticket_id, order_id, buyer_id, lease).await? {
+        let request = ClaimRequest {
+            ticket_id,
+            order_id,
+            buyer_id,
+            lease,
+            max_holds: self.settings.max_holds,
+        };
+        match claims::claim_ticket(&self.db, request).await? {
             Claim::Won(ticket) => Ok(Admitted { order_id, ticket }),
             Claim::Refused(refusal) => Err(refusal.into()),
+            Claim::AtHoldLimit => Err(PurchaseError::TooManyHolds {
+                max: self.settings.max_holds,
+            }),
         }
     }
 
@@ -353,6 +371,11 @@ impl Purchases {
             Ok(PaymentAnswer::Unavailable) => Err(PurchaseError::PaymentsUnavailable),
             Ok(PaymentAnswer::Expired) => Err(PurchaseError::Expired),
             Ok(PaymentAnswer::Refunded) => Err(PurchaseError::Refunded),
+            Err(WorkflowUpdateError::Failed(failure))
+                if failure.message == TOO_MANY_PAYMENT_ATTEMPTS =>
+            {
+                Err(PurchaseError::TooManyPaymentAttempts)
+            }
             Err(WorkflowUpdateError::Failed(failure)) => {
                 Err(PurchaseError::Refused(failure.message))
             }

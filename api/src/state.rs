@@ -12,10 +12,12 @@ use temporalio_client::Client;
 use crate::accounts::Accounts;
 use crate::auth::SessionKeys;
 use crate::backpressure::TemporalGate;
+use crate::limits::{LimitSettings, Limits};
 use crate::listing::Listing;
 use crate::metrics;
 use crate::passwords::PasswordHasher;
 use crate::purchases::{PurchaseSettings, Purchases};
+use crate::security::SecurityHeaders;
 
 /// What every handler may need. Cheap to clone: each field is a handle.
 #[derive(Clone, FromRef)]
@@ -32,6 +34,9 @@ pub struct AppState {
     pub purchases: Purchases,
     /// The tickets for sale, their first page kept until the catalog changes.
     pub listing: Listing,
+    /// This gateway's abuse limits (sign-ins, payments, listings).
+    pub limits: Limits,
+    pub security: Arc<SecurityHeaders>,
 }
 
 impl AppState {
@@ -43,6 +48,11 @@ impl AppState {
         sessions: SessionKeys,
         settings: Settings,
     ) -> Self {
+        let limits = Limits::new(settings.limits.clone());
+        let security = Arc::new(SecurityHeaders::new(
+            &settings.stripe_js_url,
+            sessions.secure_cookies(),
+        ));
         Self {
             accounts: Accounts {
                 db: db.clone(),
@@ -59,6 +69,7 @@ impl AppState {
                     hold_secs: settings.hold_secs,
                     claim_lease: settings.claim_lease,
                     task_queue: settings.task_queue.clone(),
+                    max_holds: settings.max_holds,
                 },
             },
             db,
@@ -68,6 +79,8 @@ impl AppState {
             settings: Arc::new(settings),
             sdk_metrics: metrics::SdkMetrics::default(),
             listing: Listing::default(),
+            limits,
+            security,
         }
     }
 }
@@ -92,6 +105,11 @@ pub struct Settings {
     pub stripe_publishable_key: Option<String>,
     /// Where the pages load Stripe.js from (the emulator's stand-in in dev and tests).
     pub stripe_js_url: String,
+    /// The most tickets one buyer may hold at once.
+    pub max_holds: u64,
+    pub limits: LimitSettings,
+    /// Whether the gateway's own address serves `/metrics`; off when it is served elsewhere.
+    pub public_metrics: bool,
 }
 
 impl Settings {

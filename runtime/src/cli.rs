@@ -21,6 +21,9 @@ use boxoffice_api::auth::SessionKeys;
 use boxoffice_api::metrics::{self as http_metrics, SdkMetrics};
 use boxoffice_api::routes::health;
 
+/// A session secret shorter than this can be guessed offline from one cookie.
+const MIN_JWT_SECRET_BYTES: usize = 32;
+
 pub async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Dev(args) => dev::run(args).await,
@@ -100,6 +103,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let jwt_secret = args.jwt_secret.context(
         "JWT_SECRET is required: `serve` signs sessions with it and has no default (only `dev` makes one)",
     )?;
+    anyhow::ensure!(
+        jwt_secret.expose_secret().len() >= MIN_JWT_SECRET_BYTES,
+        "JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes (e.g. `openssl rand -base64 48`)"
+    );
+    let limits = args.limits.settings();
+    if !limits.enabled {
+        tracing::warn!(
+            "BOXOFFICE_RATE_LIMITS=off: sign-in, payment and listing rate limits are off"
+        );
+    }
     let database_url = required_database(&args.database)?;
     let db = open_current_database(&database_url).await?;
     let reader = open_reader(&database_url, &db).await?;
@@ -113,13 +126,26 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         stripe_webhook_secret: args.stripe.stripe_webhook_secret.clone(),
         stripe_publishable_key: args.stripe.stripe_publishable_key.clone(),
         stripe_js_url: args.stripe_js_url.clone(),
+        max_holds: args.limits.max_holds,
+        limits,
+        public_metrics: args.metrics_addr.is_none(),
     };
+    if let Some(addr) = args.metrics_addr {
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        tracing::info!(%addr, "gateway serves /metrics");
+        let endpoints = axum::Router::new()
+            .route("/metrics", axum::routing::get(http_metrics::serve))
+            .with_state(SdkMetrics::default());
+        tokio::spawn(async move { axum::serve(listener, endpoints).await });
+    }
     // The gateway runs no worker: `boxoffice worker` serves the SDK's metrics.
     let state = AppState::new(
         db,
         reader,
         temporal,
-        SessionKeys::new(&jwt_secret),
+        SessionKeys::new(&jwt_secret).with_secure_cookies(args.secure_cookies),
         settings,
     );
     let listener =

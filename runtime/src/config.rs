@@ -82,6 +82,31 @@ pub struct SagaArgs {
     pub claim_lease_secs: u64,
 }
 
+/// Abuse limits (see `boxoffice_api::limits`).
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// The most tickets one buyer may hold at once (orders awaiting payment). Always on.
+    #[arg(long, env = "BOXOFFICE_MAX_HOLDS", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub max_holds: u64,
+    /// `off` switches the per-address and per-account rate limits off (load tests sign up
+    /// thousands of buyers from one address). The hold and payment-attempt caps stay on.
+    #[arg(long, env = "BOXOFFICE_RATE_LIMITS", default_value = "on", value_parser = ["on", "off"])]
+    pub rate_limits: String,
+    /// Proxies (IP addresses, comma-separated) whose `X-Forwarded-For` names the client.
+    #[arg(long, env = "BOXOFFICE_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl LimitArgs {
+    pub fn settings(&self) -> boxoffice_api::limits::LimitSettings {
+        boxoffice_api::limits::LimitSettings {
+            enabled: self.rate_limits == "on",
+            trusted_proxies: self.trusted_proxies.clone(),
+            ..Default::default()
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct StripeArgs {
     /// Stripe secret key. Unset in `dev`: the built-in Stripe emulator is used.
@@ -118,6 +143,8 @@ pub struct DevArgs {
     pub saga: SagaArgs,
     #[command(flatten)]
     pub stripe: StripeArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Session signing secret; dev makes one per data dir and keeps it.
     #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<SecretString>,
@@ -149,9 +176,18 @@ pub struct ServeArgs {
     pub saga: SagaArgs,
     #[command(flatten)]
     pub stripe: StripeArgs,
-    /// Session signing secret. Required: `serve` has no unsafe default.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    /// Session signing secret, at least 32 bytes. Required: `serve` has no unsafe default.
     #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<SecretString>,
+    /// Where `GET /metrics` is served, if not on the gateway's own (public) address.
+    #[arg(long, env = "BOXOFFICE_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+    /// `Secure`, `__Host-` cookies: the shop is served over HTTPS (behind a TLS proxy). Only a
+    /// trial on plain HTTP turns this off.
+    #[arg(long, env = "BOXOFFICE_SECURE_COOKIES", default_value_t = true, action = clap::ArgAction::Set)]
+    pub secure_cookies: bool,
     /// Where the pages load Stripe.js from: Stripe's own, unless a trial runs the emulator's
     /// stand-in (`http://127.0.0.1:12111/js/v3/stripe.js`).
     #[arg(

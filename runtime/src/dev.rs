@@ -58,6 +58,9 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         stripe_webhook_secret: payments.webhook_secret.clone(),
         stripe_publishable_key: payments.publishable_key.clone(),
         stripe_js_url: payments.stripe_js_url.clone(),
+        max_holds: args.limits.max_holds,
+        limits: args.limits.settings(),
+        public_metrics: true,
     };
     let reader = open_reader(&database_url, &db).await?;
     // The cached listing learns of ticket writes by other processes (workers, other gateways).

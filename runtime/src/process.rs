@@ -9,7 +9,9 @@ use tokio::net::TcpListener;
 
 /// Serves the gateway on `listener` until Ctrl-C or SIGTERM, letting requests in flight finish.
 pub async fn serve_until_shutdown(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
-    axum::serve(listener, app::router(state))
+    // The peer's address, for the per-address limits.
+    let app = app::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())

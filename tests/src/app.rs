@@ -3,9 +3,10 @@ use std::sync::Mutex;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use boxoffice_activities::store::users;
+use boxoffice_activities::store::{sessions, users};
 use boxoffice_api::app::{self, AppState, Settings};
 use boxoffice_api::auth::{SessionKeys, SessionUser};
+use boxoffice_api::limits::LimitSettings;
 use serde_json::Value;
 use temporalio_client::WorkflowCountOptions;
 use tower::ServiceExt;
@@ -75,6 +76,9 @@ impl TestApp {
             stripe_webhook_secret: Some(stripe_emulator::TEST_WEBHOOK_SECRET.into()),
             stripe_publishable_key: Some(stripe_emulator::TEST_PUBLISHABLE_KEY.to_owned()),
             stripe_js_url: format!("{}/js/v3/stripe.js", stripe.base_url),
+            max_holds: 4,
+            limits: LimitSettings::default(),
+            public_metrics: true,
         };
         let mut state = AppState::new(
             database.db.clone(),
@@ -146,9 +150,14 @@ impl TestApp {
             let user = users::create_user(&self.state.db, &email, PLACEHOLDER_HASH)
                 .await
                 .expect("create a buyer");
+            let until = chrono::Utc::now() + chrono::Duration::days(1);
+            let session_id = sessions::start_session(&self.state.db, user.id, until)
+                .await
+                .expect("start a session");
             let session = SessionUser {
                 id: user.id,
                 email: user.email,
+                session_id,
             };
             let cookie = self
                 .state
@@ -186,13 +195,16 @@ impl TestApp {
 
     /// Sends a raw request, for bodies a JSON value can't express.
     pub async fn send(&self, request: Request<Body>) -> ApiResponse {
-        let response = self
-            .router
+        ApiResponse::read(self.router_response(request).await).await
+    }
+
+    /// The router's response itself, headers and all.
+    pub async fn router_response(&self, request: Request<Body>) -> axum::response::Response {
+        self.router
             .clone()
             .oneshot(request)
             .await
-            .expect("router is infallible");
-        ApiResponse::read(response).await
+            .expect("router is infallible")
     }
 }
 

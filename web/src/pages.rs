@@ -267,6 +267,12 @@ fn sign_out(chrome: &Chrome, csrf: &str) -> Element {
                     p { "Sign out of boxoffice on this browser?" }
                     button { r#type: "submit", class: "primary", "Sign out" }
                 }
+                form { method: "post", action: "/auth/signout",
+                    {csrf_input(csrf)}
+                    input { r#type: "hidden", name: "everywhere", value: "1" }
+                    p { "Lost a phone, or signed in on someone else's computer?" }
+                    button { r#type: "submit", "Sign out everywhere" }
+                }
             } else {
                 p { "You are signed out." }
                 p { a { href: "/", "Back to the tickets" } }

@@ -3,6 +3,7 @@
 
 pub mod order;
 pub mod payment;
+pub mod session;
 pub mod stripe_event;
 pub mod ticket;
 pub mod user;

@@ -16,6 +16,8 @@ pub struct Model {
     pub claim_order_id: Option<Uuid>,
     /// When that claim lapses.
     pub claim_expires_at: Option<ChronoDateTimeUtc>,
+    /// The buyer whose gateway holds the claim: a live claim counts as one of their holds.
+    pub claim_buyer_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

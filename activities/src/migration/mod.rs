@@ -6,6 +6,7 @@ mod m20261122_000001_create_tables;
 mod m20261122_000002_stripe_events;
 mod m20261201_000003_ticket_claims;
 mod m20261201_000004_catalog;
+mod m20261201_000005_sessions;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_stripe_events::Migration),
             Box::new(m20261201_000003_ticket_claims::Migration),
             Box::new(m20261201_000004_catalog::Migration),
+            Box::new(m20261201_000005_sessions::Migration),
         ]
     }
 }

@@ -18,12 +18,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    PaginatorTrait, QueryFilter, Statement, TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::StoreError;
-use crate::entities::ticket;
-use crate::saga::ReserveRefusal;
+use crate::entities::{order, ticket};
+use crate::saga::{OrderStatus, ReserveRefusal};
 
 /// The outcome of a claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,35 +34,88 @@ pub enum Claim {
     /// This order may start its saga; the ticket as it was when claimed.
     Won(ticket::Model),
     Refused(ReserveRefusal),
+    /// The buyer already has the most holds one buyer may have (live claims included).
+    AtHoldLimit,
 }
 
-/// Claims the ticket for `order_id` for `lease`, unless it is held, sold, claimed by someone else,
-/// or the buyer's own.
+/// What a claim is for.
+#[derive(Debug, Clone, Copy)]
+pub struct ClaimRequest {
+    pub ticket_id: Uuid,
+    pub order_id: Uuid,
+    pub buyer_id: Uuid,
+    pub lease: Duration,
+    /// The most holds (orders awaiting payment, and live claims) one buyer may have.
+    pub max_holds: u64,
+}
+
+/// Claims the ticket for the order for `lease`, unless it is held, sold, claimed by someone
+/// else, or the buyer's own, or the buyer is at the hold limit. The limit is exact: the buyer's
+/// claims are counted and made one at a time (Postgres locks the buyer's row; SQLite has one
+/// writer).
 pub async fn claim_ticket(
-    db: &impl ConnectionTrait,
-    ticket_id: Uuid,
-    order_id: Uuid,
-    buyer_id: Uuid,
-    lease: Duration,
+    db: &DatabaseConnection,
+    request: ClaimRequest,
 ) -> Result<Claim, StoreError> {
+    let ClaimRequest {
+        ticket_id,
+        order_id,
+        buyer_id,
+        lease,
+        max_holds,
+    } = request;
     let now = Utc::now();
     let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT id FROM users WHERE id = $1 FOR UPDATE",
+            [buyer_id.into()],
+        ))
+        .await?;
+    }
+    if holds_of(&txn, buyer_id, now).await? >= max_holds {
+        return Ok(Claim::AtHoldLimit);
+    }
     let claimed = ticket::Entity::update_many()
         .col_expr(ticket::Column::ClaimOrderId, Expr::value(Some(order_id)))
         .col_expr(ticket::Column::ClaimExpiresAt, Expr::value(Some(until)))
+        .col_expr(ticket::Column::ClaimBuyerId, Expr::value(Some(buyer_id)))
         .filter(ticket::Column::Id.eq(ticket_id))
         .filter(ticket::Column::OrderId.is_null())
         .filter(ticket::Column::UserId.ne(buyer_id))
         .filter(no_live_claim(now))
-        .exec(db)
+        .exec(&txn)
         .await?;
-    let ticket = ticket::Entity::find_by_id(ticket_id).one(db).await?;
+    let ticket = ticket::Entity::find_by_id(ticket_id).one(&txn).await?;
+    txn.commit().await?;
     Ok(match ticket {
         Some(ticket) if claimed.rows_affected == 1 => Claim::Won(ticket),
         None => Claim::Refused(ReserveRefusal::TicketNotFound),
         Some(ticket) if ticket.user_id == buyer_id => Claim::Refused(ReserveRefusal::OwnTicket),
         Some(_) => Claim::Refused(ReserveRefusal::AlreadyReserved),
     })
+}
+
+/// The buyer's holds: orders awaiting payment, and live claims that have not become one yet.
+async fn holds_of(
+    db: &impl ConnectionTrait,
+    buyer_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let orders = order::Entity::find()
+        .filter(order::Column::UserId.eq(buyer_id))
+        .filter(order::Column::Status.is_in([OrderStatus::Created, OrderStatus::AwaitingPayment]))
+        .count(db)
+        .await?;
+    let claims = ticket::Entity::find()
+        .filter(ticket::Column::ClaimBuyerId.eq(buyer_id))
+        .filter(ticket::Column::ClaimExpiresAt.gt(now))
+        .filter(ticket::Column::OrderId.is_null())
+        .count(db)
+        .await?;
+    Ok(orders + claims)
 }
 
 /// Gives up `order_id`'s claim, when its gateway knows no saga was started for it; someone
@@ -77,6 +133,10 @@ pub async fn abandon_claim(
         .col_expr(
             ticket::Column::ClaimExpiresAt,
             Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            ticket::Column::ClaimBuyerId,
+            Expr::value(Option::<Uuid>::None),
         )
         .filter(ticket::Column::Id.eq(ticket_id))
         .filter(ticket::Column::ClaimOrderId.eq(order_id))

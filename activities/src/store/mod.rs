@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod claims;
 pub mod orders;
+pub mod sessions;
 pub mod stripe_events;
 pub mod tickets;
 pub mod users;

@@ -66,6 +66,10 @@ pub async fn reserve_ticket(
             ticket::Column::ClaimExpiresAt,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
+        .col_expr(
+            ticket::Column::ClaimBuyerId,
+            Expr::value(Option::<Uuid>::None),
+        )
         .filter(ticket::Column::Id.eq(ticket.id))
         .filter(ticket::Column::Version.eq(ticket.version))
         .filter(ticket::Column::OrderId.is_null())

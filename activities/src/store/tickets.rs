@@ -36,6 +36,7 @@ pub async fn create_ticket(
         created_at: Set(Utc::now()),
         claim_order_id: Set(None),
         claim_expires_at: Set(None),
+        claim_buyer_id: Set(None),
     };
     let ticket = ticket::Entity::insert(row).exec_with_returning(db).await?;
     catalog::changed();

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::accounts::Accounts;
 use crate::auth::{self, SessionKeys, SessionUser};
 use crate::domain::{self, Email, Password};
+use crate::limits::{ClientAddress, Limits};
 use crate::pages::context::PageContext;
 use crate::pages::error::Refusal;
 use crate::pages::flash::{Flash, redirect_with};
@@ -52,6 +53,8 @@ pub async fn signin_page(context: PageContext, Query(query): Query<Next>) -> Htm
 pub async fn signup(
     State(accounts): State<Accounts>,
     State(keys): State<Arc<SessionKeys>>,
+    State(limits): State<Limits>,
+    client: ClientAddress,
     headers: HeaderMap,
     jar: CookieJar,
     CsrfForm(fields): CsrfForm,
@@ -60,12 +63,13 @@ pub async fn signup(
         Email::parse(fields.text("email").as_ref()),
         Password::parse(fields.text("password").as_ref()),
     );
-    let signed_up = match parsed {
-        Ok((email, password)) => accounts
+    let signed_up = match (limits.auth(client, None), parsed) {
+        (Err(limited), _) => Err(limited.into()),
+        (Ok(()), Ok((email, password))) => accounts
             .sign_up(email, password)
             .await
             .map_err(Refusal::from),
-        Err(invalid) => Err(invalid.into()),
+        (Ok(()), Err(invalid)) => Err(invalid.into()),
     };
     start_session(signed_up, AuthKind::SignUp, fields, &keys, &headers, jar)
 }
@@ -73,6 +77,8 @@ pub async fn signup(
 pub async fn signin(
     State(accounts): State<Accounts>,
     State(keys): State<Arc<SessionKeys>>,
+    State(limits): State<Limits>,
+    client: ClientAddress,
     headers: HeaderMap,
     jar: CookieJar,
     CsrfForm(fields): CsrfForm,
@@ -81,12 +87,13 @@ pub async fn signin(
         Email::parse(fields.text("email").as_ref()),
         Password::parse_any(fields.text("password").as_ref()),
     );
-    let signed_in = match parsed {
-        Ok((email, password)) => accounts
+    let signed_in = match (limits.auth(client, fields.get("email")), parsed) {
+        (Err(limited), _) => Err(limited.into()),
+        (Ok(()), Ok((email, password))) => accounts
             .sign_in(email, password)
             .await
             .map_err(Refusal::from),
-        Err(invalid) => Err(invalid.into()),
+        (Ok(()), Err(invalid)) => Err(invalid.into()),
     };
     start_session(signed_in, AuthKind::SignIn, fields, &keys, &headers, jar)
 }
@@ -123,14 +130,28 @@ pub async fn signout_page(context: PageContext) -> Html<String> {
     render(&context, &Page::SignOut)
 }
 
+/// Ends this browser's session, or with `everywhere` every session of the account.
 pub async fn signout(
+    context: PageContext,
+    State(accounts): State<Accounts>,
     State(keys): State<Arc<SessionKeys>>,
     jar: CookieJar,
-    CsrfForm(_): CsrfForm,
+    CsrfForm(fields): CsrfForm,
 ) -> Response {
+    let everywhere = fields.get("everywhere").is_some();
+    let ended = match &context.user {
+        Some(user) if everywhere => accounts.sign_out_everywhere(user).await.map(drop),
+        Some(user) => accounts.sign_out(user).await,
+        None => Ok(()),
+    };
+    let notice = match ended {
+        Ok(()) if everywhere => "You are signed out everywhere.",
+        Ok(()) => "You are signed out.",
+        Err(err) => return fields.refused("/auth/signout", err, &keys),
+    };
     (
-        jar.add(auth::removal_cookie()),
-        redirect_with("/", Flash::notice("You are signed out."), &keys),
+        jar.add(keys.removal(auth::SESSION_COOKIE)),
+        redirect_with("/", Flash::notice(notice), &keys),
     )
         .into_response()
 }

@@ -10,10 +10,12 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use boxoffice_web::view::Chrome;
 
-use crate::auth::{CurrentUser, SessionKeys, SessionUser};
-use crate::pages::csrf::{self, Nonce};
+use crate::auth::{SessionKeys, SessionUser};
+use crate::extract::CurrentUser;
+use crate::pages::csrf::Nonce;
 use crate::pages::error::{ErrorPage, PageError};
 use crate::pages::flash::{self, Flash};
+use crate::security;
 use crate::state::AppState;
 
 /// The request's page context, put in its extensions by [`frame`].
@@ -44,7 +46,8 @@ impl PageContext {
     }
 
     pub(crate) fn verify_csrf(&self, token: &str, keys: &SessionKeys) -> bool {
-        keys.verify_csrf(&self.csrf_nonce, token)
+        let session = self.user.as_ref().map(|user| user.session_id);
+        keys.verify_csrf(&self.csrf_nonce, session, token)
     }
 }
 
@@ -67,21 +70,22 @@ pub async fn frame(State(state): State<AppState>, request: Request, next: Next) 
     let (mut parts, body) = request.into_parts();
     let keys = state.sessions.clone();
     let jar = CookieJar::from_headers(&parts.headers);
-    let nonce = Nonce::of(&jar);
+    let nonce = Nonce::of(&jar, &keys);
     let (flash, clear_flash) =
         flash::take(&jar, &keys, parts.method == Method::GET, parts.uri.path());
     let CurrentUser(user) = CurrentUser::from_request_parts(&mut parts, &state)
         .await
         .unwrap_or_else(|never| match never {});
+    let csrf_token = keys.csrf_token(&nonce.value, user.as_ref().map(|user| user.session_id));
     let context = PageContext {
         user,
-        csrf_token: keys.csrf_token(&nonce.value),
+        csrf_token,
         csrf_nonce: nonce.value.clone(),
         flash,
         hold: hold_in_words(state.settings.hold_secs),
     };
 
-    let mut response = if parts.method == Method::POST && !csrf::same_origin(&parts.headers) {
+    let mut response = if parts.method == Method::POST && !security::same_origin(&parts.headers) {
         PageError::Forbidden.into_response()
     } else {
         parts.extensions.insert(context.clone());
@@ -92,9 +96,9 @@ pub async fn frame(State(state): State<AppState>, request: Request, next: Next) 
         response = page.render(&context.chrome());
     }
     let headers = response.headers_mut();
-    nonce.set_if_new(headers);
+    nonce.set_if_new(headers, &keys);
     if clear_flash {
-        flash::clear(headers);
+        flash::clear(headers, &keys);
     }
     response
 }

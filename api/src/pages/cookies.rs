@@ -1,16 +1,8 @@
-//! The pages' cookies: HttpOnly, SameSite=Lax, for the whole site.
+//! Setting the pages' cookies (`SessionKeys::cookie` makes them) on a response.
 
 use axum::http::HeaderMap;
 use axum::http::header::SET_COOKIE;
-use axum_extra::extract::cookie::{Cookie, SameSite};
-
-pub(crate) fn page_cookie(name: &'static str, value: String) -> Cookie<'static> {
-    let mut cookie = Cookie::new(name, value);
-    cookie.set_http_only(true);
-    cookie.set_same_site(SameSite::Lax);
-    cookie.set_path("/");
-    cookie
-}
+use axum_extra::extract::cookie::Cookie;
 
 pub(crate) fn append_cookie(headers: &mut HeaderMap, cookie: Cookie<'_>) {
     if let Ok(value) = cookie.encoded().to_string().parse() {

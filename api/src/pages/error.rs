@@ -13,6 +13,7 @@ use crate::accounts::AccountError;
 use crate::backpressure::{RETRY_AFTER_SECS, Saturated, shed};
 use crate::domain::{FieldError, Invalid};
 use crate::error::BUSY;
+use crate::limits::Limited;
 use crate::listing::ListingError;
 use crate::purchases::PurchaseError;
 
@@ -53,7 +54,7 @@ impl From<ListingError> for PageError {
     fn from(err: ListingError) -> Self {
         match err {
             // A page past the end, or a cursor someone made up.
-            ListingError::Invalid(_) => Self::NotFound,
+            ListingError::Invalid(_) | ListingError::NoSuchPage => Self::NotFound,
             ListingError::Store(err) => err.into(),
         }
     }
@@ -105,6 +106,12 @@ impl From<Invalid> for Refusal {
 impl From<FieldError> for Refusal {
     fn from(error: FieldError) -> Self {
         Self::Messages(vec![error])
+    }
+}
+
+impl From<Limited> for Refusal {
+    fn from(limited: Limited) -> Self {
+        Self::message(limited.to_string())
     }
 }
 

@@ -7,12 +7,11 @@ use std::collections::BTreeMap;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use axum_extra::extract::cookie::Cookie;
 use boxoffice_web::view::{CSRF_FIELD, Form, FormError};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::SessionKeys;
-use crate::pages::cookies::{append_cookie, page_cookie};
+use crate::pages::cookies::append_cookie;
 
 const FLASH_COOKIE: &str = "flash";
 /// A flash that was not shown within this time is stale.
@@ -94,7 +93,10 @@ pub fn redirect_with(location: &str, flash: Flash, keys: &SessionKeys) -> Respon
     };
     let mut response = Redirect::to(location).into_response();
     match keys.sign(&claims) {
-        Ok(token) => append_cookie(response.headers_mut(), page_cookie(FLASH_COOKIE, token)),
+        Ok(token) => append_cookie(
+            response.headers_mut(),
+            keys.cookie(FLASH_COOKIE, token, false),
+        ),
         Err(err) => tracing::warn!(error = %err, "could not sign a flash"),
     }
     response
@@ -105,7 +107,7 @@ pub fn redirect_with(location: &str, flash: Flash, keys: &SessionKeys) -> Respon
 /// stale is dropped by any GET. Other pages (and the assets a page loads) leave it alone.
 pub(crate) fn take(jar: &CookieJar, keys: &SessionKeys, is_get: bool, path: &str) -> (Flash, bool) {
     let claims = jar
-        .get(FLASH_COOKIE)
+        .get(&keys.cookie_name(FLASH_COOKIE))
         .map(|cookie| keys.verify::<FlashClaims>(cookie.value()));
     let clear = is_get
         && match &claims {
@@ -122,9 +124,6 @@ pub(crate) fn take(jar: &CookieJar, keys: &SessionKeys, is_get: bool, path: &str
 }
 
 /// Clears the flash cookie (it has been shown, or it was no good).
-pub(crate) fn clear(headers: &mut HeaderMap) {
-    let mut removal = Cookie::from(FLASH_COOKIE);
-    removal.set_path("/");
-    removal.make_removal();
-    append_cookie(headers, removal);
+pub(crate) fn clear(headers: &mut HeaderMap, keys: &SessionKeys) {
+    append_cookie(headers, keys.removal(FLASH_COOKIE));
 }

@@ -102,6 +102,8 @@ pub async fn pay(
         Err(Refusal::message(
             "Enter your card details to pay (this needs JavaScript).",
         ))
+    } else if let Err(limited) = state.limits.payment(buyer.id) {
+        Err(limited.into())
     } else {
         state
             .purchases

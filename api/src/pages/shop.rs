@@ -61,14 +61,18 @@ pub async fn sell(
     let seller = context.require_user("/tickets/new")?;
     let listed = match parse_ticket(&fields) {
         Ok((title, price)) => {
+            let limited = state.limits.listing(seller.id);
             let new = NewTicket {
                 title: title.as_str(),
                 price_cents: price.cents(),
                 seller_id: seller.id,
             };
-            tickets::create_ticket(&state.db, new)
-                .await
-                .map_err(Refusal::from)
+            match limited {
+                Err(limited) => Err(limited.into()),
+                Ok(()) => tickets::create_ticket(&state.db, new)
+                    .await
+                    .map_err(Refusal::from),
+            }
         }
         Err(invalid) => Err(invalid.into()),
     };

@@ -82,6 +82,7 @@ pub fn required_id(body: &JsonObject, field: &str) -> Result<Uuid, FieldError> {
 #[utoipa::path(post, path = "/api/orders", tag = "orders", request_body = OrderInput,
     responses((status = 201, description = "The ticket is held; the order's workflow is order-<id>", body = OrderView),
         (status = 400, description = "Invalid input, ticket already reserved, or your own ticket", body = ErrorBody),
+        (status = 429, description = "The buyer already holds the most tickets one buyer may (4 by default)", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn create(
     State(purchases): State<Purchases>,
@@ -98,6 +99,7 @@ pub async fn create(
         `limit` (default 100), with `Link: <…>; rel=\"next\"` when there are more",
         body = Vec<OrderView>, headers(("Link" = String, description = "The next page, when there is one"))),
         (status = 400, description = "Invalid `after` or `limit`", body = ErrorBody),
+        (status = 404, description = "`after` names none of the caller's orders", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody)))]
 pub async fn list(
     State(Reader(db)): State<Reader>,

@@ -6,6 +6,7 @@ use crate::domain::PaymentToken;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::SignedIn;
 use crate::extract::{Json, JsonObject};
+use crate::limits::Limits;
 use crate::openapi::{PaymentCreated, PaymentInput};
 use crate::purchases::Purchases;
 use crate::routes::orders::required_id;
@@ -15,9 +16,11 @@ use crate::routes::orders::required_id;
         (status = 400, description = "Invalid input (a token that is not a PaymentMethod id or card token, or one Stripe refuses); order cancelled, expired or already paid", body = ErrorBody),
         (status = 401, description = "Not signed in, or another user's order", body = ErrorBody),
         (status = 402, description = "Card declined; the order stays payable until the hold ends", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody)))]
+        (status = 404, description = "Not found", body = ErrorBody),
+        (status = 429, description = "Too many payment attempts for this order (5) or by this buyer this hour", body = ErrorBody)))]
 pub async fn create(
     State(purchases): State<Purchases>,
+    State(limits): State<Limits>,
     SignedIn(user): SignedIn,
     Json(body): Json<JsonObject>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
@@ -25,6 +28,7 @@ pub async fn create(
         required_id(&body, "orderId"),
         PaymentToken::parse(body.get("token")),
     )?;
+    limits.payment(user.id)?;
     let payment_id = purchases
         .pay_order(user.id, order_id, token.into_string())
         .await?;

@@ -12,8 +12,9 @@ use crate::domain::{self, Invalid, Price, Title};
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::extract::SignedIn;
 use crate::extract::{IdPath, Json, JsonObject, Query};
+use crate::limits::Limits;
 use crate::listing::Listing;
-use crate::openapi::TicketInput;
+use crate::openapi::{NewTicketInput, TicketInput};
 use crate::routes::{PageQuery, next_link};
 use crate::state::Reader;
 
@@ -64,14 +65,17 @@ fn expected_version(body: &JsonObject) -> Result<Option<i32>, FieldError> {
     }
 }
 
-#[utoipa::path(post, path = "/api/tickets", tag = "tickets", request_body = TicketInput,
-    responses((status = 201, body = TicketView), (status = 400, description = "Invalid input", body = ErrorBody), (status = 401, description = "Not signed in", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/tickets", tag = "tickets", request_body = NewTicketInput,
+    responses((status = 201, body = TicketView), (status = 400, description = "Invalid input", body = ErrorBody), (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 429, description = "Too many tickets listed by this seller this hour", body = ErrorBody)))]
 pub async fn create(
     State(db): State<DatabaseConnection>,
+    State(limits): State<Limits>,
     SignedIn(user): SignedIn,
     Json(body): Json<JsonObject>,
 ) -> Result<(StatusCode, Json<TicketView>), ApiError> {
     let (title, price) = parse_ticket(&body)?;
+    limits.listing(user.id)?;
     let new = NewTicket {
         title: title.as_str(),
         price_cents: price.cents(),
@@ -85,7 +89,8 @@ pub async fn create(
     responses((status = 200, description = "Tickets for sale, newest first: a plain array of at most \
         `limit` (default 100, the most there is), with `Link: <…>; rel=\"next\"` when there are more",
         body = Vec<TicketView>, headers(("Link" = String, description = "The next page, when there is one"))),
-        (status = 400, description = "Invalid `after` or `limit`", body = ErrorBody)))]
+        (status = 400, description = "Invalid `after` or `limit`", body = ErrorBody),
+        (status = 404, description = "`after` names no ticket", body = ErrorBody)))]
 pub async fn list(
     State(Reader(db)): State<Reader>,
     State(listing): State<Listing>,

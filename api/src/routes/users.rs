@@ -6,21 +6,28 @@ use serde_json::json;
 use std::sync::Arc;
 
 use crate::accounts::Accounts;
-use crate::auth::{self, CurrentUser, SessionKeys, SessionUser};
+use crate::auth::{self, SessionKeys, SessionUser};
 use crate::domain::{self, Email, Password};
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::{CurrentUser, SignedIn};
 use crate::extract::{Json, JsonObject};
-use crate::openapi::Credentials;
+use crate::limits::{ClientAddress, Limits};
+use crate::openapi::{SignInInput, SignUpInput};
+use crate::security;
 
-#[utoipa::path(post, path = "/api/users/signup", tag = "users", request_body = Credentials,
-    responses((status = 201, description = "Signed up; sets the session cookie", body = SessionUser), (status = 400, description = "Invalid input", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/users/signup", tag = "users", request_body = SignUpInput,
+    responses((status = 201, description = "Signed up; sets the session cookie", body = SessionUser), (status = 400, description = "Invalid input, or the email is in use", body = ErrorBody),
+        (status = 429, description = "Too many sign-ups from this address; see `Retry-After`", body = ErrorBody)))]
 pub async fn signup(
     State(accounts): State<Accounts>,
     State(keys): State<Arc<SessionKeys>>,
+    State(limits): State<Limits>,
+    client: ClientAddress,
     headers: HeaderMap,
     jar: CookieJar,
     Json(body): Json<JsonObject>,
 ) -> Result<impl IntoResponse, ApiError> {
+    limits.auth(client, None)?;
     let (email, password) = domain::both(
         Email::parse(body.get("email")),
         Password::parse(body.get("password")),
@@ -30,15 +37,19 @@ pub async fn signup(
     Ok((StatusCode::CREATED, jar, Json(user)))
 }
 
-#[utoipa::path(post, path = "/api/users/signin", tag = "users", request_body = Credentials,
-    responses((status = 200, description = "Signed in; sets the session cookie", body = SessionUser), (status = 400, description = "Invalid input", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/users/signin", tag = "users", request_body = SignInInput,
+    responses((status = 200, description = "Signed in; sets the session cookie", body = SessionUser), (status = 400, description = "Invalid input, or invalid credentials", body = ErrorBody),
+        (status = 429, description = "Too many sign-ins from this address or for this account; see `Retry-After`", body = ErrorBody)))]
 pub async fn signin(
     State(accounts): State<Accounts>,
     State(keys): State<Arc<SessionKeys>>,
+    State(limits): State<Limits>,
+    client: ClientAddress,
     headers: HeaderMap,
     jar: CookieJar,
     Json(body): Json<JsonObject>,
 ) -> Result<impl IntoResponse, ApiError> {
+    limits.auth(client, body.get("email").and_then(|email| email.as_str()))?;
     let (email, password) = domain::both(
         Email::parse(body.get("email")),
         Password::parse_any(body.get("password")),
@@ -49,9 +60,40 @@ pub async fn signin(
 }
 
 #[utoipa::path(post, path = "/api/users/signout", tag = "users",
-    responses((status = 200, description = "The session cookie is cleared")))]
-pub async fn signout(jar: CookieJar) -> impl IntoResponse {
-    (jar.add(auth::removal_cookie()), Json(json!({})))
+    responses((status = 200, description = "Signed out: the session is ended (its cookie, and any copy of it, stops working) and the cookie cleared"),
+        (status = 403, description = "Sent from another site (its `Origin` names another host)", body = ErrorBody)))]
+pub async fn signout(
+    State(accounts): State<Accounts>,
+    State(keys): State<Arc<SessionKeys>>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Result<impl IntoResponse, ApiError> {
+    if !security::same_origin(&headers) {
+        return Err(ApiError::Forbidden);
+    }
+    if let Some(user) = user {
+        accounts.sign_out(&user).await?;
+    }
+    Ok((jar.add(keys.removal(auth::SESSION_COOKIE)), Json(json!({}))))
+}
+
+#[utoipa::path(post, path = "/api/users/signout/everywhere", tag = "users",
+    responses((status = 200, description = "(ext) Every session of the account is ended, in every browser"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Sent from another site", body = ErrorBody)))]
+pub async fn signout_everywhere(
+    State(accounts): State<Accounts>,
+    State(keys): State<Arc<SessionKeys>>,
+    SignedIn(user): SignedIn,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Result<impl IntoResponse, ApiError> {
+    if !security::same_origin(&headers) {
+        return Err(ApiError::Forbidden);
+    }
+    accounts.sign_out_everywhere(&user).await?;
+    Ok((jar.add(keys.removal(auth::SESSION_COOKIE)), Json(json!({}))))
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]

@@ -15,7 +15,8 @@ use crate::state::AppState;
 /// redelivery changes nothing. The saga learns every charge's outcome synchronously from the charge
 /// activity, so the events are an audit trail tied to the order (and its workflow) for support.
 #[utoipa::path(post, path = "/api/webhooks/stripe", tag = "operations",
-    request_body(content = String, description = "A Stripe event, signed in Stripe-Signature"),
+    params(("Stripe-Signature" = String, Header, description = "Stripe's signature of the body")),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "A Stripe event, signed in Stripe-Signature"),
     responses((status = 200, description = "Recorded (or a duplicate)"),
         (status = 400, description = "Missing or invalid signature", body = ErrorBody),
         (status = 503, description = "Webhooks are not configured", body = ErrorBody)))]

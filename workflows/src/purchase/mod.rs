@@ -17,7 +17,9 @@ use boxoffice_activities::purchase::{
     ChargeInput, ChargeOutcome, CompleteInput, PurchaseActivities, RefundInput, ReleaseInput,
     ReserveInput, ReserveOutcome,
 };
-use boxoffice_activities::saga::{CancelReason, ReserveRefusal};
+use boxoffice_activities::saga::{
+    CancelReason, MAX_PAYMENT_ATTEMPTS, ReserveRefusal, TOO_MANY_PAYMENT_ATTEMPTS,
+};
 use chrono::{DateTime, Utc};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
@@ -444,6 +446,11 @@ impl PurchaseWorkflow {
         }
         if request.payment_method.trim().is_empty() {
             return Err("A payment method is required".into());
+        }
+        // Exact: a second `pay` in the same activation passes here, but meets the first one's
+        // pending payment in its handler.
+        if self.attempts >= MAX_PAYMENT_ATTEMPTS {
+            return Err(TOO_MANY_PAYMENT_ATTEMPTS.into());
         }
         Ok(())
     }

@@ -1,0 +1,57 @@
+//! Sessions: started at sign-up and sign-in, ended by signing out (one, or all of a user's).
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::StoreError;
+use crate::entities::session;
+
+/// Starts a session for the user until `expires_at`; also forgets the user's expired ones.
+pub async fn start_session(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    expires_at: DateTime<Utc>,
+) -> Result<Uuid, StoreError> {
+    let now = Utc::now();
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::ExpiresAt.lt(now))
+        .exec(db)
+        .await?;
+    let id = Uuid::now_v7();
+    session::Entity::insert(session::ActiveModel {
+        id: Set(id),
+        user_id: Set(user_id),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(id)
+}
+
+/// Whether the session is the user's and has neither ended nor expired.
+pub async fn is_live(
+    db: &impl ConnectionTrait,
+    session_id: Uuid,
+    user_id: Uuid,
+) -> Result<bool, StoreError> {
+    let found = session::Entity::find_by_id(session_id).one(db).await?;
+    Ok(found.is_some_and(|session| session.user_id == user_id && session.expires_at > Utc::now()))
+}
+
+/// Ends one session (signing out in one browser).
+pub async fn end_session(db: &impl ConnectionTrait, session_id: Uuid) -> Result<(), StoreError> {
+    session::Entity::delete_by_id(session_id).exec(db).await?;
+    Ok(())
+}
+
+/// Ends every session of the user (signing out everywhere).
+pub async fn end_all_sessions(db: &impl ConnectionTrait, user_id: Uuid) -> Result<u64, StoreError> {
+    let ended = session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(ended.rows_affected)
+}

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# API contract check: Schemathesis fuzzes every operation of the shop's OpenAPI spec
+# (/api/openapi.json) with every check (all that `--checks all` selects) against a real running
+# shop, signed in, and fails on any failure.
+#
+#   deploy/schemathesis/run.sh target/debug/boxoffice
+#
+# Installs Schemathesis into the repo's .venv at the versions pinned in requirements.txt (once; a
+# no-op when they are there: nothing downloads at run time after that), starts `BINARY dev` on free
+# ports with a throw-away data dir (its own Temporal dev server, Stripe emulator and SQLite), seeds
+# it through the JSON API:
+#   seller@example.com  three tickets for sale (one free, two ordered by the buyer)
+#   buyer@example.com   two held orders (one to read and pay, one to cancel) and a ticket of their own;
+#                       the run is signed in as the buyer (`Cookie: session=…`)
+#   leaver@example.com  nothing: only POST /api/users/signout is sent with their session
+# and runs Schemathesis with schemathesis.toml (the contract's deliberate differences from the
+# checks, each explained there) and hooks.py (the seeded ids as examples, fresh sign-up emails).
+# A fixed seed and a bounded number of cases per operation (200) keep runs repeatable and short
+# (under a minute with a debug build on two cores); BOXOFFICE_SCHEMATHESIS_SEED and
+# BOXOFFICE_SCHEMATHESIS_EXAMPLES change them. Reports (JUnit XML, NDJSON events with every request
+# and response), the console output and the shop's log go to target/schemathesis/
+# (BOXOFFICE_SCHEMATHESIS_OUT). Each failure prints a curl line to reproduce it (the session cookie
+# shows as [Filtered]: sign up on a shop of your own and use its cookie).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+[ $# -eq 1 ] || { echo "usage: $0 BINARY   (e.g. target/debug/boxoffice)" >&2; exit 2; }
+bin=$(realpath "$1")
+[ -x "$bin" ] || { echo "$0: $1 is not an executable" >&2; exit 2; }
+out=${BOXOFFICE_SCHEMATHESIS_OUT:-$repo/target/schemathesis}
+seed=${BOXOFFICE_SCHEMATHESIS_SEED:-20261201}
+examples=${BOXOFFICE_SCHEMATHESIS_EXAMPLES:-200}
+venv="$repo/.venv"
+requirements="$here/requirements.txt"
+command -v curl >/dev/null || { echo "$0: needs curl" >&2; exit 2; }
+started=$SECONDS
+log() { printf '[schemathesis] %s\n' "$*"; }
+
+# Schemathesis, exactly as pinned; pip runs only when a pin is missing or at another version.
+if [ ! -x "$venv/bin/python" ]; then # deploy/validators.sh or dev-tools.sh usually made it already
+  log "creating $venv"
+  python3 -m venv "$venv" 2>/dev/null || {
+    as_root=(); [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+    "${as_root[@]}" apt-get update -qq
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    python3 -m venv "$venv"
+  }
+fi
+venv_has_pins() { # exit status 0 when every pin is installed at exactly its version (asks no index)
+  "$venv/bin/python" - "$requirements" <<'PY'
+import sys
+from importlib.metadata import PackageNotFoundError, version
+
+for line in open(sys.argv[1]):
+    pin = line.split("#")[0].strip()
+    if pin:
+        name, wanted = pin.split("==")
+        try:
+            if version(name) != wanted:
+                sys.exit(1)
+        except PackageNotFoundError:
+            sys.exit(1)
+PY
+}
+if ! venv_has_pins; then
+  log "installing deploy/schemathesis/requirements.txt into $venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+fi
+py="$venv/bin/python"
+
+mkdir -p "$out"
+rm -f "$out"/junit.xml "$out"/events.ndjson "$out"/schemathesis.txt "$out"/dev.log
+work=$(mktemp -d "${TMPDIR:-/tmp}/boxoffice-schemathesis.XXXXXX")
+dev_pid=
+cleanup() {
+  if [ -n "$dev_pid" ] && kill -0 "$dev_pid" 2>/dev/null; then
+    kill -TERM "$dev_pid" 2>/dev/null || true # dev stops its Temporal server and emulator on TERM
+    for _ in $(seq 1 60); do kill -0 "$dev_pid" 2>/dev/null || break; sleep 0.25; done
+    kill -KILL "$dev_pid" 2>/dev/null || true
+    wait "$dev_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+shop_port=$(free_port)
+base=http://127.0.0.1:$shop_port
+
+# Only dev's own services: whatever a developer or CI exported for Postgres, Temporal or Stripe is
+# dropped, so that the run is the same everywhere. Rate limits (if the shop has them) are off: the
+# fuzzer sends far more requests per second than any client would.
+unset DATABASE_URL JWT_SECRET STRIPE_SECRET_KEY STRIPE_API_BASE STRIPE_PUBLISHABLE_KEY \
+  STRIPE_WEBHOOK_SECRET STRIPE_JS_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE TEMPORAL_API_KEY \
+  TEMPORAL_PROFILE TEMPORAL_CONFIG_FILE BOXOFFICE_TASK_QUEUE BOXOFFICE_HOLD_SECS
+for var in $(compgen -e | grep '^TEMPORAL_TLS' || true); do unset "$var"; done
+# From the repository root, so that dev finds .venv/bin/temporal when `temporal` is not on PATH.
+(cd "$repo" && exec env \
+  BOXOFFICE_RATE_LIMITS=off \
+  BOXOFFICE_DATA_DIR="$work/data" \
+  BOXOFFICE_ADDR="127.0.0.1:$shop_port" \
+  BOXOFFICE_TEMPORAL_PORT="$(free_port)" \
+  BOXOFFICE_TEMPORAL_UI_PORT="$(free_port)" \
+  BOXOFFICE_STRIPE_EMULATOR_ADDR="127.0.0.1:$(free_port)" \
+  "$bin" dev) >"$out/dev.log" 2>&1 &
+dev_pid=$!
+
+for _ in $(seq 1 240); do
+  curl -fsS -o /dev/null "$base/readyz" 2>/dev/null && break
+  if ! kill -0 "$dev_pid" 2>/dev/null; then
+    echo "$0: boxoffice dev exited before it was ready; its log:" >&2
+    tail -n 40 "$out/dev.log" >&2
+    exit 1
+  fi
+  sleep 0.25
+done
+curl -fsS -o /dev/null "$base/readyz" || { echo "$0: $base/readyz not ready after 60 s; see $out/dev.log" >&2; exit 1; }
+
+# Seed through the JSON API, as in README.md "Buying a ticket with curl".
+api() { # api COOKIE_JAR PATH JSON → response body; fails on an HTTP error
+  curl -fsS -b "$work/$1" -c "$work/$1" -H 'content-type: application/json' -d "$3" "$base/api$2"
+}
+json_id() { "$py" -c 'import json, sys; print(json.load(sys.stdin)["id"])'; }
+api seller /users/signup '{"email":"seller@example.com","password":"password123"}' >/dev/null
+held=$(api seller /tickets '{"title":"Coldplay, row 12","price":120}' | json_id)
+cancelled=$(api seller /tickets '{"title":"Arctic Monkeys, floor standing","price":85.5}' | json_id)
+free=$(api seller /tickets '{"title":"Radiohead, balcony","price":"42.50"}' | json_id)
+api buyer /users/signup '{"email":"buyer@example.com","password":"password123"}' >/dev/null
+own=$(api buyer /tickets '{"title":"Spare ticket, row 3","price":30}' | json_id)
+order=$(api buyer /orders "{\"ticketId\":\"$held\"}" | json_id)
+cancel_order=$(api buyer /orders "{\"ticketId\":\"$cancelled\"}" | json_id)
+api leaver /users/signup '{"email":"leaver@example.com","password":"password123"}' >/dev/null
+session() { awk '$6 == "session" { print $7 }' "$work/$1"; }
+session=$(session buyer)
+[ -n "$session" ] || { echo "$0: no session cookie after signing up" >&2; exit 1; }
+export BOXOFFICE_ST_SIGNOUT_SESSION # POST /api/users/signout's own (schemathesis.toml)
+BOXOFFICE_ST_SIGNOUT_SESSION=$(session leaver)
+export BOXOFFICE_ST_TICKET="$held" BOXOFFICE_ST_FREE_TICKET="$free" BOXOFFICE_ST_OWN_TICKET="$own" \
+  BOXOFFICE_ST_ORDER="$order" BOXOFFICE_ST_CANCEL_ORDER="$cancel_order"
+log "shop at $base seeded ($((SECONDS - started)) s); fuzzing, seed $seed, at most $examples cases per operation"
+
+# Every check runs on every operation but for schemathesis.toml's exceptions (that file says why
+# its `[checks] enabled = true` stands for `--checks all`). Run from this directory, as its
+# `hooks = "hooks.py"` is relative; Hypothesis' own files (caches) go to the throw-away dir.
+status=0
+(cd "$here" && HYPOTHESIS_STORAGE_DIRECTORY="$work/hypothesis" \
+  "$venv/bin/schemathesis" --config-file "$here/schemathesis.toml" --no-color \
+  run "$base/api/openapi.json" \
+  --header "Cookie: session=$session" \
+  --seed "$seed" \
+  --max-examples "$examples" \
+  --report junit,ndjson \
+  --report-junit-path "$out/junit.xml" \
+  --report-ndjson-path "$out/events.ndjson") 2>&1 | tee "$out/schemathesis.txt" || status=$? # pipefail
+echo "Schemathesis check took $((SECONDS - started)) s (output, reports and shop log: $out)"
+exit "$status"
