@@ -18,6 +18,8 @@ status=0
 cargo test --locked --workspace "$@" || status=$?
 # Lighthouse: four pages must score 100 in every category (reports in target/lighthouse/).
 { cargo build --locked --bin boxoffice && "$repo/deploy/lighthouse/run.sh" target/debug/boxoffice; } || status=$((status ? status : 1))
+# The scale-out and fault drill: 2 gateways, 2 workers, private Postgres, five faults, reconciled (~2.5 min).
+{ cargo build --locked --workspace --bins && "$repo/deploy/drill/run.sh" target/debug; } || status=$((status ? status : 1))
 # Schemathesis: the OpenAPI contract fuzzed with every check, signed in (reports in target/schemathesis/).
 { cargo build --locked --bin boxoffice && "$repo/deploy/schemathesis/run.sh" target/debug/boxoffice; } || status=$((status ? status : 1))
 echo "Screenshots of the storefront (browser tests): $BOXOFFICE_SCREENSHOTS ($(ls "$BOXOFFICE_SCREENSHOTS" 2>/dev/null | wc -l) files)"

@@ -9,13 +9,13 @@ use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::ApiError;
 use crate::metrics;
-use crate::openapi::ApiDoc;
+use crate::openapi::{ApiDoc, CommonResponses};
 use crate::pages;
 use crate::routes::{health, orders, payments, tickets, users, webhooks};
 use crate::security;
@@ -26,7 +26,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Every documented route, and the spec that documents them: one cannot exist without the other.
 pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut spec) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(users::signup))
         .routes(routes!(users::signin))
         .routes(routes!(users::signout))
@@ -40,7 +40,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(webhooks::stripe))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
-        .split_for_parts()
+        .split_for_parts();
+    CommonResponses.modify(&mut spec);
+    (router, spec)
 }
 
 pub fn router(state: AppState) -> Router {

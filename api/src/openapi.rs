@@ -20,12 +20,12 @@ use crate::domain::Price;
     tags(
         (name = "users"), (name = "tickets"), (name = "orders"), (name = "payments"),
         (name = "operations")
-    ),
-    modifiers(&CommonResponses)
+    )
 )]
 pub struct ApiDoc;
 
-/// What every operation can also answer, said once rather than on each route: 413 and 415 for a
+/// What every operation can also answer, said once rather than on each route (applied to the
+/// routed spec, `app::routes`): 413 and 415 for a
 /// body (too large, not JSON), 503 when the shop sheds load; and an operation id for each,
 /// unique by method and path.
 pub struct CommonResponses;

@@ -10,16 +10,20 @@
 #   3. restart Postgres: activities retry and every saga ends correctly
 #   4. the Stripe emulator down ~25 s: charges wait and retry, none lost or doubled
 #   5. SIGTERM a gateway with requests in flight: they finish; new requests go to the other one
+#   6. no fault, a slow Stripe: a payment made just before its hold ends, whose charge outlasts the
+#      hold, still answers 201 and completes (the README's "the hold never expires under a paying
+#      buyer")
 #
-# Prints a report (counts before and after each fault, then the reconciliation) and exits non-zero
-# if any check failed. About three minutes. Everything it starts runs from a temp dir (the binaries
-# are copied there first, so a rebuild meanwhile changes nothing) and is stopped and deleted on
-# exit, pass or fail; DRILL_KEEP=1 keeps the logs (the path is printed).
+# Prints a report (counts before and after each phase, then the reconciliation) and exits non-zero
+# if any check failed. About two and a half minutes. Everything it starts runs from a temp dir
+# (the binaries are copied there first, so a rebuild meanwhile changes nothing) and is stopped and
+# deleted on exit, pass or fail; DRILL_KEEP=1 keeps the logs and data (the path is printed).
 #
 # Needs: PostgreSQL's server binaries (/usr/lib/postgresql/*/bin), `temporal` (the CLI, from PATH,
 # TEMPORAL_CLI or .venv/bin), psql, curl, python3 (standard library only). Tunables:
 # DRILL_HOLD_SECS (20), DRILL_EMULATOR_DOWN_SECS (25), DRILL_PG_DOWN_SECS (5; 0 is a plain
-# `pg_ctl restart -m fast`), DRILL_LATE_LIMIT_SECS (5).
+# `pg_ctl restart -m fast`), DRILL_LATE_LIMIT_SECS (5), DRILL_PHASES (1,2,3,4,5,6: which of the
+# phases run; the warm-up and the reconciliation always do).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
