@@ -24,7 +24,7 @@ Exits 1 if any check failed.
 """
 
 import datetime
-import http.client
+import http.client as http_client
 import itertools
 import json
 import os
@@ -122,7 +122,7 @@ def http(method, url, body=None, cookie=None, timeout=30.0, gw=None):
     except urllib.error.URLError as e:
         return Resp(error=f"{type(e.reason).__name__}: {e.reason}", started=started, ended=now(),
                     gw=gw)
-    except (OSError, http.client.HTTPException) as e:
+    except (OSError, http_client.HTTPException) as e:
         return Resp(error=f"{type(e).__name__}: {e}", started=started, ended=now(), gw=gw)
     try:
         parsed = json.loads(raw) if raw else None
@@ -401,21 +401,27 @@ class ListingWatcher(threading.Thread):
 
     def run(self):
         while not self.stopped.is_set():
-            for gw in sorted(LIVE_GW):
-                r = api(gw, "GET", "/api/tickets", timeout=5)
-                if r.status != 200:
-                    self.errors[gw] += 1
-                    continue
-                listed = {t["id"] for t in r.body}
-                with WATCH_LOCK:
-                    for tid, order in list(WATCH.items()):
-                        if tid not in listed:
-                            order.seen_held.setdefault(gw, r.started)
-                        elif gw in order.seen_held and gw not in order.seen_back:
-                            order.seen_back[gw] = r.ended
-                        if len(order.seen_back) >= len(order.seen_held) == 2:
-                            del WATCH[tid]
+            try:
+                self.look()
+            except Exception as e:  # noqa: BLE001 - keep watching; say what went wrong
+                say(f"listing watcher: {type(e).__name__}: {e}")
             self.stopped.wait(0.25)
+
+    def look(self):
+        for gw in sorted(LIVE_GW):
+            r = api(gw, "GET", "/api/tickets", timeout=5)
+            if r.status != 200 or not isinstance(r.body, list):
+                self.errors[gw] += 1
+                continue
+            listed = {t["id"] for t in r.body}
+            with WATCH_LOCK:
+                for tid, order in list(WATCH.items()):
+                    if tid not in listed:
+                        order.seen_held.setdefault(gw, r.started)
+                    elif gw in order.seen_held and gw not in order.seen_back:
+                        order.seen_back[gw] = r.ended
+                    if len(order.seen_back) >= len(order.seen_held) == 2:
+                        del WATCH[tid]
 
 
 def wait_for(pred, timeout, every=0.5):

@@ -249,6 +249,9 @@ pub struct HealthcheckArgs {
 pub enum BenchRow {
     Baseline,
     Storefront,
+    /// `GET /` while purchases run (`storefront-busy`), and with 100,000 tickets for sale
+    /// (`storefront-100k`).
+    StorefrontLoaded,
     Purchase,
     Order,
     Rush,

@@ -27,6 +27,8 @@ fn a_smoke_run_of_the_bench_measures_every_row_and_the_shop_holds_up() {
             "baseline",
             "storefront",
             "storefront-api",
+            "storefront-busy",
+            "storefront-100k",
             "purchase",
             "order",
             "rush",
@@ -53,6 +55,8 @@ fn a_smoke_run_of_the_bench_measures_every_row_and_the_shop_holds_up() {
     assert_eq!(figure("signin", "503 without Retry-After"), 0);
     assert_eq!(figure("expiry", "never freed"), 0);
     assert_eq!(figure("storefront", "non-200"), 0);
+    assert_eq!(figure("storefront-busy", "non-200"), 0);
+    assert_eq!(figure("storefront-100k", "non-200"), 0);
     assert_eq!(figure("actions", "per purchase"), "7");
     assert_eq!(figure("actions", "per expired hold"), "6");
 }

@@ -124,6 +124,15 @@ impl Shop {
         .await
     }
 
+    /// The signed-in user's id.
+    pub async fn current_user_id(&self, session: &Session) -> anyhow::Result<String> {
+        let answer = self.get(Some(session), "/api/users/currentuser").await?;
+        answer.body["currentUser"]["id"]
+            .as_str()
+            .map(str::to_owned)
+            .context("no signed-in user")
+    }
+
     pub async fn get(&self, session: Option<&Session>, path: &str) -> anyhow::Result<Answer> {
         let started = Instant::now();
         let mut request = self.http.get(format!("{}{path}", self.base));

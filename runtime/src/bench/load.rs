@@ -3,6 +3,8 @@
 //! client's share of the machine's two cores stays small.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -25,13 +27,46 @@ pub async fn hammer(
     connections: usize,
     duration: Duration,
 ) -> anyhow::Result<LoadResult> {
+    let deadline = Instant::now() + duration;
+    hammer_while(
+        addr,
+        path,
+        connections,
+        Arc::new(move || Instant::now() < deadline),
+    )
+    .await
+}
+
+/// As [`hammer`], until `stop` is set.
+pub async fn hammer_until(
+    addr: SocketAddr,
+    path: &str,
+    connections: usize,
+    stop: &Arc<AtomicBool>,
+) -> anyhow::Result<LoadResult> {
+    let stop = stop.clone();
+    hammer_while(
+        addr,
+        path,
+        connections,
+        Arc::new(move || !stop.load(Ordering::Acquire)),
+    )
+    .await
+}
+
+async fn hammer_while(
+    addr: SocketAddr,
+    path: &str,
+    connections: usize,
+    keep_going: Arc<dyn Fn() -> bool + Send + Sync>,
+) -> anyhow::Result<LoadResult> {
     let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: */*\r\n\r\n");
     let started = Instant::now();
-    let deadline = started + duration;
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..connections {
         let request = request.clone();
-        tasks.spawn(async move { one_connection(addr, request.as_bytes(), deadline).await });
+        let keep_going = keep_going.clone();
+        tasks.spawn(async move { one_connection(addr, request.as_bytes(), &*keep_going).await });
     }
     let mut result = LoadResult {
         latencies: Samples::default(),
@@ -52,7 +87,7 @@ pub async fn hammer(
 async fn one_connection(
     addr: SocketAddr,
     request: &[u8],
-    deadline: Instant,
+    keep_going: &(dyn Fn() -> bool + Send + Sync),
 ) -> anyhow::Result<(Samples, usize, usize)> {
     let stream = TcpStream::connect(addr).await?;
     stream.set_nodelay(true)?;
@@ -62,7 +97,7 @@ async fn one_connection(
     let mut body_len = 0;
     let mut line = String::new();
     let mut body = Vec::new();
-    while Instant::now() < deadline {
+    while keep_going() {
         let sent = Instant::now();
         stream.get_mut().write_all(request).await?;
         line.clear();

@@ -3,7 +3,7 @@
 //! table. It stops everything it started and deletes what it made.
 //!
 //! Rows, in the order they run: `baseline` (bare Temporal on the same server), `storefront` and
-//! `storefront-api`, `purchase`, `order`, `rush`, `signin`, then — with the shop restarted on
+//! `storefront-api`, `storefront-busy` (while purchases run) and `storefront-100k`, `purchase`, `order`, `rush`, `signin`, then — with the shop restarted on
 //! short holds — `expiry`, and last `actions`, counted from the histories the other rows made.
 
 mod actions;
@@ -40,6 +40,8 @@ struct Sizes {
     storefront_tickets: usize,
     storefront_connections: usize,
     storefront_time: Duration,
+    /// Tickets for sale in `storefront-100k`.
+    many_tickets: usize,
     expiry_holds: usize,
     expiry_hold_secs: u64,
     expiry_waves: usize,
@@ -61,6 +63,7 @@ impl Sizes {
                 storefront_tickets: 20,
                 storefront_connections: 8,
                 storefront_time: Duration::from_secs(1),
+                many_tickets: 500,
                 expiry_holds: 8,
                 expiry_hold_secs: 15,
                 expiry_waves: 2,
@@ -78,6 +81,7 @@ impl Sizes {
             storefront_tickets: args.storefront_tickets,
             storefront_connections: args.storefront_connections,
             storefront_time: Duration::from_secs(args.storefront_secs),
+            many_tickets: 100_000,
             expiry_holds: args.expiry_holds,
             expiry_hold_secs: args.expiry_hold_secs,
             expiry_waves: usize::try_from(args.expiry_waves).unwrap_or(1),
@@ -157,6 +161,30 @@ async fn run_rows(
         }
     }
     let mut purchased = Vec::new();
+    if wants(BenchRow::StorefrontLoaded) {
+        scenarios::list_tickets(&shop, &seller, "Storefront", sizes.storefront_tickets).await?;
+        let (busy, purchases) = scenarios::storefront_while_buying(
+            &shop,
+            &seller,
+            sizes.storefront_connections,
+            sizes.purchases,
+            sizes.concurrency,
+        )
+        .await?;
+        purchased.extend(purchases);
+        report.rows.push(busy);
+        let database_url = RunningShop::database_url(plan);
+        let row = scenarios::storefront_with_many(
+            &shop,
+            &seller,
+            &database_url,
+            sizes.many_tickets,
+            sizes.storefront_connections,
+            sizes.storefront_time,
+        )
+        .await?;
+        report.rows.push(row);
+    }
     if wants(BenchRow::Purchase) {
         let purchases = scenarios::purchase(
             &shop,
@@ -166,7 +194,7 @@ async fn run_rows(
             baseline_rate,
         )
         .await?;
-        purchased = purchases.order_ids;
+        purchased.extend(purchases.order_ids);
         report.rows.push(purchases.row);
     }
     if wants(BenchRow::Order) {

@@ -102,10 +102,7 @@ impl RunningShop {
     ) -> anyhow::Result<Self> {
         let secret = std::fs::read_to_string(plan.data_dir.join("jwt-secret"))
             .context("dev's session secret")?;
-        let database_url = plan.database_url.clone().unwrap_or_else(|| {
-            let file = plan.data_dir.join("boxoffice.sqlite");
-            format!("sqlite://{}?mode=rwc", file.display())
-        });
+        let database_url = Self::database_url(plan);
         let log = format!("gateway-{}.log", addr.port());
         let mut command = Self::command(plan, "serve", &log)?;
         command
@@ -113,8 +110,18 @@ impl RunningShop {
             .env("TEMPORAL_ADDRESS", plan.temporal_address())
             .env("DATABASE_URL", database_url)
             .env("JWT_SECRET", secret.trim())
+            // Dev's sessions, on plain HTTP: the same cookie names as dev's.
+            .env("BOXOFFICE_SECURE_COOKIES", "false")
             .env("BOXOFFICE_HOLD_SECS", hold_secs.to_string());
         Self::spawn(command, &format!("http://{addr}"), &plan.data_dir.join(log)).await
+    }
+
+    /// The shop's database URL: the Postgres one, or dev's SQLite file.
+    pub fn database_url(plan: &ShopPlan) -> String {
+        plan.database_url.clone().unwrap_or_else(|| {
+            let file = plan.data_dir.join("boxoffice.sqlite");
+            format!("sqlite://{}?mode=rwc", file.display())
+        })
     }
 
     /// This binary with `subcommand`, its output appended to `log` in the data dir.

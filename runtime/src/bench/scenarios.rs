@@ -20,6 +20,9 @@ use temporalio_sdk::WorkerOptions;
 use super::actions;
 use super::http::{Answer, Session, Shop, id_of};
 use super::load;
+use boxoffice_activities::entities::ticket;
+use sea_orm::{ActiveValue::Set, EntityTrait};
+
 use super::report::{Row, Samples};
 use crate::worker;
 
@@ -237,6 +240,89 @@ pub async fn storefront(
     )
     .figure("non-200", result.errors)
     .figure("bytes", result.bytes_per_answer))
+}
+
+/// `storefront-busy`: `GET /` over `connections` connections for as long as `purchases`
+/// purchases take, `concurrency` at a time. Returns the row and the purchases' order ids.
+pub async fn storefront_while_buying(
+    shop: &Shop,
+    seller: &Session,
+    connections: usize,
+    purchases: usize,
+    concurrency: usize,
+) -> anyhow::Result<(Row, Vec<String>)> {
+    let addr = shop
+        .base()
+        .trim_start_matches("http://")
+        .parse()
+        .context("the shop's address")?;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let buying = async {
+        let bought = purchase(shop, seller, purchases, concurrency, None).await;
+        stop.store(true, std::sync::atomic::Ordering::Release);
+        bought
+    };
+    progress(format!(
+        "storefront-busy: GET /, {connections} connections, while {purchases} purchases run"
+    ));
+    let browsing = load::hammer_until(addr, "/", connections, &stop);
+    let (bought, browsed) = tokio::join!(buying, browsing);
+    let (bought, browsed) = (bought?, browsed?);
+    let row = Row::new(
+        "storefront-busy",
+        format!(
+            "GET /, {connections} connections, while {purchases} purchases run ({concurrency} at a time)"
+        ),
+    )
+    .latencies(&browsed.latencies)
+    .rate(
+        browsed.latencies.len() as f64 / browsed.elapsed.as_secs_f64(),
+        "req/s",
+    )
+    .figure("non-200", browsed.errors)
+    .figure(
+        "purchases/s",
+        bought.row.rate.unwrap_or_default(),
+    );
+    Ok((row, bought.order_ids))
+}
+
+/// `storefront-100k`: `GET /` with `n` more tickets for sale, put straight into the database (as
+/// a long-running shop would have them): the listing reads one page whatever the catalog holds.
+pub async fn storefront_with_many(
+    shop: &Shop,
+    seller: &Session,
+    database_url: &str,
+    n: usize,
+    connections: usize,
+    duration: Duration,
+) -> anyhow::Result<Row> {
+    progress(format!("storefront-100k: putting {n} tickets up for sale"));
+    let db = boxoffice_activities::db::connect(database_url).await?;
+    let seller_id: uuid::Uuid = shop.current_user_id(seller).await?.parse()?;
+    let now = Utc::now();
+    for batch in (0..n).collect::<Vec<_>>().chunks(1000) {
+        let rows = batch.iter().map(|i| ticket::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            title: Set(format!("Bulk {i}")),
+            price_cents: Set(1000),
+            user_id: Set(seller_id),
+            order_id: Set(None),
+            version: Set(0),
+            // Older than anything listed through the shop.
+            created_at: Set(now - chrono::Duration::seconds(i64::try_from(*i).unwrap_or(0) + 60)),
+            claim_order_id: Set(None),
+            claim_expires_at: Set(None),
+            claim_buyer_id: Set(None),
+        });
+        ticket::Entity::insert_many(rows)
+            .exec_without_returning(&db)
+            .await?;
+    }
+    db.close().await?;
+    // One ticket through the shop, so that its listing learns the catalog changed.
+    list_tickets(shop, seller, "Newest", 1).await?;
+    storefront(shop, "storefront-100k", "/", connections, duration).await
 }
 
 /// `rush`: every buyer orders at the same instant, `buyers / tickets` per ticket.
