@@ -5,6 +5,8 @@
 //! Business answers (ticket taken, card declined) are return values. Errors are faults: retryable
 //! ones (database, network, Stripe 429/5xx) are retried by Temporal; final ones are not.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -20,15 +22,41 @@ use crate::payments::{CardDescription, ChargeRequest, ChargeResult, Stripe, Stri
 use crate::saga::{CancelReason, ReserveRefusal, workflow_id};
 use crate::store::StoreError;
 use crate::store::orders::{self, NewOrder, PaidOrder, Release};
+use crate::store::waitlists::{HandOverRules, HandedOver};
 
 pub struct PurchaseActivities {
     db: DatabaseConnection,
     stripe: Stripe,
+    hand_over: Option<HandOver>,
+}
+
+/// Starts the purchase saga of an order handed over from a waiting list. The workflow lives in
+/// another crate (which depends on this one), so the worker passes the starting in. Starting the
+/// same order twice must succeed (a retried release starts it again).
+pub type StartHandedOver = Arc<
+    dyn Fn(HandedOver) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + Sync,
+>;
+
+/// Waiting lists: how a release hands its ticket over, and how the new order's saga starts.
+#[derive(Clone)]
+pub struct HandOver {
+    pub rules: HandOverRules,
+    pub start: StartHandedOver,
 }
 
 impl PurchaseActivities {
     pub fn new(db: DatabaseConnection, stripe: Stripe) -> Self {
-        Self { db, stripe }
+        Self {
+            db,
+            stripe,
+            hand_over: None,
+        }
+    }
+
+    /// Releases hand their ticket to the waiting list's next member.
+    pub fn with_hand_over(mut self, hand_over: HandOver) -> Self {
+        self.hand_over = Some(hand_over);
+        self
     }
 }
 
@@ -207,20 +235,33 @@ impl PurchaseActivities {
         }
     }
 
-    /// Cancels the order and puts the ticket back on sale.
+    /// Cancels the order and puts the ticket back on sale, or hands it to the next member of its
+    /// waiting list and starts their order's saga.
     #[activity]
     pub async fn release(
         self: Arc<Self>,
         _ctx: ActivityContext,
         input: ReleaseInput,
     ) -> Result<(), ActivityError> {
-        match orders::release_order(&self.db, input.order_id, input.reason)
+        let rules = self.hand_over.as_ref().map(|hand_over| hand_over.rules);
+        match orders::release_order(&self.db, input.order_id, input.reason, rules)
             .await
             .map_err(fault)?
         {
-            Release::Released { ended } => {
+            Release::Released { ended, handed_over } => {
                 if let Some(ended) = ended {
                     metrics::order_ended(input.reason.as_str(), ended);
+                }
+                if let (Some(handed), Some(hand_over)) = (handed_over, &self.hand_over) {
+                    // A failure here is retried: the retry finds the same hand-over and starts
+                    // the same order's saga, which is idempotent by its workflow id.
+                    (hand_over.start)(handed).await.map_err(|message| {
+                        fault(StoreError::Db(sea_orm::DbErr::Custom(format!(
+                            "could not start the handed-over order {}: {message}",
+                            handed.order_id
+                        ))))
+                    })?;
+                    tracing::info!(order_id = %input.order_id, handed_over_to = %handed.order_id, "ticket handed to the waiting list");
                 }
                 Ok(())
             }

@@ -89,6 +89,28 @@ impl Standing {
     }
 }
 
+/// Where a shopper stands on a ticket's waiting list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "camelCase")]
+pub enum WaitState {
+    /// In the queue.
+    #[sea_orm(string_value = "waiting")]
+    Waiting,
+    /// Their turn came: the ticket was handed over in an order of theirs.
+    #[sea_orm(string_value = "handedOver")]
+    HandedOver,
+    /// They left the list.
+    #[sea_orm(string_value = "left")]
+    Left,
+    /// Their turn came but they could not take it (see the entry's note).
+    #[sea_orm(string_value = "skipped")]
+    Skipped,
+    /// The list closed: the ticket was sold, or its seller changed it.
+    #[sea_orm(string_value = "closed")]
+    Closed,
+}
+
 /// Why a ticket could not be reserved. These are answers, not faults: retrying cannot change them.
 /// Its serde form is in recorded workflow histories: never rename it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

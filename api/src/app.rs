@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::metrics;
 use crate::openapi::{ApiDoc, CommonResponses};
 use crate::pages;
-use crate::routes::{health, orders, payments, tickets, users, webhooks};
+use crate::routes::{health, orders, payments, tickets, users, waitlist, webhooks};
 use crate::security;
 pub use crate::state::{AppState, Reader, Settings};
 
@@ -34,6 +34,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(users::current_user))
         .routes(routes!(tickets::create, tickets::list))
         .routes(routes!(tickets::show, tickets::update))
+        .routes(routes!(waitlist::join, waitlist::leave, waitlist::show))
         .routes(routes!(orders::create, orders::list))
         .routes(routes!(orders::show, orders::cancel))
         .routes(routes!(payments::create))

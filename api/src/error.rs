@@ -16,6 +16,7 @@ use crate::domain::Invalid;
 use crate::limits::Limited;
 use crate::listing::ListingError;
 use crate::purchases::PurchaseError;
+use crate::waitlist::WaitlistError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -224,6 +225,16 @@ impl From<AccountError> for ApiError {
             AccountError::Busy(what) => what.into(),
             AccountError::Store(err) => err.into(),
             AccountError::Hashing(message) => Self::Internal(anyhow::anyhow!(message)),
+        }
+    }
+}
+
+impl From<WaitlistError> for ApiError {
+    fn from(err: WaitlistError) -> Self {
+        match err {
+            WaitlistError::NotFound => Self::NotFound,
+            WaitlistError::Store(err) => err.into(),
+            other => Self::BadRequest(other.to_string()),
         }
     }
 }

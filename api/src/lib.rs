@@ -19,3 +19,4 @@ pub mod routes;
 pub mod security;
 pub mod state;
 pub mod temporal;
+pub mod waitlist;

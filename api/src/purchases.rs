@@ -8,6 +8,7 @@ use boxoffice_activities::saga::{ReserveRefusal, Standing, TOO_MANY_PAYMENT_ATTE
 use boxoffice_activities::store::StoreError;
 use boxoffice_activities::store::claims::{self, Claim, ClaimRequest};
 use boxoffice_activities::store::orders::{self, OrderWithTicket};
+use boxoffice_activities::store::waitlists::HandedOver;
 use boxoffice_workflows::{
     PayRequest, PaymentAnswer, PurchaseInput, PurchaseWorkflow, ReservationAnswer, Stage, search,
     workflow_id,
@@ -179,48 +180,20 @@ impl Purchases {
                 return Err(busy.into());
             }
         };
-        let price = boxoffice_web::money(ticket.price_cents);
-        // For the support view only; the workflow computes the authoritative deadline itself.
-        let hold_deadline = chrono::Utc::now()
-            + chrono::Duration::seconds(i64::try_from(self.settings.hold_secs).unwrap_or(i64::MAX));
         let input = PurchaseInput {
             order_id,
             ticket_id,
             buyer_id,
             hold_secs: self.settings.hold_secs,
         };
-        let options = WorkflowUpdateWithStartOptions::new(
-        self.settings.task_queue.clone(),
-        workflow_id(order_id),
-        WorkflowIdConflictPolicy::Fail,
-    )
-    .static_summary(format!(
-        "Order {order_id} for ticket '{}' ({price})",
-        ticket.title
-    ))
-    .static_details(format!(
-        "Ticket: {} ({ticket_id})\nPrice: {price}\nBuyer: {buyer_id}\nHold until: {} ({}s hold)",
-        ticket.title,
-        hold_deadline.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        self.settings.hold_secs,
-    ))
-    .search_attributes(SearchAttributes::new([
-        search::ORDER_ID.value_set(order_id.to_string()),
-        search::TICKET_ID.value_set(ticket_id.to_string()),
-        search::BUYER_ID.value_set(buyer_id.to_string()),
-        // Admission guarantees the reservation all but always succeeds, so the order is listed as
-        // awaiting payment from the start (the workflow says otherwise if it is refused); the
-        // saga need not spend an upsert on it.
-        search::ORDER_STATUS.value_set(Stage::AwaitingPayment.as_str().to_owned()),
-    ]))
-    // No client-side retries: a busy server is answered with a 503 now, not after ~17 s of
-    // backing off; and a retried start could not tell its own earlier start from a conflict.
-    .rpc_options(
-        RpcOptions::builder()
-            .retry_options(RetryOptions::no_retries())
-            .build(),
-    )
-    .build();
+        let options = saga_options(SagaStart {
+            task_queue: &self.settings.task_queue,
+            hold_secs: self.settings.hold_secs,
+            order_id,
+            ticket: &ticket,
+            buyer_id,
+            from_waitlist: false,
+        });
         let started = self.temporal.execute_update_with_start_workflow(
             PurchaseWorkflow::run,
             input,
@@ -247,6 +220,114 @@ impl Purchases {
             Err(_) => Err(shed(Saturated::Temporal).into()),
         }
     }
+}
+
+/// What a purchase saga is started with, besides its input.
+struct SagaStart<'a> {
+    task_queue: &'a str,
+    hold_secs: u64,
+    order_id: Uuid,
+    ticket: &'a ticket::Model,
+    buyer_id: Uuid,
+    from_waitlist: bool,
+}
+
+/// How a purchase saga starts: its id, what support staff read in the Temporal UI (summary,
+/// details) and can search by.
+fn saga_options(start: SagaStart<'_>) -> WorkflowUpdateWithStartOptions {
+    let SagaStart {
+        task_queue,
+        hold_secs,
+        order_id,
+        ticket,
+        buyer_id,
+        from_waitlist,
+    } = start;
+    let ticket_id = ticket.id;
+    let price = boxoffice_web::money(ticket.price_cents);
+    // For the support view only; the workflow computes the authoritative deadline itself.
+    let hold_deadline = chrono::Utc::now()
+        + chrono::Duration::seconds(i64::try_from(hold_secs).unwrap_or(i64::MAX));
+    // A hand-over is started again by a retried release: the same order's saga and reservation
+    // update, not a second one.
+    let (conflict, origin, update_id) = if from_waitlist {
+        (
+            WorkflowIdConflictPolicy::UseExisting,
+            ", from the waiting list",
+            Some("reservation".to_owned()),
+        )
+    } else {
+        (WorkflowIdConflictPolicy::Fail, "", None)
+    };
+    WorkflowUpdateWithStartOptions::new(task_queue.to_owned(), workflow_id(order_id), conflict)
+        .static_summary(format!(
+            "Order {order_id} for ticket '{}' ({price}){origin}",
+            ticket.title
+        ))
+        .static_details(format!(
+            "Ticket: {} ({ticket_id})\nPrice: {price}\nBuyer: {buyer_id}\nHold until: {} ({hold_secs}s hold){origin}",
+            ticket.title,
+            hold_deadline.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        ))
+        .search_attributes(SearchAttributes::new([
+            search::ORDER_ID.value_set(order_id.to_string()),
+            search::TICKET_ID.value_set(ticket_id.to_string()),
+            search::BUYER_ID.value_set(buyer_id.to_string()),
+            // Admission guarantees the reservation all but always succeeds, so the order is listed
+            // as awaiting payment from the start (the workflow says otherwise if it is refused);
+            // the saga need not spend an upsert on it.
+            search::ORDER_STATUS.value_set(Stage::AwaitingPayment.as_str().to_owned()),
+        ]))
+        // No client-side retries: a busy server is answered with a 503 now, not after ~17 s of
+        // backing off; and a retried start could not tell its own earlier start from a conflict.
+        .rpc_options(
+            RpcOptions::builder()
+                .retry_options(RetryOptions::no_retries())
+                .build(),
+        )
+        .maybe_update_id(update_id)
+        .build()
+}
+
+/// Starts the saga of an order a waiting list handed a ticket to (`store::waitlists`), as
+/// `POST /api/orders` does, and waits until it holds the ticket. The worker's release activity
+/// calls it; calling it again for the same order is harmless.
+pub async fn start_handed_over(
+    db: &DatabaseConnection,
+    temporal: &Client,
+    task_queue: &str,
+    hold_secs: u64,
+    handed: HandedOver,
+) -> Result<(), String> {
+    let ticket = boxoffice_activities::store::tickets::find_ticket(db, handed.ticket_id)
+        .await
+        .map_err(|err| err.to_string())?;
+    let input = PurchaseInput {
+        order_id: handed.order_id,
+        ticket_id: handed.ticket_id,
+        buyer_id: handed.buyer_id,
+        hold_secs,
+    };
+    let options = saga_options(SagaStart {
+        task_queue,
+        hold_secs,
+        order_id: handed.order_id,
+        ticket: &ticket,
+        buyer_id: handed.buyer_id,
+        from_waitlist: true,
+    });
+    let answer = temporal
+        .execute_update_with_start_workflow(
+            PurchaseWorkflow::run,
+            input,
+            PurchaseWorkflow::reservation,
+            (),
+            options,
+        )
+        .await
+        .map_err(|err| err.to_string())?;
+    tracing::info!(order_id = %handed.order_id, ?answer, "handed-over order started");
+    Ok(())
 }
 
 /// How long placing an order may wait on Temporal before the buyer is told the shop is busy.

@@ -170,8 +170,14 @@ async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     temporal::ensure_search_attributes(&temporal)
         .await
         .context("cannot register the search attributes")?;
-    let activities = PurchaseActivities::new(db.clone(), stripe);
     let task_queue = args.temporal.task_queue.clone();
+    let activities = PurchaseActivities::new(db.clone(), stripe).with_hand_over(worker::hand_over(
+        db.clone(),
+        temporal.clone(),
+        task_queue.clone(),
+        args.hold_secs,
+        args.max_holds,
+    ));
     let mut running = worker::start(temporal.clone(), move || {
         worker::purchase_options(&task_queue, activities)
     })

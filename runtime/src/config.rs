@@ -209,6 +209,13 @@ pub struct WorkerArgs {
     pub temporal: TemporalArgs,
     #[command(flatten)]
     pub stripe: StripeArgs,
+    /// The hold a waiting list's next member gets when a ticket is handed to them, in seconds
+    /// (the gateways' `BOXOFFICE_HOLD_SECS`).
+    #[arg(long, env = "BOXOFFICE_HOLD_SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub hold_secs: u64,
+    /// A waiting list skips a member who holds this many tickets (the gateways' limit).
+    #[arg(long, env = "BOXOFFICE_MAX_HOLDS", default_value_t = 4)]
+    pub max_holds: u64,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -44,8 +44,14 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         payments.secret_key.expose_secret(),
         payments.api_base.as_deref(),
     )?;
-    let activities = PurchaseActivities::new(db.clone(), stripe);
     let task_queue = args.temporal.task_queue.clone();
+    let activities = PurchaseActivities::new(db.clone(), stripe).with_hand_over(worker::hand_over(
+        db.clone(),
+        temporal.client.clone(),
+        task_queue.clone(),
+        args.saga.hold_secs,
+        args.limits.max_holds,
+    ));
     let worker = worker::start(temporal.client.clone(), move || {
         worker::purchase_options(&task_queue, activities)
     })

@@ -2,7 +2,8 @@
 //! runs on a blocking thread of its own, driving a `LocalSet` with the caller's runtime.
 
 use anyhow::Context;
-use boxoffice_activities::purchase::PurchaseActivities;
+use boxoffice_activities::purchase::{HandOver, PurchaseActivities, StartHandedOver};
+use boxoffice_activities::store::waitlists::HandOverRules;
 use boxoffice_workflows::PurchaseWorkflow;
 use temporalio_client::Client;
 
@@ -12,6 +13,40 @@ use temporalio_sdk::runtime::RuntimeOptions;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+/// How long a handed-over order's saga has to start before anyone may take the ticket.
+const HAND_OVER_LEASE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Waiting lists for the worker's release activity: hand the ticket to the next member who holds
+/// fewer than `max_holds` tickets, and start their order's saga with holds of `hold_secs`.
+pub fn hand_over(
+    db: sea_orm::DatabaseConnection,
+    temporal: Client,
+    task_queue: String,
+    hold_secs: u64,
+    max_holds: u64,
+) -> HandOver {
+    let start: StartHandedOver = std::sync::Arc::new(move |handed| {
+        let (db, temporal, task_queue) = (db.clone(), temporal.clone(), task_queue.clone());
+        Box::pin(async move {
+            boxoffice_api::purchases::start_handed_over(
+                &db,
+                &temporal,
+                &task_queue,
+                hold_secs,
+                handed,
+            )
+            .await
+        })
+    });
+    HandOver {
+        rules: HandOverRules {
+            max_holds,
+            lease: HAND_OVER_LEASE,
+        },
+        start,
+    }
+}
 
 /// Asks a worker to stop polling; in-flight tasks finish first. It spawns an RPC on the current
 /// runtime, so it must be called from within the worker's runtime.

@@ -106,6 +106,7 @@ impl TestApp {
             temporal_address: shared_temporal().to_owned(),
             task_queue: self.state.settings.task_queue.clone(),
             stripe_api_base: format!("{}/", self.stripe.base_url),
+            hold_secs: self.state.settings.hold_secs,
         });
         self.state.sdk_metrics.set(worker.metrics_addr);
         *self.worker.lock().expect("worker lock") = Some(worker);

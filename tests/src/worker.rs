@@ -21,6 +21,8 @@ pub struct WorkerConfig {
     pub temporal_address: String,
     pub task_queue: String,
     pub stripe_api_base: String,
+    /// Holds of handed-over orders (the app's hold).
+    pub hold_secs: u64,
 }
 
 impl TestWorker {
@@ -47,8 +49,15 @@ impl TestWorker {
                         Some(&config.stripe_api_base),
                     )
                     .expect("stripe client");
-                    let activities = PurchaseActivities::new(db, stripe);
                     let task_queue = config.task_queue.clone();
+                    let hand_over = worker::hand_over(
+                        db.clone(),
+                        client.clone(),
+                        task_queue.clone(),
+                        config.hold_secs,
+                        4,
+                    );
+                    let activities = PurchaseActivities::new(db, stripe).with_hand_over(hand_over);
                     let mut running = worker::start(client, move || {
                         worker::purchase_options(&task_queue, activities)
                     })

@@ -6,7 +6,7 @@ use crate::assets::{ICON, ORDER_SCRIPT, STYLESHEET};
 use crate::format::{countdown, money};
 use crate::view::{
     AuthKind, Availability, CSRF_FIELD, Chrome, Form, OrderPage, OrderState, OrderSummary, Page,
-    TicketSummary, Viewer,
+    TicketSummary, Viewer, WaitlistBox,
 };
 
 pub fn document(chrome: &Chrome, page: &Page) -> Element {
@@ -85,13 +85,17 @@ fn content(chrome: &Chrome, page: &Page) -> Element {
             buy_errors,
             edit,
             version,
+            waitlist,
         } => ticket_page(
-            ticket,
-            *availability,
-            *viewer,
-            buy_errors,
-            edit,
-            *version,
+            TicketView {
+                ticket,
+                availability: *availability,
+                viewer: *viewer,
+                buy_errors,
+                edit,
+                version: *version,
+                waitlist,
+            },
             chrome,
         ),
         Page::Orders { orders, more } => orders_page(orders, more.as_deref()),
@@ -303,15 +307,26 @@ fn new_ticket(form: &Form, csrf: &str) -> Element {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn ticket_page(
-    ticket: &TicketSummary,
+struct TicketView<'a> {
+    ticket: &'a TicketSummary,
     availability: Availability,
     viewer: Option<Viewer>,
-    buy_errors: &[String],
-    edit: &Form,
+    buy_errors: &'a [String],
+    edit: &'a Form,
     version: i32,
-    chrome: &Chrome,
-) -> Element {
+    waitlist: &'a WaitlistBox,
+}
+
+fn ticket_page(view: TicketView<'_>, chrome: &Chrome) -> Element {
+    let TicketView {
+        ticket,
+        availability,
+        viewer,
+        buy_errors,
+        edit,
+        version,
+        waitlist,
+    } = view;
     let csrf = chrome.csrf_token.as_str();
     let hold = chrome.hold.as_str();
     let (badge_class, badge) = match availability {
@@ -338,10 +353,11 @@ fn ticket_page(
                     p { a { class: "button primary", href: "/auth/signin?next=/tickets/{ticket.id}", "Sign in to buy" } }
                 },
                 (Some(Viewer::Owner), _) => rsx! { p { class: "hint", "This is your ticket." } },
-                (_, Availability::OnHold) => rsx! { p { "Someone is buying this ticket. If they don't pay within {hold}, it goes back on sale." } },
+                (_, Availability::OnHold) => rsx! { p { "Someone is buying this ticket. If they don't pay within {hold}, it goes to the first person on its waiting list, or back on sale." } },
                 (_, Availability::Sold) => rsx! { p { "This ticket has been sold." } },
             }
         }
+        {waitlist_panel(ticket, availability, viewer, waitlist, csrf, hold)}
         if viewer == Some(Viewer::Owner) {
             section { class: "panel",
                 h2 { "Edit your ticket" }
@@ -356,6 +372,63 @@ fn ticket_page(
                         {ticket_fields(edit)}
                         button { r#type: "submit", class: "primary", "Save changes" }
                     }
+                }
+            }
+        }
+    }
+}
+
+/// The waiting list: how many wait, and the viewer's way in, place, turn or note.
+fn waitlist_panel(
+    ticket: &TicketSummary,
+    availability: Availability,
+    viewer: Option<Viewer>,
+    waitlist: &WaitlistBox,
+    csrf: &str,
+    hold: &str,
+) -> Element {
+    let people = match waitlist.waiting {
+        1 => "1 person is waiting".to_owned(),
+        n => format!("{n} people are waiting"),
+    };
+    let open = availability == Availability::OnHold;
+    if !open && waitlist.your_turn.is_none() && waitlist.note.is_none() {
+        return rsx! {};
+    }
+    rsx! {
+        section { class: "panel waitlist", id: "waitlist",
+            h2 { "Waiting list" }
+            if let Some(order_id) = waitlist.your_turn {
+                p { class: "notice", role: "status",
+                    "It's your turn: the ticket is held for you. "
+                    a { href: "/orders/{order_id}", "Pay within {hold}" }
+                    "."
+                }
+            }
+            if let Some(note) = &waitlist.note {
+                p { class: "hint", "{note}" }
+            }
+            if open {
+                p { id: "waiting-count", "{people}." }
+                match (viewer, waitlist.position) {
+                    (Some(Viewer::Shopper), Some(position)) => rsx! {
+                        p { id: "your-position", "You are number {position}." }
+                        form { method: "post", action: "/tickets/{ticket.id}/waitlist/leave",
+                            {csrf_input(csrf)}
+                            button { r#type: "submit", "Leave the waiting list" }
+                        }
+                    },
+                    (Some(Viewer::Shopper), None) if waitlist.your_turn.is_none() => rsx! {
+                        form { method: "post", action: "/tickets/{ticket.id}/waitlist",
+                            {csrf_input(csrf)}
+                            button { r#type: "submit", class: "primary", "Join the waiting list" }
+                            p { class: "hint", "If the hold ends unpaid, the ticket is held for the first person waiting." }
+                        }
+                    },
+                    (None, _) => rsx! {
+                        p { a { href: "/auth/signin?next=/tickets/{ticket.id}", "Sign in" } " to join the waiting list." }
+                    },
+                    _ => rsx! {},
                 }
             }
         }
@@ -407,6 +480,9 @@ fn order_page(order: &OrderPage, csrf: &str) -> Element {
             p { {state_badge(order.state)} }
             h1 { "{order.ticket_title}" }
             p { class: "price big", "{price}" }
+            if order.from_waitlist {
+                p { class: "hint", id: "from-waitlist", "This ticket came to you from its waiting list." }
+            }
             match order.state {
                 OrderState::Held => rsx! {
                     p { class: "countdown", id: "countdown",

@@ -111,6 +111,19 @@ impl OrderState {
     }
 }
 
+/// The ticket's waiting list, as the viewer sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WaitlistBox {
+    /// How many wait.
+    pub waiting: u64,
+    /// The viewer's place, while they wait (1 is next).
+    pub position: Option<u64>,
+    /// The viewer's order, when the ticket was handed to them and is still theirs to pay.
+    pub your_turn: Option<Uuid>,
+    /// Why the viewer's turn was skipped, or the list closed.
+    pub note: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderSummary {
     pub id: Uuid,
@@ -156,6 +169,7 @@ pub enum Page {
         /// The owner's edit form, prefilled with the ticket or the rejected input.
         edit: Form,
         version: i32,
+        waitlist: WaitlistBox,
     },
     Orders {
         orders: Vec<OrderSummary>,
@@ -193,4 +207,6 @@ pub struct OrderPage {
     pub payment_error: Option<String>,
     /// `None` when card payments are not configured.
     pub stripe: Option<StripeSetup>,
+    /// The ticket came to the buyer from its waiting list.
+    pub from_waitlist: bool,
 }

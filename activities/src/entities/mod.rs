@@ -7,3 +7,4 @@ pub mod session;
 pub mod stripe_event;
 pub mod ticket;
 pub mod user;
+pub mod waitlist_entry;

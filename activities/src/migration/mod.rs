@@ -7,6 +7,7 @@ mod m20261122_000002_stripe_events;
 mod m20261201_000003_ticket_claims;
 mod m20261201_000004_catalog;
 mod m20261201_000005_sessions;
+mod m20261201_000006_waitlists;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_ticket_claims::Migration),
             Box::new(m20261201_000004_catalog::Migration),
             Box::new(m20261201_000005_sessions::Migration),
+            Box::new(m20261201_000006_waitlists::Migration),
         ]
     }
 }

@@ -67,14 +67,7 @@ pub async fn claim_ticket(
     let now = Utc::now();
     let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
     let txn = db.begin().await?;
-    if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT id FROM users WHERE id = $1 FOR UPDATE",
-            [buyer_id.into()],
-        ))
-        .await?;
-    }
+    lock_buyer(&txn, buyer_id).await?;
     if holds_of(&txn, buyer_id, now).await? >= max_holds {
         return Ok(Claim::AtHoldLimit);
     }
@@ -98,8 +91,25 @@ pub async fn claim_ticket(
     })
 }
 
+/// Makes the buyer's holds change one transaction at a time: Postgres locks the buyer's row until
+/// the transaction ends; SQLite has one writer anyway.
+pub(crate) async fn lock_buyer(
+    txn: &impl ConnectionTrait,
+    buyer_id: Uuid,
+) -> Result<(), StoreError> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT id FROM users WHERE id = $1 FOR UPDATE",
+            [buyer_id.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 /// The buyer's holds: orders awaiting payment, and live claims that have not become one yet.
-async fn holds_of(
+pub(crate) async fn holds_of(
     db: &impl ConnectionTrait,
     buyer_id: Uuid,
     now: DateTime<Utc>,

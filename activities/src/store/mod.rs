@@ -8,6 +8,7 @@ pub mod sessions;
 pub mod stripe_events;
 pub mod tickets;
 pub mod users;
+pub mod waitlists;
 
 use sea_orm::{DbErr, SqlErr};
 use uuid::Uuid;

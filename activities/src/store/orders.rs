@@ -10,6 +10,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::waitlists::{self, HandOverRules, HandedOver};
 use super::{PageRequest, StoreError, catalog, claims};
 use crate::entities::{order, payment, ticket};
 use crate::saga::{CancelReason, OrderStatus, ReserveRefusal};
@@ -170,6 +171,7 @@ pub async fn complete_order(
     })
     .exec_with_returning(&txn)
     .await?;
+    waitlists::close(&txn, order.ticket_id, "The ticket was sold.").await?;
     txn.commit().await?;
     Ok(Ok(Completed {
         payment,
@@ -201,27 +203,42 @@ fn held_for(order: &order::Model) -> Ended {
 /// What releasing an order came to.
 #[derive(Debug)]
 pub enum Release {
-    /// Cancelled and its ticket back on sale; `ended` is `Some` for the call that did it.
-    Released { ended: Option<Ended> },
+    /// Cancelled and its ticket back on sale, or handed to the first member of its waiting list
+    /// who can take it; `ended` is `Some` for the call that did it, `handed_over` for every call
+    /// (so that a retried release finishes the hand-over).
+    Released {
+        ended: Option<Ended>,
+        handed_over: Option<HandedOver>,
+    },
     /// The order is complete: a sold ticket is never released.
     Sold,
 }
 
-/// Cancels the order and puts its ticket back on sale. Idempotent; a complete order is left alone,
-/// since a sold ticket is never released.
+/// Cancels the order and puts its ticket back on sale, or, with `hand_over`, hands it in the
+/// same transaction to the first member of its waiting list who can take it. Idempotent; a
+/// complete order is left alone, since a sold ticket is never released.
 pub async fn release_order(
     db: &DatabaseConnection,
     order_id: Uuid,
     reason: CancelReason,
+    hand_over: Option<HandOverRules>,
 ) -> Result<Release, StoreError> {
     let txn = db.begin().await?;
     let Some(order) = order::Entity::find_by_id(order_id).one(&txn).await? else {
         // Reservation never happened: nothing to release.
-        return Ok(Release::Released { ended: None });
+        return Ok(Release::Released {
+            ended: None,
+            handed_over: None,
+        });
     };
     match order.status {
         OrderStatus::Complete => return Ok(Release::Sold),
-        OrderStatus::Cancelled => return Ok(Release::Released { ended: None }),
+        OrderStatus::Cancelled => {
+            return Ok(Release::Released {
+                ended: None,
+                handed_over: waitlists::handed_over_by(&txn, order_id).await?,
+            });
+        }
         _ => {}
     }
     update_if_unchanged(&order)
@@ -234,10 +251,17 @@ pub async fn release_order(
         .col_expr(ticket::Column::OrderId, Expr::value(Option::<Uuid>::None))
         .exec(&txn)
         .await?;
+    let handed_over = match hand_over {
+        Some(rules) => {
+            waitlists::hand_over(&txn, order.ticket_id, order_id, rules, Utc::now()).await?
+        }
+        None => None,
+    };
     txn.commit().await?;
     catalog::changed();
     Ok(Release::Released {
         ended: Some(held_for(&order)),
+        handed_over,
     })
 }
 

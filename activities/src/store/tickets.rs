@@ -6,7 +6,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{PageRequest, StoreError, catalog, claims};
+use super::{PageRequest, StoreError, catalog, claims, waitlists};
 use crate::entities::ticket;
 
 pub struct NewTicket<'a> {
@@ -113,6 +113,7 @@ pub async fn update_ticket(
         .await?;
     if result.rows_affected == 1 {
         catalog::changed();
+        waitlists::close(db, id, "The seller changed the ticket.").await?;
         return find_ticket(db, id).await;
     }
     let now_seen = find_ticket(db, id).await?;

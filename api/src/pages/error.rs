@@ -16,6 +16,7 @@ use crate::error::BUSY;
 use crate::limits::Limited;
 use crate::listing::ListingError;
 use crate::purchases::PurchaseError;
+use crate::waitlist::WaitlistError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PageError {
@@ -56,6 +57,26 @@ impl From<ListingError> for PageError {
             // A page past the end, or a cursor someone made up.
             ListingError::Invalid(_) | ListingError::NoSuchPage => Self::NotFound,
             ListingError::Store(err) => err.into(),
+        }
+    }
+}
+
+impl From<WaitlistError> for PageError {
+    fn from(err: WaitlistError) -> Self {
+        match err {
+            WaitlistError::NotFound => Self::NotFound,
+            WaitlistError::Store(err) => err.into(),
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+impl From<WaitlistError> for Refusal {
+    fn from(err: WaitlistError) -> Self {
+        match err {
+            WaitlistError::NotFound => Self::NotFound,
+            WaitlistError::Store(err) => err.into(),
+            other => Self::message(other.to_string()),
         }
     }
 }

@@ -48,6 +48,14 @@ pub fn router(state: AppState) -> Router {
             get(shop::ticket_page).post(shop::edit_ticket),
         )
         .route("/tickets/{id}/order", axum::routing::post(shop::buy))
+        .route(
+            "/tickets/{id}/waitlist",
+            axum::routing::post(shop::join_waitlist),
+        )
+        .route(
+            "/tickets/{id}/waitlist/leave",
+            axum::routing::post(shop::leave_waitlist),
+        )
         .route("/orders", get(orders::orders_page))
         .route("/orders/{id}", get(orders::order_page))
         .route("/orders/{id}/pay", axum::routing::post(orders::pay))

@@ -17,6 +17,7 @@ use crate::pages::forms::{CsrfForm, Fields};
 use crate::pages::{PageId, render};
 use crate::routes::PageQuery;
 use crate::state::AppState;
+use crate::waitlist;
 
 fn state_of(order: &order::Model) -> OrderState {
     match order.standing() {
@@ -60,6 +61,9 @@ pub async fn order_page(
 ) -> Result<Html<String>, PageError> {
     let buyer = context.require_user(&format!("/orders/{id}"))?;
     let (order, ticket) = state.purchases.own_order(buyer.id, id).await?;
+    let from_waitlist = waitlist::origin_of(&state.reader.0, order.id)
+        .await?
+        .is_some();
     let stripe = state
         .settings
         .stripe_publishable_key
@@ -85,6 +89,7 @@ pub async fn order_page(
             .first()
             .map(|(_, message)| message.clone()),
         stripe,
+        from_waitlist,
     };
     Ok(render(&context, &Page::Order(Box::new(page))))
 }

@@ -8,7 +8,7 @@ use boxoffice_activities::entities::ticket;
 use boxoffice_activities::saga::Standing;
 use boxoffice_activities::store::orders;
 use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
-use boxoffice_web::view::{Availability, Form, Page, TicketSummary, Viewer};
+use boxoffice_web::view::{Availability, Form, Page, TicketSummary, Viewer, WaitlistBox};
 
 use crate::domain::{self, FieldError, Invalid, Price, Title};
 use crate::extract::Query;
@@ -19,6 +19,7 @@ use crate::pages::forms::{CsrfForm, Fields};
 use crate::pages::{PageId, render};
 use crate::routes::PageQuery;
 use crate::state::AppState;
+use crate::waitlist;
 
 fn summary(ticket: &ticket::Model) -> TicketSummary {
     TicketSummary {
@@ -133,6 +134,19 @@ pub async fn ticket_page(
             buy_errors,
         )
     };
+    let list = waitlist::view(
+        &state.reader.0,
+        ticket.id,
+        context.user.as_ref().map(|u| u.id),
+    )
+    .await?;
+    let your_turn = waitlist::turn_to_pay(&state.reader.0, &list).await?;
+    let waitlist = WaitlistBox {
+        waiting: list.waiting,
+        position: list.position,
+        your_turn,
+        note: list.note,
+    };
     let page = Page::Ticket {
         ticket: summary(&ticket),
         availability,
@@ -140,6 +154,7 @@ pub async fn ticket_page(
         buy_errors,
         edit,
         version: ticket.version,
+        waitlist,
     };
     Ok(render(&context, &page))
 }
@@ -197,6 +212,51 @@ pub async fn buy(
                 Flash::notice(
                     "The ticket is held for you. Pay before the time runs out to keep it.",
                 ),
+                &state.sessions,
+            ),
+            Err(err) => fields.refused(&here, err, &state.sessions),
+        },
+    )
+}
+
+/// Joins the ticket's waiting list, back to the ticket with the shopper's place.
+pub async fn join_waitlist(
+    context: PageContext,
+    State(state): State<AppState>,
+    PageId(ticket_id): PageId,
+    CsrfForm(fields): CsrfForm,
+) -> Result<Response, PageError> {
+    let here = format!("/tickets/{ticket_id}");
+    let shopper = context.require_user(&here)?;
+    Ok(
+        match waitlist::join(&state.db, ticket_id, shopper.id).await {
+            Ok(place) => redirect_with(
+                &here,
+                Flash::notice(format!(
+                    "You are on the waiting list: number {}.",
+                    place.position
+                )),
+                &state.sessions,
+            ),
+            Err(err) => fields.refused(&here, err, &state.sessions),
+        },
+    )
+}
+
+/// Leaves the ticket's waiting list.
+pub async fn leave_waitlist(
+    context: PageContext,
+    State(state): State<AppState>,
+    PageId(ticket_id): PageId,
+    CsrfForm(fields): CsrfForm,
+) -> Result<Response, PageError> {
+    let here = format!("/tickets/{ticket_id}");
+    let shopper = context.require_user(&here)?;
+    Ok(
+        match waitlist::leave(&state.db, ticket_id, shopper.id).await {
+            Ok(()) => redirect_with(
+                &here,
+                Flash::notice("You left the waiting list."),
                 &state.sessions,
             ),
             Err(err) => fields.refused(&here, err, &state.sessions),

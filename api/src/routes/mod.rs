@@ -5,6 +5,7 @@ pub mod orders;
 pub mod payments;
 pub mod tickets;
 pub mod users;
+pub mod waitlist;
 pub mod webhooks;
 
 use axum::http::{HeaderMap, HeaderValue, header};

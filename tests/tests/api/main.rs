@@ -20,4 +20,5 @@ mod saga;
 mod socket;
 mod tickets;
 mod users;
+mod waitlist;
 mod webhooks;

@@ -5,18 +5,21 @@ use axum::http::{Method, Request, StatusCode};
 use boxoffice_tests::TestApp;
 
 /// The contract (shared/api-contract.md), method and path.
-const CONTRACT: [&str; 17] = [
+const CONTRACT: [&str; 20] = [
     "DELETE /api/orders/{id}",
+    "DELETE /api/tickets/{id}/waitlist",
     "GET /api/orders",
     "GET /api/orders/{id}",
     "GET /api/tickets",
     "GET /api/tickets/{id}",
+    "GET /api/tickets/{id}/waitlist",
     "GET /api/users/currentuser",
     "GET /healthz",
     "GET /readyz",
     "POST /api/orders",
     "POST /api/payments",
     "POST /api/tickets",
+    "POST /api/tickets/{id}/waitlist",
     "POST /api/users/signin",
     "POST /api/users/signout",
     "POST /api/users/signout/everywhere",

@@ -1,0 +1,64 @@
+//! A ticket's waiting list: `POST` to join, `DELETE` to leave, `GET` to see where you stand.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Serialize;
+
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{CurrentUser, IdPath, Json, SignedIn};
+use crate::state::Reader;
+use crate::waitlist::{self, WaitlistView};
+use sea_orm::DatabaseConnection;
+
+/// Your place after joining.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Joined {
+    /// 1 is next.
+    pub position: u64,
+    pub waiting: u64,
+}
+
+#[utoipa::path(post, path = "/api/tickets/{id}/waitlist", tag = "tickets", params(("id" = Uuid, Path)),
+    responses((status = 201, description = "(ext) On the ticket's waiting list (joining twice is joining once): when the hold ends unpaid, the first member gets the ticket held for them", body = Joined),
+        (status = 400, description = "Your own ticket, a ticket for sale or sold, one held for you, or 10 lists already", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "Not found", body = ErrorBody)))]
+pub async fn join(
+    State(db): State<DatabaseConnection>,
+    SignedIn(user): SignedIn,
+    IdPath(id): IdPath,
+) -> Result<(StatusCode, Json<Joined>), ApiError> {
+    let place = waitlist::join(&db, id, user.id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Joined {
+            position: place.position,
+            waiting: place.waiting,
+        }),
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/tickets/{id}/waitlist", tag = "tickets", params(("id" = Uuid, Path)),
+    responses((status = 204, description = "(ext) Off the ticket's waiting list"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "Not found", body = ErrorBody)))]
+pub async fn leave(
+    State(db): State<DatabaseConnection>,
+    SignedIn(user): SignedIn,
+    IdPath(id): IdPath,
+) -> Result<StatusCode, ApiError> {
+    waitlist::leave(&db, id, user.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/tickets/{id}/waitlist", tag = "tickets", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "(ext) How many wait, and (signed in) where you stand", body = WaitlistView),
+        (status = 404, description = "Not found", body = ErrorBody)))]
+pub async fn show(
+    State(Reader(db)): State<Reader>,
+    CurrentUser(user): CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<Json<WaitlistView>, ApiError> {
+    let view = waitlist::view(&db, id, user.map(|user| user.id)).await?;
+    Ok(Json(view))
+}

@@ -1,0 +1,262 @@
+//! Waiting lists: a fair queue per held ticket; when a hold ends unpaid, the ticket is held for the
+//! first member who can take it, in an order of their own.
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use boxoffice_activities::saga::CancelReason;
+use boxoffice_activities::store::orders::{self, Release};
+use boxoffice_activities::store::waitlists::HandOverRules;
+use boxoffice_tests::fixtures::{buyer, eventually, id_of, listed_ticket, order_for, pay};
+use boxoffice_tests::{ApiClient, TestApp};
+use serde_json::{Value, json};
+
+/// Holds short enough to watch several end.
+const HOLD_SECS: u64 = 3;
+const TURN: Duration = Duration::from_secs(20);
+
+async fn join(shopper: &mut ApiClient<'_>, ticket: &Value) -> Value {
+    let joined = shopper
+        .post(
+            &format!("/api/tickets/{}/waitlist", id_of(ticket)),
+            json!({}),
+        )
+        .await;
+    assert_eq!(joined.status, StatusCode::CREATED, "{}", joined.body);
+    joined.body
+}
+
+async fn standing(shopper: &mut ApiClient<'_>, ticket: &Value) -> Value {
+    shopper
+        .get(&format!("/api/tickets/{}/waitlist", id_of(ticket)))
+        .await
+        .body
+}
+
+/// Waits until the ticket is handed to `member` and their order holds it; returns the order.
+async fn handed_to(member: &ApiClient<'_>, ticket: &Value) -> Value {
+    let path = format!("/api/tickets/{}/waitlist", id_of(ticket));
+    eventually("the ticket to be handed over", TURN, || {
+        let (mut member, path) = (member.clone(), path.clone());
+        async move {
+            let body = member.get(&path).await.body;
+            let order_id = body["orderId"].as_str().filter(|_| body["state"] == "handedOver")?;
+            let order = member.get(&format!("/api/orders/{order_id}")).await;
+            (order.status == StatusCode::OK).then_some(order.body)
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn five_members_get_the_ticket_in_the_order_they_joined_through_two_expiries_and_a_sale() {
+    let app = TestApp::spawn_with_hold(HOLD_SECS).await;
+    let (_seller, ticket) = listed_ticket(&app, "Final", json!(80)).await;
+    let mut winner = buyer(&app).await;
+    let first_order = order_for(&mut winner, &ticket).await;
+    let mut members = Vec::new();
+    for expected in 1..=5 {
+        let mut member = buyer(&app).await;
+        let place = join(&mut member, &ticket).await;
+        assert_eq!(place, json!({"position": expected, "waiting": expected}));
+        members.push(member);
+    }
+
+    // The winner's hold expires: the first member's turn.
+    let order_1 = handed_to(&members[0], &ticket).await;
+    let ended: chrono::DateTime<chrono::Utc> =
+        first_order["expiresAt"].as_str().unwrap().parse().unwrap();
+    let handed: chrono::DateTime<chrono::Utc> =
+        order_1["expiresAt"].as_str().unwrap().parse().unwrap();
+    let handed_at = handed - chrono::Duration::seconds(HOLD_SECS as i64);
+    println!(
+        "hand-over: the new hold began {} ms after the old one ended",
+        (handed_at - ended).num_milliseconds()
+    );
+    assert_eq!(order_1["status"], "created");
+    assert_eq!(order_1["ticket"]["id"], ticket["id"]);
+    assert_eq!(standing(&mut members[1], &ticket).await["position"], 1);
+
+    // Theirs expires too: the second member's turn; they pay.
+    let order_2 = handed_to(&members[1], &ticket).await;
+    let paid = pay(&mut members[1], &order_2, "pm_card_visa").await;
+    assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.body);
+
+    for member in &mut members[2..] {
+        let left_behind = standing(member, &ticket).await;
+        assert_eq!(left_behind["state"], "closed");
+        assert_eq!(left_behind["note"], "The ticket was sold.");
+    }
+    let first = standing(&mut members[0], &ticket).await;
+    assert_eq!(first["state"], "handedOver");
+}
+
+#[tokio::test]
+async fn a_member_who_leaves_is_passed_over() {
+    let app = TestApp::spawn_with_hold(HOLD_SECS).await;
+    let (_seller, ticket) = listed_ticket(&app, "Play", json!(30)).await;
+    let mut winner = buyer(&app).await;
+    order_for(&mut winner, &ticket).await;
+    let mut leaver = buyer(&app).await;
+    let mut stayer = buyer(&app).await;
+    join(&mut leaver, &ticket).await;
+    join(&mut stayer, &ticket).await;
+
+    let left = leaver
+        .delete(&format!("/api/tickets/{}/waitlist", id_of(&ticket)))
+        .await;
+    assert_eq!(left.status, StatusCode::NO_CONTENT);
+    assert_eq!(standing(&mut stayer, &ticket).await["position"], 1);
+
+    handed_to(&stayer, &ticket).await;
+    assert_eq!(standing(&mut leaver, &ticket).await["state"], "left");
+}
+
+#[tokio::test]
+async fn a_member_at_the_hold_limit_is_skipped_with_a_note_and_the_next_one_gets_it() {
+    // Long enough for the busy member to take four tickets before the winner's hold ends, whose
+    // holds then outlast it.
+    let app = TestApp::spawn_with_hold(8).await;
+    let (mut seller, ticket) = listed_ticket(&app, "Derby", json!(20)).await;
+    let mut winner = buyer(&app).await;
+    order_for(&mut winner, &ticket).await;
+    let mut busy = buyer(&app).await;
+    join(&mut busy, &ticket).await;
+    let mut next = buyer(&app).await;
+    join(&mut next, &ticket).await;
+    // The busy member takes four other tickets before the hold ends.
+    for n in 0..4 {
+        let other = seller
+            .post(
+                "/api/tickets",
+                json!({"title": format!("Other {n}"), "price": 5}),
+            )
+            .await
+            .body;
+        order_for(&mut busy, &other).await;
+    }
+
+    let handed = eventually("the next member's turn", TURN, || {
+        let mut next = next.clone();
+        let ticket = ticket.clone();
+        async move {
+            let body = standing(&mut next, &ticket).await;
+            (body["state"] == "handedOver").then_some(body)
+        }
+    })
+    .await;
+    assert!(handed["orderId"].is_string());
+    let skipped = standing(&mut busy, &ticket).await;
+    assert_eq!(skipped["state"], "skipped");
+    assert!(
+        skipped["note"]
+            .as_str()
+            .unwrap()
+            .contains("the most one shopper may hold"),
+        "{skipped}"
+    );
+}
+
+#[tokio::test]
+async fn fifty_shoppers_joining_at_once_get_places_one_to_fifty() {
+    let app = TestApp::spawn().await;
+    let (_seller, ticket) = listed_ticket(&app, "Cup final", json!(60)).await;
+    let mut winner = buyer(&app).await;
+    order_for(&mut winner, &ticket).await;
+    let shoppers = app.signed_in_buyers(50).await;
+
+    let joins = shoppers.into_iter().map(|mut shopper| {
+        let ticket = ticket.clone();
+        async move {
+            join(&mut shopper, &ticket).await["position"]
+                .as_u64()
+                .unwrap()
+        }
+    });
+    let mut places = futures::future::join_all(joins).await;
+
+    places.sort_unstable();
+    assert_eq!(places, (1..=50).collect::<Vec<u64>>());
+}
+
+#[tokio::test]
+async fn one_cannot_wait_for_a_ticket_for_sale_ones_own_or_one_held_for_oneself() {
+    let app = TestApp::spawn().await;
+    let (mut seller, ticket) = listed_ticket(&app, "Opera", json!(45)).await;
+    let mut shopper = buyer(&app).await;
+    let path = format!("/api/tickets/{}/waitlist", id_of(&ticket));
+
+    let for_sale = shopper.post(&path, json!({})).await;
+    assert_eq!(for_sale.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        for_sale.error_messages(),
+        ["The ticket is for sale: buy it instead"]
+    );
+    order_for(&mut shopper, &ticket).await;
+    let mine = shopper.post(&path, json!({})).await;
+    assert_eq!(mine.error_messages(), ["The ticket is held for you"]);
+    let own = seller.post(&path, json!({})).await;
+    assert_eq!(
+        own.error_messages(),
+        ["You cannot wait for your own ticket"]
+    );
+    let mut other = buyer(&app).await;
+    assert_eq!(join(&mut other, &ticket).await["position"], 1);
+    assert_eq!(
+        join(&mut other, &ticket).await["position"],
+        1,
+        "joining twice is once"
+    );
+    let anonymous = app.anonymous().get(&path).await;
+    assert_eq!(anonymous.body["waiting"], 1);
+    assert_eq!(anonymous.body["position"], Value::Null);
+}
+
+/// The release hands the ticket over in its own transaction, then starts the member's saga. A
+/// worker that dies in between leaves the release to be retried: the retry must find the same
+/// hand-over (and start the same order), never make a second one.
+#[tokio::test]
+async fn a_release_retried_after_a_crash_hands_the_ticket_to_the_same_member_once() {
+    let app = TestApp::spawn().await;
+    let (_seller, ticket) = listed_ticket(&app, "Ballet", json!(25)).await;
+    let mut winner = buyer(&app).await;
+    let order = order_for(&mut winner, &ticket).await;
+    let mut first = buyer(&app).await;
+    let mut second = buyer(&app).await;
+    join(&mut first, &ticket).await;
+    join(&mut second, &ticket).await;
+    app.stop_worker();
+    let order_id = id_of(&order).parse().unwrap();
+    let rules = HandOverRules {
+        max_holds: 4,
+        lease: Duration::from_secs(60),
+    };
+
+    let released =
+        orders::release_order(&app.state.db, order_id, CancelReason::Expired, Some(rules))
+            .await
+            .unwrap();
+    let retried =
+        orders::release_order(&app.state.db, order_id, CancelReason::Expired, Some(rules))
+            .await
+            .unwrap();
+
+    let (
+        Release::Released {
+            handed_over: Some(once),
+            ..
+        },
+        Release::Released {
+            handed_over: Some(again),
+            ..
+        },
+    ) = (released, retried)
+    else {
+        panic!("both calls name the hand-over");
+    };
+    assert_eq!(once, again);
+    let first_view = standing(&mut first, &ticket).await;
+    assert_eq!(first_view["state"], "handedOver");
+    assert_eq!(first_view["orderId"], once.order_id.to_string());
+    assert_eq!(standing(&mut second, &ticket).await["position"], 1);
+}
