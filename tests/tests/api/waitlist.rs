@@ -40,7 +40,9 @@ async fn handed_to(member: &ApiClient<'_>, ticket: &Value) -> Value {
         let (mut member, path) = (member.clone(), path.clone());
         async move {
             let body = member.get(&path).await.body;
-            let order_id = body["orderId"].as_str().filter(|_| body["state"] == "handedOver")?;
+            let order_id = body["orderId"]
+                .as_str()
+                .filter(|_| body["state"] == "handedOver")?;
             let order = member.get(&format!("/api/orders/{order_id}")).await;
             (order.status == StatusCode::OK).then_some(order.body)
         }
