@@ -353,6 +353,7 @@ fn ticket_page(view: TicketView<'_>, chrome: &Chrome) -> Element {
                     p { a { class: "button primary", href: "/auth/signin?next=/tickets/{ticket.id}", "Sign in to buy" } }
                 },
                 (Some(Viewer::Owner), _) => rsx! { p { class: "hint", "This is your ticket." } },
+                (_, Availability::OnHold) if waitlist.your_turn.is_some() => rsx! { p { "This ticket is held for you." } },
                 (_, Availability::OnHold) => rsx! { p { "Someone is buying this ticket. If they don't pay within {hold}, it goes to the first person on its waiting list, or back on sale." } },
                 (_, Availability::Sold) => rsx! { p { "This ticket has been sold." } },
             }

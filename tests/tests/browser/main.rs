@@ -202,3 +202,39 @@ async fn unknown_pages_show_the_site_404() {
     browser.screenshot("404").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_shopper_who_lost_the_race_joins_the_waiting_list_gets_the_ticket_and_pays() {
+    let server = TestServer::spawn_with_hold(15).await;
+    let (_seller, ticket) = listed_ticket(&server.app, "Sold-out gig", json!(25)).await;
+    let mut winner = boxoffice_tests::fixtures::buyer(&server.app).await;
+    boxoffice_tests::fixtures::order_for(&mut winner, &ticket).await;
+    let ticket_path = format!("/tickets/{}", id_of(&ticket));
+    let mut browser = Browser::open(&server.base_url, "waiting-list").await;
+    sign_up(&mut browser, &email("late")).await;
+
+    browser.visit(&ticket_path).await;
+    browser.wait_for_text(".badge", "On hold").await;
+    browser.press("Join the waiting list").await;
+    browser.wait_for_text(".notice", "number 1").await;
+    assert_eq!(browser.text_of("#your-position").await, "You are number 1.");
+    browser.screenshot("waiting").await;
+
+    // The winner does not pay: when their hold ends, the ticket is held for this shopper.
+    eventually("the shopper's turn", Duration::from_secs(40), || async {
+        browser.visit(&ticket_path).await;
+        browser.has("#waitlist .notice").await.then_some(())
+    })
+    .await;
+    browser.screenshot("your-turn").await;
+    browser.follow("Pay within 15 seconds").await;
+    browser.wait_for_text("#order .badge", "Held").await;
+    browser
+        .wait_for_text("#from-waitlist", "from its waiting list")
+        .await;
+    type_card(&browser, "4242 4242 4242 4242").await;
+    browser.press("Pay $25.00").await;
+    browser.wait_for_text("#order .badge", "Paid").await;
+    browser.screenshot("paid-from-the-waiting-list").await;
+    browser.close().await;
+}
