@@ -49,9 +49,14 @@ chmod 711 "$DRILL_DIR"
 mkdir -p "$DRILL_DIR/pids" "$DRILL_DIR/logs" "$DRILL_DIR/bin" "$DRILL_DIR/ledger"
 chmod 777 "$DRILL_DIR/logs"
 
+drill_pid=
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  if [ -n "$drill_pid" ]; then
+    kill -TERM "$drill_pid" 2>/dev/null || true
+    wait "$drill_pid" 2>/dev/null || true
+  fi
   "$here/procs.sh" stop-all || true
   if [ "${DRILL_KEEP:-0}" = 1 ]; then
     rm -rf "$DRILL_DIR/bin"
@@ -118,6 +123,10 @@ up "$g1" "gateway 1"
 up "$g2" "gateway 2"
 echo "drill: the shop is up after $((SECONDS - started)) s: gateways :$GW1_PORT :$GW2_PORT, workers' metrics :$W1_METRICS_PORT :$W2_METRICS_PORT" >&2
 
+# In the background, so that a signal to this script is handled (by the cleanup) at once.
+python3 "$here/drill.py" &
+drill_pid=$!
 status=0
-python3 "$here/drill.py" || status=$?
+wait "$drill_pid" || status=$?
+drill_pid=
 exit "$status"
