@@ -123,6 +123,13 @@ pub struct ReleaseInput {
     pub reason: CancelReason,
 }
 
+/// What a release found instead of an order to release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReleaseFound {
+    /// The order is complete, with this payment: the sale stands.
+    AlreadySold { payment_id: Uuid },
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundInput {
     pub order_id: Uuid,
@@ -236,13 +243,14 @@ impl PurchaseActivities {
     }
 
     /// Cancels the order and puts the ticket back on sale, or hands it to the next member of its
-    /// waiting list and starts their order's saga.
+    /// waiting list and starts their order's saga. `None` when it did (the only answer runs from
+    /// before `ReleaseFound` recorded: `()` and `None` are both JSON `null`).
     #[activity]
     pub async fn release(
         self: Arc<Self>,
         _ctx: ActivityContext,
         input: ReleaseInput,
-    ) -> Result<(), ActivityError> {
+    ) -> Result<Option<ReleaseFound>, ActivityError> {
         let rules = self.hand_over.as_ref().map(|hand_over| hand_over.rules);
         match orders::release_order(&self.db, input.order_id, input.reason, rules)
             .await
@@ -263,10 +271,16 @@ impl PurchaseActivities {
                     })?;
                     tracing::info!(order_id = %input.order_id, handed_over_to = %handed.order_id, "ticket handed to the waiting list");
                 }
-                Ok(())
+                Ok(None)
             }
-            Release::Sold => Err(final_error(format!(
-                "order {} is complete; a sold ticket is never released",
+            // The order was completed meanwhile: a charge and its completion ran in a workflow
+            // task whose result was lost (the task failed and its retry saw the hold end first).
+            // The sale stands; the workflow learns it here.
+            Release::Sold {
+                payment_id: Some(payment_id),
+            } => Ok(Some(ReleaseFound::AlreadySold { payment_id })),
+            Release::Sold { payment_id: None } => Err(final_error(format!(
+                "order {} is complete without a payment; a sold ticket is never released",
                 input.order_id
             ))),
         }

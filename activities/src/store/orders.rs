@@ -211,7 +211,7 @@ pub enum Release {
         handed_over: Option<HandedOver>,
     },
     /// The order is complete: a sold ticket is never released.
-    Sold,
+    Sold { payment_id: Option<Uuid> },
 }
 
 /// Cancels the order and puts its ticket back on sale, or, with `hand_over`, hands it in the
@@ -232,7 +232,11 @@ pub async fn release_order(
         });
     };
     match order.status {
-        OrderStatus::Complete => return Ok(Release::Sold),
+        OrderStatus::Complete => {
+            return Ok(Release::Sold {
+                payment_id: order.payment_id,
+            });
+        }
         OrderStatus::Cancelled => {
             return Ok(Release::Released {
                 ended: None,

@@ -14,8 +14,8 @@ use std::time::{Duration, SystemTime};
 
 use boxoffice_activities::payments::CardDescription;
 use boxoffice_activities::purchase::{
-    ChargeInput, ChargeOutcome, CompleteInput, PurchaseActivities, RefundInput, ReleaseInput,
-    ReserveInput, ReserveOutcome,
+    ChargeInput, ChargeOutcome, CompleteInput, PurchaseActivities, RefundInput, ReleaseFound,
+    ReleaseInput, ReserveInput, ReserveOutcome,
 };
 use boxoffice_activities::saga::{
     CancelReason, MAX_PAYMENT_ATTEMPTS, ReserveRefusal, TOO_MANY_PAYMENT_ATTEMPTS,
@@ -403,14 +403,27 @@ impl PurchaseWorkflow {
             CancelReason::Cancelled => "release ticket: order cancelled",
         };
         let release = ReleaseInput { order_id, reason };
-        if lean {
+        let found = if lean {
             let options = policies::local_compensation(summary);
             ctx.execute_local_activity(PurchaseActivities::release, release, options)
-                .await?;
+                .await?
         } else {
             let options = policies::compensation(summary);
             ctx.execute_activity(PurchaseActivities::release, release, options)
-                .await?;
+                .await?
+        };
+        if let Some(ReleaseFound::AlreadySold { payment_id }) = found {
+            // A charge and its completion ran in a workflow task whose result was lost; this
+            // run took the other way at the hold's end. The database has the final word: sold.
+            ctx.state_mut(|s| {
+                s.payment_id = Some(payment_id);
+                if let Some(pending) = s.pending_payment.take() {
+                    s.answers
+                        .insert(pending.attempt, PaymentAnswer::Paid { payment_id });
+                }
+            });
+            enter(ctx, Stage::Complete);
+            return Ok(());
         }
         ctx.state_mut(|s| {
             if let Some(pending) = s.pending_payment.take() {
