@@ -14,7 +14,8 @@ Phases, each printed with the shop's counts before and after:
   fault 3   Postgres down (fast stop, DRILL_PG_DOWN_SECS, start) while charges complete and holds
             end: the activities retry and every saga ends as it should
   fault 4   the emulator killed for DRILL_EMULATOR_DOWN_SECS while buyers pay: the charges wait and
-            retry, and each order is charged exactly once. The emulator keeps its ledger in memory
+            retry (after 20 s as scheduled activities, the orders shown as Charging), and each
+            order is charged exactly once. The emulator keeps its ledger in memory
             only, so the ledger is saved before the kill and combined with the new one.
   fault 5   SIGTERM a gateway with payments in flight: they finish; new requests go to the other
   phase 6   no fault, a slow Stripe: payments made 1.5 s before the hold ends whose charges take
