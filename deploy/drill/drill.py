@@ -198,6 +198,11 @@ def signup(email, gw):
 
 SELLERS, BUYERS = [], []
 TICKET_NUMBERS = itertools.count(1)
+BUYER_TURNS = itertools.count()     # next() is atomic: concurrent placements take turns
+
+
+def next_buyer():
+    return BUYERS[next(BUYER_TURNS) % len(BUYERS)]
 
 
 def new_ticket(phase):
@@ -215,7 +220,7 @@ def new_ticket(phase):
 def place(phase, gw, unpaid=False):
     """Lists a ticket (on a live gateway) and orders it on gateway gw."""
     ticket = new_ticket(phase)
-    buyer = BUYERS[len(ORDERS) % len(BUYERS)]
+    buyer = next_buyer()
     r = api(gw, "POST", "/api/orders", {"ticketId": ticket["id"]}, buyer.cookie)
     if r.status != 201:
         raise RuntimeError(f"{phase}: cannot place an order: {r}")
@@ -780,7 +785,7 @@ def fault_gateway_term():
     fresh, first_tries = [], []
     for _ in range(3):
         ticket = new_ticket(phase)
-        buyer = BUYERS[len(ORDERS) % len(BUYERS)]
+        buyer = next_buyer()
         r1 = api(1, "POST", "/api/orders", {"ticketId": ticket["id"]}, buyer.cookie)
         first_tries.append(r1)
         r = r1 if r1.status == 201 else api(2, "POST", "/api/orders", {"ticketId": ticket["id"]},
@@ -960,10 +965,11 @@ def main():
     try:
         for i in range(2):
             SELLERS.append(signup(f"seller{i}@drill.example", 1 + i % 2))
-        for i in range(6):
+        # Enough buyers that none comes near the cap on holds per buyer (BOXOFFICE_MAX_HOLDS).
+        for i in range(10):
             BUYERS.append(signup(f"buyer{i}@drill.example", 1 + i % 2))
         watcher.start()
-        say("signed up 2 sellers and 6 buyers through both gateways")
+        say(f"signed up {len(SELLERS)} sellers and {len(BUYERS)} buyers through both gateways")
         _, _, warm_holds = warm_up()
         for phase, run in PHASES:
             if phase in ONLY:
