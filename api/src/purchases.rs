@@ -464,11 +464,17 @@ impl Purchases {
                 let (order, _) = orders::find_order(&self.reader, order_id).await?;
                 Err(unpayable(&order).unwrap_or(PurchaseError::NoLongerPayable))
             }
-            Err(err) => Err(temporal_error(
-                "pay for the order",
-                status_of_update(&err),
-                &err,
-            )),
+            // The update can be lost with a workflow task that failed after the charge went
+            // through (the hold ended meanwhile); the database has the final word.
+            Err(err) => {
+                let (order, _) = orders::find_order(&self.db, order_id).await?;
+                match (order.standing(), order.payment_id) {
+                    (Standing::Paid, Some(payment_id)) => Ok(payment_id),
+                    _ => Err(unpayable(&order).unwrap_or_else(|| {
+                        temporal_error("pay for the order", status_of_update(&err), &err)
+                    })),
+                }
+            }
         }
     }
 }

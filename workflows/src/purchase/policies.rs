@@ -9,6 +9,9 @@ use temporalio_sdk::{ActivityOptions, LocalActivityOptions};
 /// A Stripe call that outlives this is treated as lost and retried with the same idempotency key.
 pub const CHARGE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The quick charge's retries wait on a timer from this backoff on (see `quick_charge`).
+const QUICK_CHARGE_BACKOFF_AS_TIMER: Duration = Duration::from_secs(1);
+
 /// A local activity whose next retry is further off than this waits on a durable timer instead of
 /// holding the workflow task open.
 const LOCAL_BACKOFF_AS_TIMER: Duration = Duration::from_secs(5);
@@ -83,7 +86,12 @@ pub fn quick_charge(summary: String) -> LocalActivityOptions {
         .start_to_close_timeout(CHARGE_TIMEOUT)
         .schedule_to_close_timeout(QUICK_CHARGE_WINDOW)
         .retry_policy(retries(0))
-        .timer_backoff_threshold(LOCAL_BACKOFF_AS_TIMER)
+        // sdk-core checks the window only while an attempt runs; a charge that fails fast (Stripe
+        // refusing connections) would wait out its backoffs in memory and retry as a local
+        // activity for ever. Waiting on a timer from the second second on makes each retry a new
+        // request, which the window is checked against: the charge then moves on to the
+        // scheduled activity, and the order shows `Charging`.
+        .timer_backoff_threshold(QUICK_CHARGE_BACKOFF_AS_TIMER)
         .summary(summary)
         .build()
 }
