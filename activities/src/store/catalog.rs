@@ -57,7 +57,9 @@ async fn listen(
     // Notifications sent before LISTEN took effect are lost: count them as a change.
     changed();
     loop {
-        listener.recv().await?;
+        // `None`: the connection was lost (the next call reconnects and listens again), and with
+        // it whatever was notified meanwhile: count that as a change too.
+        listener.try_recv().await?;
         changed();
     }
 }
