@@ -1,14 +1,14 @@
 //! The gateway's router: every route and page over the shared state (`state`).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use tower_http::trace::TraceLayer;
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -66,19 +66,17 @@ pub fn router(state: AppState) -> Router {
         .fallback_service(pages::router(state.clone()))
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(mark_reads))
         .layer(CatchPanicLayer::custom(panic_response))
         // Outside the panic catcher, so a 500 for a panic carries them too.
         .layer(axum::middleware::from_fn_with_state(
             state.security.clone(),
             security::headers,
         ))
-        // A line per answer at DEBUG (`RUST_LOG=tower_http=debug`): at thousands of page views a
-        // second, an INFO line each cost more than rendering the page. Failures log themselves
-        // (`ApiError::Internal`, the pages' 500), and order handlers log with the order's ids.
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
-                .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
+                .on_response(access_line),
         )
         .with_state(state)
 }
@@ -94,6 +92,36 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
         order_id = tracing::field::Empty,
         workflow_id = tracing::field::Empty,
     )
+}
+
+/// One line per answer, in the request's span (so a line about an order names the order and its
+/// workflow). Changes and failures at INFO; successful reads at DEBUG (`RUST_LOG=boxoffice_api=debug`):
+/// at thousands of page views a second, an INFO line each cost more than rendering the page.
+fn access_line(response: &Response, latency: Duration, span: &tracing::Span) {
+    let _ = span;
+    let status = response.status().as_u16();
+    let latency_ms = latency.as_millis();
+    if response.extensions().get::<QuietRead>().is_some() && status < 400 {
+        tracing::debug!(status, latency_ms, "answered");
+    } else {
+        tracing::info!(status, latency_ms, "answered");
+    }
+}
+
+/// Marks the answer to a GET or HEAD: logged at DEBUG when it succeeds.
+#[derive(Clone, Copy)]
+struct QuietRead;
+
+async fn mark_reads(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let read = matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    let mut response = next.run(request).await;
+    if read {
+        response.extensions_mut().insert(QuietRead);
+    }
+    response
 }
 
 /// A panic in a handler is a bug; the client still gets the contract's error shape.
