@@ -25,7 +25,7 @@ use crate::domain::Price;
 pub struct ApiDoc;
 
 /// What every operation can also answer, said once rather than on each route (applied to the
-/// routed spec, `app::routes`): 413 and 415 for a
+/// routed spec, `app::routes`): 400 for an id that is not one, 413 and 415 for a
 /// body (too large, not JSON), 503 when the shop sheds load; and an operation id for each,
 /// unique by method and path.
 pub struct CommonResponses;
@@ -61,6 +61,11 @@ impl Modify for CommonResponses {
                     responses
                         .entry("415".into())
                         .or_insert_with(|| error("The body is not `application/json`").into());
+                }
+                if path.contains("{id}") {
+                    responses
+                        .entry("400".into())
+                        .or_insert_with(|| error("Invalid id").into());
                 }
                 if path.starts_with("/api/") {
                     responses.entry("503".into()).or_insert_with(|| {
