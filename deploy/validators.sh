@@ -9,6 +9,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/shop.sh
+. "$repo/deploy/lib/shop.sh"
 venv="$repo/.venv"
 requirements="$repo/deploy/checks/requirements.txt"
 DOCKER_COMPOSE_VERSION=1.29.2-3 # Debian 12's
@@ -27,31 +29,13 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
-# Exit status 0 when every pin is installed at exactly its version (asks no index).
-venv_has_pins() {
-  "$venv/bin/python" - "$requirements" <<'PY'
-import sys
-from importlib.metadata import PackageNotFoundError, version
-
-for line in open(sys.argv[1]):
-    pin = line.split("#")[0].strip()
-    if pin:
-        name, wanted = pin.split("==")
-        try:
-            if version(name) != wanted:
-                sys.exit(1)
-        except PackageNotFoundError:
-            sys.exit(1)
-PY
-}
-
 install_python_validators() {
   if [ ! -x "$venv/bin/python" ]; then
     command -v python3 >/dev/null || apt_install python3 python3-venv
     log "creating $venv"
     python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$venv"; }
   fi
-  if venv_has_pins; then
+  if venv_has_pins "$venv" "$requirements"; then
     log "PyPI validators: already in $venv"
   else
     log "installing deploy/checks/requirements.txt into $venv"

@@ -73,9 +73,8 @@ trap 'exit 143' TERM
 
 cp "$src_bin/boxoffice" "$src_bin/stripe-emulator" "$DRILL_DIR/bin/"
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
+# shellcheck source=../lib/shop.sh
+. "$here/../lib/shop.sh" # free_port
 pg_port=$(free_port)
 cat >"$DRILL_DIR/env" <<EOF
 BIN=$DRILL_DIR/bin

@@ -18,6 +18,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib/shop.sh
+. "$repo/deploy/lib/shop.sh"
 [ $# -eq 1 ] || { echo "usage: $0 BINARY   (e.g. target/debug/boxoffice)" >&2; exit 2; }
 bin=$(realpath "$1")
 [ -x "$bin" ] || { echo "$0: $1 is not an executable" >&2; exit 2; }
@@ -39,58 +41,16 @@ fi
 mkdir -p "$out"
 rm -f "$out"/*.report.json "$out"/*.report.html "$out/dev.log"
 work=$(mktemp -d "${TMPDIR:-/tmp}/boxoffice-lighthouse.XXXXXX")
-dev_pid=
 cleanup() {
-  if [ -n "$dev_pid" ] && kill -0 "$dev_pid" 2>/dev/null; then
-    kill -TERM "$dev_pid" 2>/dev/null || true # dev stops its Temporal server and emulator on TERM
-    for _ in $(seq 1 60); do kill -0 "$dev_pid" 2>/dev/null || break; sleep 0.25; done
-    kill -KILL "$dev_pid" 2>/dev/null || true
-    wait "$dev_pid" 2>/dev/null || true
-  fi
+  dev_shop_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-  node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
-}
-shop_port=$(free_port)
-base=http://127.0.0.1:$shop_port
-
-# Only dev's own services: whatever a developer or CI exported for Postgres, Temporal or Stripe is
-# dropped, so that the run is the same everywhere.
-unset DATABASE_URL JWT_SECRET STRIPE_SECRET_KEY STRIPE_API_BASE STRIPE_PUBLISHABLE_KEY \
-  STRIPE_WEBHOOK_SECRET STRIPE_JS_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE TEMPORAL_API_KEY \
-  TEMPORAL_PROFILE TEMPORAL_CONFIG_FILE BOXOFFICE_TASK_QUEUE BOXOFFICE_HOLD_SECS
-for var in $(compgen -e | grep '^TEMPORAL_TLS' || true); do unset "$var"; done
-# From the repository root, so that dev finds .venv/bin/temporal when `temporal` is not on PATH.
-(cd "$repo" && exec env \
-  BOXOFFICE_DATA_DIR="$work/data" \
-  BOXOFFICE_ADDR="127.0.0.1:$shop_port" \
-  BOXOFFICE_TEMPORAL_PORT="$(free_port)" \
-  BOXOFFICE_TEMPORAL_UI_PORT="$(free_port)" \
-  BOXOFFICE_STRIPE_EMULATOR_ADDR="127.0.0.1:$(free_port)" \
-  "$bin" dev) >"$out/dev.log" 2>&1 &
-dev_pid=$!
-
-for _ in $(seq 1 240); do
-  curl -fsS -o /dev/null "$base/readyz" 2>/dev/null && break
-  if ! kill -0 "$dev_pid" 2>/dev/null; then
-    echo "$0: boxoffice dev exited before it was ready; its log:" >&2
-    tail -n 40 "$out/dev.log" >&2
-    exit 1
-  fi
-  sleep 0.25
-done
-curl -fsS -o /dev/null "$base/readyz" || { echo "$0: $base/readyz not ready after 60 s; see $out/dev.log" >&2; exit 1; }
+dev_shop_start "$bin" "$out/dev.log"
 
 # Seed through the JSON API, as in README.md "Buying a ticket with curl".
-api() { # api COOKIE_JAR PATH JSON → response body; fails on an HTTP error
-  curl -fsS -b "$work/$1" -c "$work/$1" -H 'content-type: application/json' -d "$3" "$base/api$2"
-}
 json_id() { node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).id))'; }
-session() { awk '$6 == "session" { print $7 }' "$work/$1"; }
 api seller /users/signup '{"email":"seller@example.com","password":"password123"}' >/dev/null
 ticket=$(api seller /tickets '{"title":"Coldplay, row 12","price":120}' | json_id)
 api seller /tickets '{"title":"Arctic Monkeys, floor standing","price":85.5}' >/dev/null

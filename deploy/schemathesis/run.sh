@@ -24,6 +24,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib/shop.sh
+. "$repo/deploy/lib/shop.sh"
 [ $# -eq 1 ] || { echo "usage: $0 BINARY   (e.g. target/debug/boxoffice)" >&2; exit 2; }
 bin=$(realpath "$1")
 [ -x "$bin" ] || { echo "$0: $1 is not an executable" >&2; exit 2; }
@@ -46,23 +48,7 @@ if [ ! -x "$venv/bin/python" ]; then # deploy/validators.sh or dev-tools.sh usua
     python3 -m venv "$venv"
   }
 fi
-venv_has_pins() { # exit status 0 when every pin is installed at exactly its version (asks no index)
-  "$venv/bin/python" - "$requirements" <<'PY'
-import sys
-from importlib.metadata import PackageNotFoundError, version
-
-for line in open(sys.argv[1]):
-    pin = line.split("#")[0].strip()
-    if pin:
-        name, wanted = pin.split("==")
-        try:
-            if version(name) != wanted:
-                sys.exit(1)
-        except PackageNotFoundError:
-            sys.exit(1)
-PY
-}
-if ! venv_has_pins; then
+if ! venv_has_pins "$venv" "$requirements"; then
   log "installing deploy/schemathesis/requirements.txt into $venv"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
 fi
@@ -71,58 +57,16 @@ py="$venv/bin/python"
 mkdir -p "$out"
 rm -f "$out"/junit.xml "$out"/events.ndjson "$out"/schemathesis.txt "$out"/dev.log
 work=$(mktemp -d "${TMPDIR:-/tmp}/boxoffice-schemathesis.XXXXXX")
-dev_pid=
 cleanup() {
-  if [ -n "$dev_pid" ] && kill -0 "$dev_pid" 2>/dev/null; then
-    kill -TERM "$dev_pid" 2>/dev/null || true # dev stops its Temporal server and emulator on TERM
-    for _ in $(seq 1 60); do kill -0 "$dev_pid" 2>/dev/null || break; sleep 0.25; done
-    kill -KILL "$dev_pid" 2>/dev/null || true
-    wait "$dev_pid" 2>/dev/null || true
-  fi
+  dev_shop_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-  "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-shop_port=$(free_port)
-base=http://127.0.0.1:$shop_port
-
-# Only dev's own services: whatever a developer or CI exported for Postgres, Temporal or Stripe is
-# dropped, so that the run is the same everywhere. Rate limits (if the shop has them) are off: the
-# fuzzer sends far more requests per second than any client would.
-unset DATABASE_URL JWT_SECRET STRIPE_SECRET_KEY STRIPE_API_BASE STRIPE_PUBLISHABLE_KEY \
-  STRIPE_WEBHOOK_SECRET STRIPE_JS_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE TEMPORAL_API_KEY \
-  TEMPORAL_PROFILE TEMPORAL_CONFIG_FILE BOXOFFICE_TASK_QUEUE BOXOFFICE_HOLD_SECS
-for var in $(compgen -e | grep '^TEMPORAL_TLS' || true); do unset "$var"; done
-# From the repository root, so that dev finds .venv/bin/temporal when `temporal` is not on PATH.
-(cd "$repo" && exec env \
-  BOXOFFICE_RATE_LIMITS=off \
-  BOXOFFICE_DATA_DIR="$work/data" \
-  BOXOFFICE_ADDR="127.0.0.1:$shop_port" \
-  BOXOFFICE_TEMPORAL_PORT="$(free_port)" \
-  BOXOFFICE_TEMPORAL_UI_PORT="$(free_port)" \
-  BOXOFFICE_STRIPE_EMULATOR_ADDR="127.0.0.1:$(free_port)" \
-  "$bin" dev) >"$out/dev.log" 2>&1 &
-dev_pid=$!
-
-for _ in $(seq 1 240); do
-  curl -fsS -o /dev/null "$base/readyz" 2>/dev/null && break
-  if ! kill -0 "$dev_pid" 2>/dev/null; then
-    echo "$0: boxoffice dev exited before it was ready; its log:" >&2
-    tail -n 40 "$out/dev.log" >&2
-    exit 1
-  fi
-  sleep 0.25
-done
-curl -fsS -o /dev/null "$base/readyz" || { echo "$0: $base/readyz not ready after 60 s; see $out/dev.log" >&2; exit 1; }
+# Rate limits are off: the fuzzer sends far more requests per second than any client would.
+dev_shop_start "$bin" "$out/dev.log" BOXOFFICE_RATE_LIMITS=off
 
 # Seed through the JSON API, as in README.md "Buying a ticket with curl".
-api() { # api COOKIE_JAR PATH JSON → response body; fails on an HTTP error
-  curl -fsS -b "$work/$1" -c "$work/$1" -H 'content-type: application/json' -d "$3" "$base/api$2"
-}
 json_id() { "$py" -c 'import json, sys; print(json.load(sys.stdin)["id"])'; }
 api seller /users/signup '{"email":"seller@example.com","password":"password123"}' >/dev/null
 held=$(api seller /tickets '{"title":"Coldplay, row 12","price":120}' | json_id)
@@ -133,7 +77,6 @@ own=$(api buyer /tickets '{"title":"Spare ticket, row 3","price":30}' | json_id)
 order=$(api buyer /orders "{\"ticketId\":\"$held\"}" | json_id)
 cancel_order=$(api buyer /orders "{\"ticketId\":\"$cancelled\"}" | json_id)
 api leaver /users/signup '{"email":"leaver@example.com","password":"password123"}' >/dev/null
-session() { awk '$6 == "session" { print $7 }' "$work/$1"; }
 session=$(session buyer)
 [ -n "$session" ] || { echo "$0: no session cookie after signing up" >&2; exit 1; }
 export BOXOFFICE_ST_SIGNOUT_SESSION # POST /api/users/signout's own (schemathesis.toml)

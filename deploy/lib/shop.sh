@@ -1,0 +1,88 @@
+# Shell helpers shared by the checks that run the shop for real (deploy/lighthouse, deploy/schemathesis,
+# deploy/drill) and by the installers (deploy/validators.sh). Sourced, never run.
+
+# A TCP port nobody listens on right now.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Exit status 0 when every `name==version` pin of REQUIREMENTS is installed in VENV at exactly that
+# version (asks no index).
+venv_has_pins() { # venv_has_pins VENV REQUIREMENTS
+  "$1/bin/python" - "$2" <<'PY'
+import sys
+from importlib.metadata import PackageNotFoundError, version
+
+for line in open(sys.argv[1]):
+    pin = line.split("#")[0].strip()
+    if pin:
+        name, wanted = pin.split("==")
+        try:
+            if version(name) != wanted:
+                sys.exit(1)
+        except PackageNotFoundError:
+            sys.exit(1)
+PY
+}
+
+# `BINARY dev` on free ports with a throw-away data dir under $work (its own Temporal dev server,
+# Stripe emulator and SQLite), logging to LOG; extra NAME=VALUE settings go to its environment.
+# Returns once it is ready, with $base its URL and $dev_pid its process; dev_shop_stop stops it.
+dev_shop_start() { # dev_shop_start BINARY LOG [NAME=VALUE...]
+  local bin=$1 log=$2 repo port
+  shift 2
+  repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+  port=$(free_port)
+  base=http://127.0.0.1:$port
+  (
+    # Only dev's own services: whatever a developer or CI exported for Postgres, Temporal or
+    # Stripe is dropped, so that the run is the same everywhere.
+    unset DATABASE_URL JWT_SECRET STRIPE_SECRET_KEY STRIPE_API_BASE STRIPE_PUBLISHABLE_KEY \
+      STRIPE_WEBHOOK_SECRET STRIPE_JS_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE TEMPORAL_API_KEY \
+      TEMPORAL_PROFILE TEMPORAL_CONFIG_FILE BOXOFFICE_TASK_QUEUE BOXOFFICE_HOLD_SECS
+    for var in $(compgen -e | grep '^TEMPORAL_TLS' || true); do unset "$var"; done
+    # From the repository root, so that dev finds .venv/bin/temporal when `temporal` is not on PATH.
+    cd "$repo" && exec env "$@" \
+      BOXOFFICE_DATA_DIR="$work/data" \
+      BOXOFFICE_ADDR="127.0.0.1:$port" \
+      BOXOFFICE_TEMPORAL_PORT="$(free_port)" \
+      BOXOFFICE_TEMPORAL_UI_PORT="$(free_port)" \
+      BOXOFFICE_STRIPE_EMULATOR_ADDR="127.0.0.1:$(free_port)" \
+      "$bin" dev
+  ) >"$log" 2>&1 &
+  dev_pid=$!
+  local _
+  for _ in $(seq 1 240); do
+    curl -fsS -o /dev/null "$base/readyz" 2>/dev/null && return 0
+    if ! kill -0 "$dev_pid" 2>/dev/null; then
+      echo "$0: boxoffice dev exited before it was ready; its log:" >&2
+      tail -n 40 "$log" >&2
+      return 1
+    fi
+    sleep 0.25
+  done
+  echo "$0: $base/readyz not ready after 60 s; see $log" >&2
+  return 1
+}
+
+# Stops what dev_shop_start started (dev stops its Temporal server and emulator on TERM).
+dev_shop_stop() {
+  if [ -n "${dev_pid:-}" ] && kill -0 "$dev_pid" 2>/dev/null; then
+    kill -TERM "$dev_pid" 2>/dev/null || true
+    local _
+    for _ in $(seq 1 60); do kill -0 "$dev_pid" 2>/dev/null || break; sleep 0.25; done
+    kill -KILL "$dev_pid" 2>/dev/null || true
+    wait "$dev_pid" 2>/dev/null || true
+  fi
+}
+
+# The JSON API as one user, whose cookies live in $work/JAR; fails on an HTTP error. As in README.md
+# "Buying a ticket with curl".
+api() { # api JAR PATH JSON → response body
+  curl -fsS -b "$work/$1" -c "$work/$1" -H 'content-type: application/json' -d "$3" "$base/api$2"
+}
+
+# The session cookie of the user whose cookies live in $work/JAR.
+session() { # session JAR
+  awk '$6 == "session" { print $7 }' "$work/$1"
+}
