@@ -34,6 +34,20 @@ impl Fields {
         (!text.is_empty()).then(|| Value::String(text.to_owned()))
     }
 
+    /// After the form: back to `location` with the notice when it worked, or (see
+    /// [`Self::refused`]) with the input and why it did not.
+    pub fn back_to(
+        self,
+        location: &str,
+        done: Result<String, Refusal>,
+        keys: &SessionKeys,
+    ) -> Response {
+        match done {
+            Ok(notice) => redirect_with(location, Flash::notice(notice), keys),
+            Err(refusal) => self.refused(location, refusal, keys),
+        }
+    }
+
     /// The form was refused: back to `location` with the input and the messages, or an error
     /// page when the thing it was about does not exist or it is not the user's input that is wrong.
     pub fn refused(

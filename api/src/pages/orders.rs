@@ -12,8 +12,7 @@ use crate::extract::Query;
 use crate::listing;
 use crate::pages::context::PageContext;
 use crate::pages::error::{PageError, Refusal};
-use crate::pages::flash::{Flash, redirect_with};
-use crate::pages::forms::{CsrfForm, Fields};
+use crate::pages::forms::CsrfForm;
 use crate::pages::{PageId, render};
 use crate::routes::PageQuery;
 use crate::state::AppState;
@@ -116,13 +115,8 @@ pub async fn pay(
             .await
             .map_err(Refusal::from)
     };
-    back_to_the_order(
-        &here,
-        paid.map(drop),
-        "Payment received. Enjoy the show!",
-        fields,
-        &state,
-    )
+    let done = paid.map(|_| "Payment received. Enjoy the show!".to_owned());
+    Ok(fields.back_to(&here, done, &state.sessions))
 }
 
 pub async fn cancel(
@@ -138,30 +132,7 @@ pub async fn cancel(
         .cancel_order(buyer.id, id)
         .await
         .map_err(Refusal::from);
-    back_to_the_order(
-        &here,
-        cancelled,
-        "Your order is cancelled and the ticket is back on sale.",
-        fields,
-        &state,
-    )
-}
-
-/// After paying or cancelling: back to the order page with `notice`, or with why it failed.
-/// Someone else's order, like one that does not exist, is not found.
-fn back_to_the_order(
-    order_page: &str,
-    done: Result<(), Refusal>,
-    notice: &str,
-    fields: Fields,
-    state: &AppState,
-) -> Result<Response, PageError> {
-    match done {
-        Ok(()) => Ok(redirect_with(
-            order_page,
-            Flash::notice(notice),
-            &state.sessions,
-        )),
-        Err(refusal) => Ok(fields.refused(order_page, refusal, &state.sessions)),
-    }
+    let done =
+        cancelled.map(|()| "Your order is cancelled and the ticket is back on sale.".to_owned());
+    Ok(fields.back_to(&here, done, &state.sessions))
 }

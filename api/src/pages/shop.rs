@@ -186,15 +186,9 @@ pub async fn edit_ticket(
         (Err(invalid), _) => Err(invalid.into()),
         (_, Err(refusal)) => Err(refusal),
     };
-    Ok(match edited {
-        Ok(_) => redirect_with(
-            &here,
-            Flash::notice("Your changes are saved."),
-            &state.sessions,
-        ),
-        // Keep the title in the flash so the page knows it was the edit form that failed.
-        Err(err) => fields.refused(&here, err, &state.sessions),
-    })
+    // A refusal keeps the title in the flash, so the page knows it was the edit form that failed.
+    let done = edited.map(|_| "Your changes are saved.".to_owned());
+    Ok(fields.back_to(&here, done, &state.sessions))
 }
 
 pub async fn buy(
@@ -228,19 +222,11 @@ pub async fn join_waitlist(
 ) -> Result<Response, PageError> {
     let here = format!("/tickets/{ticket_id}");
     let shopper = context.require_user(&here)?;
-    Ok(
-        match waitlist::join(&state.db, ticket_id, shopper.id).await {
-            Ok(place) => redirect_with(
-                &here,
-                Flash::notice(format!(
-                    "You are on the waiting list: number {}.",
-                    place.position
-                )),
-                &state.sessions,
-            ),
-            Err(err) => fields.refused(&here, err, &state.sessions),
-        },
-    )
+    let done = waitlist::join(&state.db, ticket_id, shopper.id)
+        .await
+        .map(|place| format!("You are on the waiting list: number {}.", place.position))
+        .map_err(Refusal::from);
+    Ok(fields.back_to(&here, done, &state.sessions))
 }
 
 /// Leaves the ticket's waiting list.
@@ -252,14 +238,9 @@ pub async fn leave_waitlist(
 ) -> Result<Response, PageError> {
     let here = format!("/tickets/{ticket_id}");
     let shopper = context.require_user(&here)?;
-    Ok(
-        match waitlist::leave(&state.db, ticket_id, shopper.id).await {
-            Ok(()) => redirect_with(
-                &here,
-                Flash::notice("You left the waiting list."),
-                &state.sessions,
-            ),
-            Err(err) => fields.refused(&here, err, &state.sessions),
-        },
-    )
+    let done = waitlist::leave(&state.db, ticket_id, shopper.id)
+        .await
+        .map(|()| "You left the waiting list.".to_owned())
+        .map_err(Refusal::from);
+    Ok(fields.back_to(&here, done, &state.sessions))
 }

@@ -124,6 +124,14 @@ impl Shop {
         .await
     }
 
+    /// The shop's socket address, for the load generator.
+    pub fn addr(&self) -> anyhow::Result<std::net::SocketAddr> {
+        self.base()
+            .trim_start_matches("http://")
+            .parse()
+            .context("the shop's address")
+    }
+
     /// The signed-in user's id.
     pub async fn current_user_id(&self, session: &Session) -> anyhow::Result<String> {
         let answer = self.get(Some(session), "/api/users/currentuser").await?;

@@ -223,11 +223,7 @@ pub async fn storefront(
     progress(format!(
         "{name}: GET {path}, {connections} connections for {duration:?}"
     ));
-    let addr = shop
-        .base()
-        .trim_start_matches("http://")
-        .parse()
-        .context("the shop's address")?;
+    let addr = shop.addr()?;
     let result = load::hammer(addr, path, connections, duration).await?;
     Ok(Row::new(
         name,
@@ -251,11 +247,7 @@ pub async fn storefront_while_buying(
     purchases: usize,
     concurrency: usize,
 ) -> anyhow::Result<(Row, Vec<String>)> {
-    let addr = shop
-        .base()
-        .trim_start_matches("http://")
-        .parse()
-        .context("the shop's address")?;
+    let addr = shop.addr()?;
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let buying = async {
         let bought = purchase(shop, seller, purchases, concurrency, None).await;
