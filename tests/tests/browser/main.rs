@@ -188,8 +188,9 @@ async fn signing_out_ends_the_session_for_pages_and_the_api() {
     browser.fill("#email", &shopper).await;
     browser.fill("#password", PASSWORD).await;
     browser.press("Sign in").await;
-    assert_eq!(browser.path().await, "/orders");
+    // The path is only worth reading once the page it leads to has loaded.
     browser.wait_for_text("h1", "My orders").await;
+    assert_eq!(browser.path().await, "/orders");
     browser.close().await;
 }
 
