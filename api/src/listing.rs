@@ -3,7 +3,9 @@
 //! until the catalog's generation says tickets changed (`store::catalog`): a ticket just ordered,
 //! sold, released, listed or edited is in (or out of) the very next listing.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
+
+use axum::body::Bytes;
 
 use boxoffice_activities::entities::ticket;
 use boxoffice_activities::store::orders::{self, Oldest, OrderWithTicket};
@@ -76,13 +78,29 @@ pub enum ListingError {
 /// The tickets for sale, newest first. Cheap to clone: one cache shared by clones.
 #[derive(Clone, Default)]
 pub struct Listing {
-    first_page: Arc<RwLock<Option<Cached>>>,
+    first_page: Arc<RwLock<Option<Arc<FirstPage>>>>,
+    /// Held by the one request that reads the first page again after a change, so that the
+    /// requests that missed with it wait for its read instead of each making their own.
+    refilling: Arc<tokio::sync::Mutex<()>>,
 }
 
-struct Cached {
+/// The first page of tickets for sale as read at one catalog generation. The listing hands out
+/// the same value for as long as the catalog is unchanged, so whatever is made from it can be
+/// kept exactly as long.
+pub struct FirstPage {
     generation: u64,
     /// One more than a default page, to know whether a next page exists.
-    tickets: Arc<[ticket::Model]>,
+    tickets: Vec<ticket::Model>,
+    /// The home page as visitors who are not signed in see it: nothing in it is theirs, so the
+    /// storefront renders it once per catalog change rather than once per view.
+    pub shown_to_visitors: OnceLock<Bytes>,
+}
+
+impl FirstPage {
+    /// Its first `limit` tickets (at most a default page) and the cursor after them.
+    pub fn page(&self, limit: u64) -> Page<ticket::Model> {
+        page_of(self.tickets.clone(), limit.min(DEFAULT_PAGE_SIZE))
+    }
 }
 
 impl Listing {
@@ -92,8 +110,7 @@ impl Listing {
         request: PageRequest,
     ) -> Result<Page<ticket::Model>, ListingError> {
         if request.after.is_none() && request.limit <= DEFAULT_PAGE_SIZE {
-            let first = self.first_page(db).await?;
-            return Ok(page_of(first.to_vec(), request.limit));
+            return Ok(self.first_page(db).await?.page(request.limit));
         }
         let rows = tickets::tickets_for_sale(db, with_one_more(request))
             .await
@@ -102,35 +119,41 @@ impl Listing {
     }
 
     /// The first page from memory while the catalog is unchanged, else read again.
-    async fn first_page(
-        &self,
-        db: &DatabaseConnection,
-    ) -> Result<Arc<[ticket::Model]>, StoreError> {
+    pub async fn first_page(&self, db: &DatabaseConnection) -> Result<Arc<FirstPage>, StoreError> {
         // Read before the query: a change committed meanwhile bumps past it, so the next request
         // reads again rather than trusting what this one read.
         let generation = catalog::generation();
-        if let Some(cached) = self.first_page.read().ok().and_then(|cached| {
-            cached
-                .as_ref()
-                .filter(|cached| cached.generation == generation)
-                .map(|cached| cached.tickets.clone())
-        }) {
-            return Ok(cached);
+        if let Some(page) = self.kept_since(generation) {
+            return Ok(page);
         }
+        let _refilling = self.refilling.lock().await;
+        // Whoever held the lock before may have read it after our change: then that will do.
+        if let Some(page) = self.kept_since(generation) {
+            return Ok(page);
+        }
+        let generation = catalog::generation();
         let first = PageRequest {
             after: None,
             limit: DEFAULT_PAGE_SIZE,
         };
-        let tickets: Arc<[ticket::Model]> = tickets::tickets_for_sale(db, with_one_more(first))
-            .await?
-            .into();
-        if let Ok(mut cached) = self.first_page.write() {
-            *cached = Some(Cached {
-                generation,
-                tickets: tickets.clone(),
-            });
+        let page = Arc::new(FirstPage {
+            generation,
+            tickets: tickets::tickets_for_sale(db, with_one_more(first)).await?,
+            shown_to_visitors: OnceLock::new(),
+        });
+        if let Ok(mut kept) = self.first_page.write() {
+            *kept = Some(page.clone());
         }
-        Ok(tickets)
+        Ok(page)
+    }
+
+    /// The kept first page if it was read at `generation` or later, so it holds every change
+    /// committed before `generation` was.
+    fn kept_since(&self, generation: u64) -> Option<Arc<FirstPage>> {
+        let kept = self.first_page.read().ok()?;
+        kept.as_ref()
+            .filter(|page| page.generation >= generation)
+            .cloned()
     }
 }
 

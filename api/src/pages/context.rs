@@ -38,6 +38,12 @@ impl PageContext {
         }
     }
 
+    /// Whether a page looks the same for this request as for any visitor who is not signed in:
+    /// nobody is signed in and there is no notice to show. Such a page may be shared.
+    pub fn is_any_visitor(&self) -> bool {
+        self.user.is_none() && self.flash.notice.is_none()
+    }
+
     /// The signed-in user, or a redirect to sign in that comes back to `here`.
     pub fn require_user(&self, here: &str) -> Result<&SessionUser, PageError> {
         self.user

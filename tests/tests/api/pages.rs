@@ -288,6 +288,75 @@ async fn home_lists_the_tickets_for_sale_with_money_prices_and_links_to_their_pa
 }
 
 #[tokio::test]
+async fn the_home_page_visitors_share_loses_an_ordered_ticket_at_once_and_gets_it_back_on_cancel() {
+    let server = TestServer::spawn().await;
+    let (_, ticket) = listed_ticket(&server.app, "Opera", json!(30)).await;
+    let shopper = Visitor::new(&server);
+    // Seen once by a visitor, so the next view could be the page kept for visitors.
+    assert!(shopper.page("/").await.body.contains("Opera"));
+
+    let mut buyer = buyer(&server.app).await;
+    let order = order_for(&mut buyer, &ticket).await;
+    assert!(!Visitor::new(&server).page("/").await.body.contains("Opera"));
+
+    let cancelled = buyer
+        .delete(&format!("/api/orders/{}", id_of(&order)))
+        .await;
+    assert_eq!(
+        cancelled.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        cancelled.body
+    );
+    assert!(shopper.page("/").await.body.contains("Opera"));
+}
+
+#[tokio::test]
+async fn a_signed_in_shopper_and_a_visitor_never_get_each_others_home_page() {
+    let server = TestServer::spawn().await;
+    listed_ticket(&server.app, "Opera", json!(30)).await;
+    let visitor = Visitor::new(&server);
+    let shopper = Visitor::new(&server);
+    let address = email("shopper");
+    assert!(visitor.page("/").await.body.contains("Sign up"));
+    shopper.sign_up(&address).await;
+
+    let as_shopper = shopper.page("/").await;
+    let as_visitor = visitor.page("/").await;
+
+    assert!(as_shopper.body.contains(&address), "{}", as_shopper.body);
+    assert!(
+        as_shopper.body.contains("csrf_token"),
+        "{}",
+        as_shopper.body
+    );
+    assert!(!as_visitor.body.contains(&address), "{}", as_visitor.body);
+    // A form token is the visitor's own: the page visitors share must hold none.
+    assert!(
+        !as_visitor.body.contains("csrf_token"),
+        "{}",
+        as_visitor.body
+    );
+}
+
+#[tokio::test]
+async fn signing_out_shows_its_notice_on_the_home_page_though_visitors_share_one() {
+    let server = TestServer::spawn().await;
+    listed_ticket(&server.app, "Opera", json!(30)).await;
+    Visitor::new(&server).page("/").await;
+    let shopper = Visitor::new(&server);
+    shopper.sign_up(&email("shopper")).await;
+
+    let signed_out = shopper.submit("/auth/signout", "/auth/signout", &[]).await;
+    assert_eq!(signed_out.location(), "/");
+    let home = shopper.follow(&signed_out).await;
+
+    assert!(home.body.contains("You are signed out."), "{}", home.body);
+    assert!(home.body.contains("Opera"), "{}", home.body);
+    assert!(!shopper.page("/").await.body.contains("You are signed out."));
+}
+
+#[tokio::test]
 async fn a_title_with_markup_is_shown_as_text_on_home_and_on_its_page() {
     let server = TestServer::spawn().await;
     let title = "<script>alert(1)</script>";
