@@ -94,12 +94,23 @@ pub struct FirstPage {
     /// The home page as visitors who are not signed in see it: nothing in it is theirs, so the
     /// storefront renders it once per catalog change rather than once per view.
     pub shown_to_visitors: OnceLock<Bytes>,
+    /// The body of `GET /api/tickets` asked for the default page: the same for every caller.
+    pub as_json: OnceLock<Bytes>,
 }
 
 impl FirstPage {
     /// Its first `limit` tickets (at most a default page) and the cursor after them.
     pub fn page(&self, limit: u64) -> Page<ticket::Model> {
         page_of(self.tickets.clone(), limit.min(DEFAULT_PAGE_SIZE))
+    }
+
+    /// The cursor after its first `limit` tickets, if more follow.
+    pub fn next_after(&self, limit: u64) -> Option<Uuid> {
+        let limit = usize::try_from(limit.min(DEFAULT_PAGE_SIZE)).ok()?;
+        match self.tickets.get(limit) {
+            Some(_) => self.tickets.get(limit - 1).map(Keyed::key),
+            None => None,
+        }
     }
 }
 
@@ -140,6 +151,7 @@ impl Listing {
             generation,
             tickets: tickets::tickets_for_sale(db, with_one_more(first)).await?,
             shown_to_visitors: OnceLock::new(),
+            as_json: OnceLock::new(),
         });
         if let Ok(mut kept) = self.first_page.write() {
             *kept = Some(page.clone());

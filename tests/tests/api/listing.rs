@@ -137,10 +137,9 @@ async fn a_page_size_or_cursor_that_makes_no_sense_is_a_400_and_an_unknown_curso
     assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn the_home_page_shows_a_hundred_tickets_and_a_link_to_the_rest() {
-    let app = TestApp::spawn().await;
-    let (mut seller, _) = listed_ticket(&app, "Ticket 0", json!(10)).await;
+/// "Ticket 0" to "Ticket 101" for sale, the highest number the newest.
+async fn a_hundred_and_two_tickets(app: &TestApp) {
+    let (mut seller, _) = listed_ticket(app, "Ticket 0", json!(10)).await;
     let seller_id = seller.get("/api/users/currentuser").await.body["currentUser"]["id"]
         .as_str()
         .unwrap()
@@ -157,6 +156,12 @@ async fn the_home_page_shows_a_hundred_tickets_and_a_link_to_the_rest() {
         .unwrap();
     }
     catalog::changed();
+}
+
+#[tokio::test]
+async fn the_home_page_shows_a_hundred_tickets_and_a_link_to_the_rest() {
+    let app = TestApp::spawn().await;
+    a_hundred_and_two_tickets(&app).await;
     let mut shopper = app.anonymous();
 
     let home = shopper.get("/").await;
@@ -176,6 +181,26 @@ async fn the_home_page_shows_a_hundred_tickets_and_a_link_to_the_rest() {
     assert_eq!(rest.matches("class=\"ticket-card\"").count(), 2);
     assert!(rest.contains(">Ticket 1<") && rest.contains(">Ticket 0<"));
     assert!(!rest.contains("rel=\"next\""));
+}
+
+#[tokio::test]
+async fn the_plain_listing_is_a_hundred_tickets_with_a_link_to_the_rest() {
+    let app = TestApp::spawn().await;
+    a_hundred_and_two_tickets(&app).await;
+    let mut shopper = app.anonymous();
+
+    let plain = shopper.get("/api/tickets").await;
+    let titles = titles(&plain.body);
+    assert_eq!(titles.len(), 100);
+    assert_eq!(
+        (titles[0].as_str(), titles[99].as_str()),
+        ("Ticket 101", "Ticket 2")
+    );
+    let hundredth = plain.body[99]["id"].as_str().unwrap();
+    assert_eq!(
+        plain.link.as_deref(),
+        Some(format!("</api/tickets?after={hundredth}&limit=100>; rel=\"next\"").as_str())
+    );
 }
 
 #[tokio::test]
