@@ -107,10 +107,8 @@ impl FirstPage {
     /// The cursor after its first `limit` tickets, if more follow.
     pub fn next_after(&self, limit: u64) -> Option<Uuid> {
         let limit = usize::try_from(limit.min(DEFAULT_PAGE_SIZE)).ok()?;
-        match self.tickets.get(limit) {
-            Some(_) => self.tickets.get(limit - 1).map(Keyed::key),
-            None => None,
-        }
+        let last = self.tickets.get(limit.checked_sub(1)?)?;
+        (self.tickets.len() > limit).then(|| last.key())
     }
 }
 

@@ -28,6 +28,10 @@ PATH_IDS = {
     ("put", "/api/tickets/{id}"): "BOXOFFICE_ST_OWN_TICKET",  # the signed-in user's own
     ("get", "/api/orders/{id}"): "BOXOFFICE_ST_ORDER",  # the signed-in user's order, held
     ("delete", "/api/orders/{id}"): "BOXOFFICE_ST_CANCEL_ORDER",  # another of theirs, to cancel
+    # a ticket another user holds: its waiting list is one the signed-in user may join
+    ("post", "/api/tickets/{id}/waitlist"): "BOXOFFICE_ST_HELD_TICKET",
+    ("get", "/api/tickets/{id}/waitlist"): "BOXOFFICE_ST_HELD_TICKET",
+    ("delete", "/api/tickets/{id}/waitlist"): "BOXOFFICE_ST_HELD_TICKET",
 }
 BODY_IDS = {
     ("OrderInput", "ticketId"): "BOXOFFICE_ST_FREE_TICKET",  # another user's, not yet ordered

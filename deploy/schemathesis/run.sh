@@ -9,10 +9,12 @@
 # no-op when they are there: nothing downloads at run time after that), starts `BINARY dev` on free
 # ports with a throw-away data dir (its own Temporal dev server, Stripe emulator and SQLite), seeds
 # it through the JSON API:
-#   seller@example.com  three tickets for sale (one free, two ordered by the buyer)
+#   seller@example.com  four tickets for sale (one free, two ordered by the buyer, one by roamer)
 #   buyer@example.com   two held orders (one to read and pay, one to cancel) and a ticket of their own;
 #                       the run is signed in as the buyer (`Cookie: session=…`)
 #   leaver@example.com  nothing: only POST /api/users/signout is sent with their session
+#   roamer@example.com  holds a fourth ticket of the seller's, whose waiting list the buyer may join;
+#                       only POST /api/users/signout/everywhere is sent with their session
 # and runs Schemathesis with schemathesis.toml (the contract's deliberate differences from the
 # checks, each explained there) and hooks.py (the seeded ids as examples, fresh sign-up emails).
 # A fixed seed and a bounded number of cases per operation (200) keep runs repeatable and short
@@ -77,12 +79,18 @@ own=$(api buyer /tickets '{"title":"Spare ticket, row 3","price":30}' | json_id)
 order=$(api buyer /orders "{\"ticketId\":\"$held\"}" | json_id)
 cancel_order=$(api buyer /orders "{\"ticketId\":\"$cancelled\"}" | json_id)
 api leaver /users/signup '{"email":"leaver@example.com","password":"password123"}' >/dev/null
+api roamer /users/signup '{"email":"roamer@example.com","password":"password123"}' >/dev/null
+wanted=$(api seller /tickets '{"title":"Blur, standing","price":65}' | json_id)
+api roamer /orders "{\"ticketId\":\"$wanted\"}" >/dev/null
 session=$(session buyer)
 [ -n "$session" ] || { echo "$0: no session cookie after signing up" >&2; exit 1; }
 export BOXOFFICE_ST_SIGNOUT_SESSION # POST /api/users/signout's own (schemathesis.toml)
 BOXOFFICE_ST_SIGNOUT_SESSION=$(session leaver)
+export BOXOFFICE_ST_EVERYWHERE_SESSION # POST /api/users/signout/everywhere's own
+BOXOFFICE_ST_EVERYWHERE_SESSION=$(session roamer)
 export BOXOFFICE_ST_TICKET="$held" BOXOFFICE_ST_FREE_TICKET="$free" BOXOFFICE_ST_OWN_TICKET="$own" \
-  BOXOFFICE_ST_ORDER="$order" BOXOFFICE_ST_CANCEL_ORDER="$cancel_order"
+  BOXOFFICE_ST_ORDER="$order" BOXOFFICE_ST_CANCEL_ORDER="$cancel_order" \
+  BOXOFFICE_ST_HELD_TICKET="$wanted"
 log "shop at $base seeded ($((SECONDS - started)) s); fuzzing, seed $seed, at most $examples cases per operation"
 
 # Every check runs on every operation but for schemathesis.toml's exceptions (that file says why

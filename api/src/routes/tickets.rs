@@ -57,13 +57,23 @@ fn parse_ticket(body: &JsonObject) -> Result<(Title, Price), Invalid> {
 fn expected_version(body: &JsonObject) -> Result<Option<i32>, FieldError> {
     match body.get("version") {
         None | Some(Value::Null) => Ok(None),
-        Some(value) => value
-            .as_i64()
+        Some(value) => whole_number(value)
             .and_then(|v| i32::try_from(v).ok())
             .filter(|v| *v >= 0)
             .map(Some)
             .ok_or_else(|| FieldError::new("version", "Version must be a whole number")),
     }
+}
+
+/// `3` or `3.0`: JSON has one kind of number, and JSON Schema's `integer` is any without a fraction.
+fn whole_number(value: &Value) -> Option<i64> {
+    value.as_i64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|v| v.fract() == 0.0 && v.abs() <= f64::from(i32::MAX))
+            // Whole and within i32's range, so the conversion is exact.
+            .map(|v| v as i64)
+    })
 }
 
 #[utoipa::path(post, path = "/api/tickets", tag = "tickets", request_body = NewTicketInput,

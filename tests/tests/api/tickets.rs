@@ -313,3 +313,29 @@ async fn an_edit_from_a_stale_version_is_409() {
     assert_eq!(response.status, StatusCode::CONFLICT);
     assert_eq!(seller.get(&path).await.body["title"], "First edit");
 }
+
+#[tokio::test]
+async fn a_version_written_with_a_zero_fraction_is_that_version_and_a_fraction_is_a_400() {
+    let app = TestApp::spawn().await;
+    let mut seller = app.signed_up("seller@example.com").await;
+    let ticket = create_ticket(&mut seller, "Concert", json!(20)).await;
+    let path = format!("/api/tickets/{}", ticket["id"].as_str().unwrap());
+
+    let halfway = seller
+        .put(&path, json!({"title": "Edit", "price": 20, "version": 0.5}))
+        .await;
+    assert_eq!(halfway.status, StatusCode::BAD_REQUEST, "{}", halfway.body);
+    assert_eq!(halfway.error_fields(), ["version"]);
+
+    let whole = seller
+        .put(&path, json!({"title": "Edit", "price": 20, "version": 0.0}))
+        .await;
+    assert_eq!(whole.status, StatusCode::OK, "{}", whole.body);
+    let stale = seller
+        .put(
+            &path,
+            json!({"title": "Stale", "price": 20, "version": 0.0}),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+}
