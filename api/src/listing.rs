@@ -56,6 +56,12 @@ pub fn page_request(after: Option<&str>, limit: Option<&str>) -> Result<PageRequ
     }
 }
 
+/// Whether `request` is the default page from the start: what nearly every caller asks for (the
+/// original's clients always do), so one answer to it can be made once and shared.
+pub fn is_the_usual_first_page(request: PageRequest) -> bool {
+    request.after.is_none() && request.limit == DEFAULT_PAGE_SIZE
+}
+
 /// A cursor that names no row of the list: no such page.
 fn unknown_cursor(err: StoreError) -> ListingError {
     match err {
@@ -106,9 +112,7 @@ impl FirstPage {
 
     /// The cursor after its first `limit` tickets, if more follow.
     pub fn next_after(&self, limit: u64) -> Option<Uuid> {
-        let limit = usize::try_from(limit.min(DEFAULT_PAGE_SIZE)).ok()?;
-        let last = self.tickets.get(limit.checked_sub(1)?)?;
-        (self.tickets.len() > limit).then(|| last.key())
+        cursor_after(&self.tickets, as_len(limit.min(DEFAULT_PAGE_SIZE)))
     }
 }
 
@@ -205,9 +209,20 @@ fn with_one_more(request: PageRequest) -> PageRequest {
 
 /// `rows` holds up to one more than the page: that one only says a next page exists.
 fn page_of<T: Keyed>(mut rows: Vec<T>, limit: u64) -> Page<T> {
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let more = rows.len() > limit;
+    let limit = as_len(limit);
+    let next_after = cursor_after(&rows, limit);
     rows.truncate(limit);
-    let next_after = more.then(|| rows.last().map(Keyed::key)).flatten();
     Page { rows, next_after }
+}
+
+/// The key of the last of the first `limit` rows, if more rows follow them.
+fn cursor_after<T: Keyed>(rows: &[T], limit: usize) -> Option<Uuid> {
+    if rows.len() <= limit {
+        return None;
+    }
+    rows.get(limit.checked_sub(1)?).map(Keyed::key)
+}
+
+fn as_len(limit: u64) -> usize {
+    usize::try_from(limit).unwrap_or(usize::MAX)
 }

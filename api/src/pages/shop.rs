@@ -37,7 +37,7 @@ pub async fn home(
     Query(query): Query<PageQuery>,
 ) -> Result<Html<Bytes>, PageError> {
     let request = query.request().map_err(|_| PageError::NotFound)?;
-    if context.is_any_visitor() && request.after.is_none() && request.limit == DEFAULT_PAGE_SIZE {
+    if context.is_any_visitor() && listing::is_the_usual_first_page(request) {
         // Nearly every view: made once per catalog change, then the same bytes for everyone.
         let first = state.listing.first_page(&state.reader.0).await?;
         let page = first

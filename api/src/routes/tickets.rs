@@ -14,7 +14,7 @@ use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::extract::SignedIn;
 use crate::extract::{IdPath, Json, JsonObject, Query};
 use crate::limits::Limits;
-use crate::listing::{DEFAULT_PAGE_SIZE, Listing, Page};
+use crate::listing::{self, DEFAULT_PAGE_SIZE, Listing, Page};
 use crate::openapi::{NewTicketInput, TicketInput};
 use crate::routes::{PageQuery, next_link};
 use crate::state::Reader;
@@ -108,7 +108,7 @@ pub async fn list(
     Query(query): Query<PageQuery>,
 ) -> Result<Response, ApiError> {
     let request = query.request()?;
-    if request.after.is_none() && request.limit == DEFAULT_PAGE_SIZE {
+    if listing::is_the_usual_first_page(request) {
         // What the original's clients ask for: made once per catalog change.
         let first = listing.first_page(&db).await?;
         let body = match first.as_json.get() {
