@@ -18,6 +18,11 @@ pub const MAX_TEMPORAL_CALLS: usize = 64;
 /// How long a request may wait for one of those slots before it is shed.
 pub const TEMPORAL_QUEUE_WAIT: Duration = Duration::from_secs(2);
 
+/// How long a buyer who won an admission claim may wait for a slot to start their saga. They are
+/// at most one per ticket on sale, so their queue is as long as an on-sale's tickets, not its
+/// crowd; shedding one would leave a ticket unheld that others were just refused.
+pub const ADMITTED_QUEUE_WAIT: Duration = Duration::from_secs(6);
+
 /// What a shed request's `Retry-After` says, in seconds.
 pub const RETRY_AFTER_SECS: u64 = 2;
 
@@ -53,20 +58,33 @@ pub fn shed(what: Saturated) -> Saturated {
 pub struct TemporalGate {
     permits: Arc<Semaphore>,
     wait: Duration,
+    admitted_wait: Duration,
 }
 
 impl TemporalGate {
-    pub fn new(max_in_flight: usize, wait: Duration) -> Self {
+    /// At most `max_in_flight` calls; a request waits up to `wait` for a slot, an admitted order
+    /// up to `admitted_wait`.
+    pub fn new(max_in_flight: usize, wait: Duration, admitted_wait: Duration) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(max_in_flight)),
             wait,
+            admitted_wait,
         }
     }
 
     /// A slot for one Temporal call, held until the permit is dropped; shed when none frees up
     /// in time.
     pub async fn enter(&self) -> Result<OwnedSemaphorePermit, Saturated> {
-        match tokio::time::timeout(self.wait, self.permits.clone().acquire_owned()).await {
+        self.enter_within(self.wait).await
+    }
+
+    /// A slot to start the saga of an order that won its admission claim.
+    pub async fn enter_admitted(&self) -> Result<OwnedSemaphorePermit, Saturated> {
+        self.enter_within(self.admitted_wait).await
+    }
+
+    async fn enter_within(&self, wait: Duration) -> Result<OwnedSemaphorePermit, Saturated> {
+        match tokio::time::timeout(wait, self.permits.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
             // Timed out, or (never: it is not closed) the semaphore was closed.
             _ => Err(shed(Saturated::Temporal)),
@@ -76,6 +94,6 @@ impl TemporalGate {
 
 impl Default for TemporalGate {
     fn default() -> Self {
-        Self::new(MAX_TEMPORAL_CALLS, TEMPORAL_QUEUE_WAIT)
+        Self::new(MAX_TEMPORAL_CALLS, TEMPORAL_QUEUE_WAIT, ADMITTED_QUEUE_WAIT)
     }
 }

@@ -5,7 +5,6 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use boxoffice_activities::store::StoreError;
-use sea_orm::DbErr;
 
 use serde::Serialize;
 
@@ -139,7 +138,7 @@ impl From<StoreError> for ApiError {
             StoreError::EmailInUse => Self::field("email", err.to_string()),
             StoreError::TicketReserved => Self::BadRequest(err.to_string()),
             StoreError::VersionConflict => Self::Conflict(err.to_string()),
-            StoreError::Db(DbErr::ConnectionAcquire(_)) => shed(Saturated::Database).into(),
+            err if err.is_saturation() => shed(Saturated::Database).into(),
             StoreError::Db(db) => Self::Internal(db.into()),
         }
     }

@@ -3,30 +3,41 @@
 //! sign-in burst run hundreds at once, and the allocator kept what they took (3 GB after 500).
 //!
 //! So hashes run on a small pool of threads of their own — one per core — and each thread keeps
-//! one block buffer that every hash it computes reuses. Requests wait in a short queue; when it is
-//! full the caller is told the shop is busy (503 + `Retry-After`) rather than left waiting.
+//! one block buffer that every hash it computes reuses: memory is the threads' buffers, however
+//! many sign in at once. A burst waits its turn (a waiting request costs a few hundred bytes) for
+//! up to a deadline, so a surge the CPUs can clear in that time is served; only what would wait
+//! longer is told the shop is busy (503 + `Retry-After`).
 //!
 //! Sign-in of an unknown email verifies against a decoy hash through the same pool, so it takes
 //! as long as a wrong password.
 
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::password_hash::{self, try_generate_salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use tokio::sync::oneshot;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
-/// Hashes waiting for a thread, per thread. At ~20 ms a hash this bounds the wait to well under
-/// a second.
+/// Hashes handed to the threads at once, per thread; the rest wait for one of these slots.
 const QUEUE_PER_THREAD: usize = 16;
+
+/// How long a hash may wait for a slot before the request is shed. At ~20–40 ms a hash on one
+/// core, 15 s clears a surge of several hundred sign-ins per core.
+pub const DEFAULT_QUEUE_WAIT: Duration = Duration::from_secs(15);
+
+/// Requests waiting for a slot at most, per thread; beyond this nobody could be served within the
+/// wait anyway, so they are refused at once.
+const WAITING_PER_THREAD: usize = 2048;
 
 /// A stored hash whose memory cost is above this is refused rather than allocated for.
 const MAX_MEMORY_KIB: u32 = 64 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
-    /// Every thread is busy and the queue is full: try again in a moment.
+    /// No thread was free within the wait: try again in a moment.
     #[error("password hashing is saturated")]
     Busy,
     #[error("password hashing failed: {0}")]
@@ -48,14 +59,19 @@ enum Job {
 /// A handle on the hashing pool; cheap to clone. The threads stop when the last handle is dropped.
 #[derive(Clone)]
 pub struct PasswordHasher {
-    jobs: SyncSender<Job>,
+    jobs: Sender<(Job, OwnedSemaphorePermit)>,
+    /// Slots for jobs handed to the threads: the queue the threads read stays short.
+    slots: Arc<Semaphore>,
+    waiting: Arc<AtomicUsize>,
+    max_waiting: usize,
+    queue_wait: Duration,
 }
 
 impl PasswordHasher {
-    /// A pool of `threads` hashing threads (at least one).
-    pub fn new(threads: usize) -> Self {
+    /// A pool of `threads` hashing threads (at least one); a hash waits up to `queue_wait` for one.
+    pub fn new(threads: usize, queue_wait: Duration) -> Self {
         let threads = threads.max(1);
-        let (jobs, queue) = mpsc::sync_channel(threads * QUEUE_PER_THREAD);
+        let (jobs, queue) = mpsc::channel();
         let queue = Arc::new(Mutex::new(queue));
         for n in 0..threads {
             let queue = Arc::clone(&queue);
@@ -64,18 +80,27 @@ impl PasswordHasher {
                 .spawn(move || work(&queue))
                 .expect("spawn a password hashing thread");
         }
-        Self { jobs }
+        Self {
+            jobs,
+            slots: Arc::new(Semaphore::new(threads * QUEUE_PER_THREAD)),
+            waiting: Arc::new(AtomicUsize::new(0)),
+            max_waiting: threads * WAITING_PER_THREAD,
+            queue_wait,
+        }
     }
 
-    /// One thread per core.
+    /// One thread per core, waiting up to [`DEFAULT_QUEUE_WAIT`].
     pub fn per_core() -> Self {
-        Self::new(std::thread::available_parallelism().map_or(1, usize::from))
+        Self::new(
+            std::thread::available_parallelism().map_or(1, usize::from),
+            DEFAULT_QUEUE_WAIT,
+        )
     }
 
     /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) for a new password.
     pub async fn hash(&self, password: String) -> Result<String, PasswordError> {
         let (reply, answer) = oneshot::channel();
-        self.submit(Job::Hash { password, reply })?;
+        self.submit(Job::Hash { password, reply }).await?;
         answer.await.map_err(|_| lost())?
     }
 
@@ -86,15 +111,40 @@ impl PasswordHasher {
             password,
             hash,
             reply,
-        })?;
+        })
+        .await?;
         answer.await.map_err(|_| lost())?
     }
 
-    fn submit(&self, job: Job) -> Result<(), PasswordError> {
-        self.jobs.try_send(job).map_err(|err| match err {
-            TrySendError::Full(_) => PasswordError::Busy,
-            TrySendError::Disconnected(_) => lost(),
-        })
+    /// Hands `job` to the threads once a slot is free; the slot is given back when the job is done.
+    async fn submit(&self, job: Job) -> Result<(), PasswordError> {
+        let slot = {
+            let _waiting = Waiting::enter(&self.waiting, self.max_waiting)?;
+            tokio::time::timeout(self.queue_wait, self.slots.clone().acquire_owned())
+                .await
+                .map_err(|_| PasswordError::Busy)?
+                .map_err(|_| lost())?
+        };
+        self.jobs.send((job, slot)).map_err(|_| lost())
+    }
+}
+
+/// One request counted among those waiting for a slot, for as long as it waits.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn enter(count: &'a AtomicUsize, max: usize) -> Result<Self, PasswordError> {
+        if count.fetch_add(1, Ordering::AcqRel) >= max {
+            count.fetch_sub(1, Ordering::AcqRel);
+            return Err(PasswordError::Busy);
+        }
+        Ok(Self(count))
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -103,7 +153,7 @@ fn lost() -> PasswordError {
 }
 
 /// One hashing thread: takes jobs until every handle is dropped, reusing one block buffer.
-fn work(queue: &Mutex<Receiver<Job>>) {
+fn work(queue: &Mutex<Receiver<(Job, OwnedSemaphorePermit)>>) {
     let mut blocks = Vec::new();
     loop {
         let job = {
@@ -112,7 +162,8 @@ fn work(queue: &Mutex<Receiver<Job>>) {
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             queue.recv()
         };
-        let Ok(job) = job else { return };
+        // The slot is given back when this iteration ends.
+        let Ok((job, _slot)) = job else { return };
         // A reply nobody waits for any more (the request was dropped) is simply not delivered.
         match job {
             Job::Hash { password, reply } => {
@@ -194,7 +245,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_verifies_its_password_and_no_other() {
-        let hasher = PasswordHasher::new(1);
+        let hasher = PasswordHasher::new(1, DEFAULT_QUEUE_WAIT);
         let hash = hasher.hash("correct horse".to_owned()).await.unwrap();
         assert!(
             hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
@@ -216,7 +267,7 @@ mod tests {
             .hash_password(b"password123")
             .unwrap()
             .to_string();
-        let hasher = PasswordHasher::new(1);
+        let hasher = PasswordHasher::new(1, DEFAULT_QUEUE_WAIT);
         assert!(
             hasher
                 .verify("password123".to_owned(), made_before)
@@ -225,10 +276,10 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_full_queue_is_refused_as_busy() {
-        let hasher = PasswordHasher::new(1);
-        let pending: Vec<_> = (0..QUEUE_PER_THREAD + 8)
+    /// `n` hashes at once on one thread waiting up to `queue_wait`: how many were refused.
+    async fn refused_of_a_burst(n: usize, queue_wait: Duration) -> usize {
+        let hasher = PasswordHasher::new(1, queue_wait);
+        let pending: Vec<_> = (0..n)
             .map(|_| {
                 let hasher = hasher.clone();
                 tokio::spawn(async move { hasher.hash("password123".to_owned()).await })
@@ -236,10 +287,26 @@ mod tests {
             .collect();
         let mut busy = 0;
         for task in pending {
-            if matches!(task.await.unwrap(), Err(PasswordError::Busy)) {
-                busy += 1;
+            match task.await.unwrap() {
+                Ok(_) => {}
+                Err(PasswordError::Busy) => busy += 1,
+                Err(other) => panic!("{other}"),
             }
         }
-        assert!(busy > 0, "some hashes beyond the queue were refused");
+        busy
+    }
+
+    #[tokio::test]
+    async fn a_burst_beyond_the_queue_waits_its_turn_within_the_deadline() {
+        assert_eq!(
+            refused_of_a_burst(QUEUE_PER_THREAD * 3, DEFAULT_QUEUE_WAIT).await,
+            0
+        );
+    }
+
+    #[tokio::test]
+    async fn what_cannot_get_a_thread_within_the_deadline_is_refused_as_busy() {
+        let refused = refused_of_a_burst(QUEUE_PER_THREAD * 3, Duration::from_millis(1)).await;
+        assert!(refused > 0, "hashes beyond the queue were refused");
     }
 }

@@ -172,7 +172,7 @@ impl Purchases {
         Admitted { order_id, ticket }: Admitted,
     ) -> Result<ReservationAnswer, PurchaseError> {
         let ticket_id = ticket.id;
-        let _slot = match self.temporal_gate.enter().await {
+        let _slot = match self.temporal_gate.enter_admitted().await {
             Ok(slot) => slot,
             Err(busy) => {
                 // Nothing was started: let the next buyer have the ticket now, not after the lease.

@@ -255,14 +255,15 @@ pub struct HealthcheckArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BenchRow {
     Baseline,
+    /// `GET /` and `GET /api/tickets` (`storefront`, `storefront-api`).
     Storefront,
-    /// `GET /` while purchases run (`storefront-busy`), and with 100,000 tickets for sale
-    /// (`storefront-100k`).
-    StorefrontLoaded,
+    /// `GET /` while purchases run.
+    StorefrontBusy,
     Purchase,
     Order,
     Rush,
     Signin,
+    /// `expiry`, and `expiry-baseline`: bare timers on its schedule.
     Expiry,
     Actions,
 }
@@ -276,6 +277,10 @@ pub struct BenchArgs {
     /// Only these rows (comma-separated); every row by default.
     #[arg(long, value_enum, value_delimiter = ',')]
     pub rows: Vec<BenchRow>,
+    /// Tickets for sale (straight into the database) before the first row: every row runs beside
+    /// a catalog of a real marketplace's size.
+    #[arg(long, default_value_t = 100_000)]
+    pub catalog: usize,
     /// Every row once at a small size, for CI: checks the flow, measures nothing worth quoting.
     #[arg(long)]
     pub smoke: bool,
@@ -298,7 +303,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 500)]
     pub signins: usize,
     /// Unpaid holds in `expiry`: enough that hundreds end within the same few seconds.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 500)]
     pub expiry_holds: usize,
     /// In how many waves the `expiry` holds are placed, timed to end together (1: all at once, so
     /// they end as spread out as they were placed).

@@ -11,23 +11,29 @@ struct Dev {
 impl Dev {
     /// Starts dev logging JSON lines to `log`.
     fn start(data_dir: &std::path::Path, addr: &str, log: &std::path::Path) -> Self {
+        Self::start_with(data_dir, addr, log, &[])
+    }
+
+    /// Starts dev with more environment (`env`) on top of the clean one.
+    fn start_with(
+        data_dir: &std::path::Path,
+        addr: &str,
+        log: &std::path::Path,
+        env: &[(&str, String)],
+    ) -> Self {
         std::fs::create_dir_all(data_dir).unwrap();
-        let log = std::fs::File::create(log).expect("create the log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_boxoffice"))
-            .arg("dev")
+        let mut command = boxoffice("dev", log);
+        command
             .env("BOXOFFICE_DATA_DIR", data_dir)
             .env("BOXOFFICE_ADDR", addr)
-            .env("BOXOFFICE_LOG_FORMAT", "json")
-            .env_remove("RUST_LOG")
             .env_remove("TEMPORAL_ADDRESS")
             .env_remove("DATABASE_URL")
             .env_remove("STRIPE_SECRET_KEY")
             .env_remove("JWT_SECRET")
-            .stdout(log)
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start boxoffice dev");
-        Self { child }
+            .envs(env.iter().map(|(name, value)| (name, value)));
+        Self {
+            child: command.spawn().expect("start boxoffice dev"),
+        }
     }
 
     fn pid(&self) -> i32 {
@@ -56,6 +62,19 @@ impl Drop for Dev {
     fn drop(&mut self) {
         let _ = self.child.kill();
     }
+}
+
+/// `boxoffice <subcommand>` logging JSON lines to `log`.
+fn boxoffice(subcommand: &str, log: &std::path::Path) -> Command {
+    let log = std::fs::File::create(log).expect("create the log file");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_boxoffice"));
+    command
+        .arg(subcommand)
+        .env("BOXOFFICE_LOG_FORMAT", "json")
+        .env_remove("RUST_LOG")
+        .stdout(log)
+        .stderr(Stdio::null());
+    command
 }
 
 /// The processes `pid` started.
@@ -98,6 +117,14 @@ fn processes_mentioning(needle: &str) -> Vec<i32> {
 fn free_addr() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().to_string()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn wait_until_ready(base: &str) {
@@ -254,4 +281,128 @@ fn serve_refuses_a_session_secret_shorter_than_32_bytes() {
         said.contains("JWT_SECRET must be at least 32 bytes"),
         "{said}"
     );
+}
+
+/// Two gateways on one SQLite file, as the bench runs them beside `dev`: while both place and
+/// cancel orders at once, neither answers a 500. SQLite has one writer; the other process waits
+/// for the write lock (or, past the wait, sheds the request with a 503), never fails it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_gateways_on_one_sqlite_file_answer_no_500_while_ordering_at_once() {
+    let data_dir = std::env::temp_dir().join(format!("boxoffice-two-{}", std::process::id()));
+    let temporal_port = free_port();
+    let (first, second) = (free_addr(), free_addr());
+    let dev = Dev::start_with(
+        &data_dir,
+        &first,
+        &data_dir.join("dev.log"),
+        &[
+            ("BOXOFFICE_TEMPORAL_PORT", temporal_port.to_string()),
+            ("BOXOFFICE_TEMPORAL_UI_PORT", free_port().to_string()),
+            ("BOXOFFICE_STRIPE_EMULATOR_ADDR", free_addr()),
+            // Every account signs up from this one address.
+            ("BOXOFFICE_RATE_LIMITS", "off".to_owned()),
+        ],
+    );
+    wait_until_ready(&format!("http://{first}")).await;
+    let secret = std::fs::read_to_string(data_dir.join("jwt-secret")).unwrap();
+    let sqlite = data_dir.join("boxoffice.sqlite");
+    let mut serve = boxoffice("serve", &data_dir.join("serve.log"));
+    serve
+        .env("BOXOFFICE_ADDR", &second)
+        .env("TEMPORAL_ADDRESS", format!("127.0.0.1:{temporal_port}"))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", sqlite.display()),
+        )
+        .env("JWT_SECRET", secret.trim())
+        // Dev's session cookies, on plain HTTP.
+        .env("BOXOFFICE_SECURE_COOKIES", "false");
+    let _serve = Dev {
+        child: serve.spawn().expect("start boxoffice serve"),
+    };
+    wait_until_ready(&format!("http://{second}")).await;
+    let gateways = [
+        format!("http://{first}/api"),
+        format!("http://{second}/api"),
+    ];
+
+    let seller = signed_up(&gateways[0], "seller@example.com").await;
+    let mut tickets = Vec::new();
+    for i in 0..40 {
+        let listed = seller
+            .post(format!("{}/tickets", gateways[i % 2]))
+            .json(&serde_json::json!({"title": format!("Ticket {i}"), "price": 10}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(listed.status(), 201);
+        let ticket: serde_json::Value = listed.json().await.unwrap();
+        tickets.push(ticket["id"].as_str().unwrap().to_owned());
+    }
+    let mut buyers = Vec::new();
+    for i in 0..20 {
+        buyers.push(signed_up(&gateways[0], &format!("buyer-{i}@example.com")).await);
+    }
+
+    // Each buyer orders and cancels four times, switching gateways, all buyers at once.
+    let rounds = buyers.iter().enumerate().map(|(i, buyer)| {
+        let (gateways, tickets) = (&gateways, &tickets);
+        async move {
+            let mut statuses = Vec::new();
+            for round in 0..4 {
+                let (place, cancel) = (&gateways[(i + round) % 2], &gateways[(i + round + 1) % 2]);
+                let ticket = &tickets[(2 * i + round) % tickets.len()];
+                let order = buyer
+                    .post(format!("{place}/orders"))
+                    .json(&serde_json::json!({"ticketId": ticket}))
+                    .send()
+                    .await
+                    .unwrap();
+                statuses.push(order.status().as_u16());
+                if order.status() != 201 {
+                    continue;
+                }
+                let order: serde_json::Value = order.json().await.unwrap();
+                let cancelled = buyer
+                    .delete(format!("{cancel}/orders/{}", order["id"].as_str().unwrap()))
+                    .send()
+                    .await
+                    .unwrap();
+                statuses.push(cancelled.status().as_u16());
+            }
+            statuses
+        }
+    });
+    let statuses: Vec<u16> = futures::future::join_all(rounds)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+
+    let failed: Vec<u16> = statuses
+        .iter()
+        .copied()
+        .filter(|status| *status >= 500 && *status != 503)
+        .collect();
+    assert_eq!(failed, Vec::<u16>::new(), "answers: {statuses:?}");
+    let placed = statuses.iter().filter(|status| **status == 201).count();
+    assert!(placed >= 40, "orders were placed on both: {statuses:?}");
+    assert!(dev.terminate().success());
+    std::fs::remove_dir_all(&data_dir).ok();
+}
+
+/// A client signed up (and so signed in) through `api` as `email`.
+async fn signed_up(api: &str, email: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let signup = client
+        .post(format!("{api}/users/signup"))
+        .json(&serde_json::json!({"email": email, "password": "password123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signup.status(), 201);
+    client
 }

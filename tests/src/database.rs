@@ -61,15 +61,25 @@ pub struct TestSqlite {
 impl TestSqlite {
     pub async fn create() -> Self {
         let file = std::env::temp_dir().join(format!("boxoffice-{}.sqlite", uuid::Uuid::new_v4()));
-        let db =
-            boxoffice_activities::db::connect(&format!("sqlite://{}?mode=rwc", file.display()))
-                .await
-                .expect("open a SQLite file");
+        let db = boxoffice_activities::db::connect(&sqlite_url(&file))
+            .await
+            .expect("open a SQLite file");
         boxoffice_activities::db::migrate(&db)
             .await
             .expect("migrate SQLite");
         Self { db, file }
     }
+}
+
+impl TestSqlite {
+    /// The file's URL, for more connections to it.
+    pub fn url(&self) -> String {
+        sqlite_url(&self.file)
+    }
+}
+
+fn sqlite_url(file: &std::path::Path) -> String {
+    format!("sqlite://{}?mode=rwc", file.display())
 }
 
 impl Drop for TestSqlite {

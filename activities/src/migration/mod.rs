@@ -8,6 +8,7 @@ mod m20261201_000003_ticket_claims;
 mod m20261201_000004_catalog;
 mod m20261201_000005_sessions;
 mod m20261201_000006_waitlists;
+mod m20261203_000007_hot_path_indexes;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_catalog::Migration),
             Box::new(m20261201_000005_sessions::Migration),
             Box::new(m20261201_000006_waitlists::Migration),
+            Box::new(m20261203_000007_hot_path_indexes::Migration),
         ]
     }
 }

@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    PaginatorTrait, QueryFilter, Statement, TransactionTrait,
+    PaginatorTrait, QueryFilter, Statement,
 };
 use uuid::Uuid;
 
@@ -66,7 +66,7 @@ pub async fn claim_ticket(
     } = request;
     let now = Utc::now();
     let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     lock_buyer(&txn, buyer_id).await?;
     if holds_of(&txn, buyer_id, now).await? >= max_holds {
         return Ok(Claim::AtHoldLimit);

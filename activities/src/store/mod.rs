@@ -10,7 +10,12 @@ pub mod tickets;
 pub mod users;
 pub mod waitlists;
 
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::sqlx::error::DatabaseError;
+use sea_orm::sqlx::sqlite::SqliteError;
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, DbErr, RuntimeErr, SqlErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
 use uuid::Uuid;
 
 /// Why a read or write did not happen. Apart from `Db`, the message is what a user reads.
@@ -29,6 +34,44 @@ pub enum StoreError {
     VersionConflict,
     #[error("database: {0}")]
     Db(#[from] DbErr),
+}
+
+impl StoreError {
+    /// The database could not take the request in time (no free connection, or SQLite's writer
+    /// busy past its timeout): the caller should shed it and have it retried, not fail it.
+    pub fn is_saturation(&self) -> bool {
+        matches!(self, Self::Db(err) if is_saturation(err))
+    }
+}
+
+/// Whether `err` says the database was too busy, rather than that the statement was wrong.
+pub fn is_saturation(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(sqlx))
+        | DbErr::Exec(RuntimeErr::SqlxError(sqlx))
+        | DbErr::Query(RuntimeErr::SqlxError(sqlx)) => sqlx
+            .as_database_error()
+            .and_then(|db| db.try_downcast_ref::<SqliteError>())
+            .and_then(|sqlite| sqlite.code()?.parse::<u32>().ok())
+            // SQLITE_BUSY and its extended codes (the low byte is the primary code).
+            .is_some_and(|code| code & 0xff == SQLITE_BUSY),
+        _ => false,
+    }
+}
+
+const SQLITE_BUSY: u32 = 5;
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at `BEGIN`
+/// (`IMMEDIATE`): a deferred transaction that reads and then writes fails outright
+/// (`SQLITE_BUSY_SNAPSHOT`) when another process committed in between, where one that waits for
+/// the lock first just waits (up to the busy timeout). Postgres ignores the mode.
+pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
 }
 
 pub(crate) fn is_unique_violation(err: &DbErr) -> bool {

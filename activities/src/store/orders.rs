@@ -5,8 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveEnum, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, TransactionTrait, UpdateMany,
-    UpdateResult,
+    EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, UpdateMany, UpdateResult,
 };
 use uuid::Uuid;
 
@@ -28,7 +27,7 @@ pub async fn reserve_ticket(
     db: &DatabaseConnection,
     new: NewOrder,
 ) -> Result<Result<ticket::Model, ReserveRefusal>, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     if order::Entity::find_by_id(new.order_id)
         .one(&txn)
         .await?
@@ -129,7 +128,7 @@ pub async fn complete_order(
     db: &DatabaseConnection,
     paid: PaidOrder<'_>,
 ) -> Result<Result<Completed, NotCompletable>, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     if let Some(existing) = payment::Entity::find()
         .filter(payment::Column::OrderId.eq(paid.order_id))
         .one(&txn)
@@ -223,7 +222,7 @@ pub async fn release_order(
     reason: CancelReason,
     hand_over: Option<HandOverRules>,
 ) -> Result<Release, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let Some(order) = order::Entity::find_by_id(order_id).one(&txn).await? else {
         // Reservation never happened: nothing to release.
         return Ok(Release::Released {
@@ -396,6 +395,9 @@ pub async fn orders_of(
         .limit(page.limit)
         .all(db)
         .await?;
+    if orders.is_empty() {
+        return Ok(Vec::new());
+    }
     let ticket_ids: Vec<Uuid> = orders.iter().map(|o| o.ticket_id).collect();
     let tickets = ticket::Entity::find()
         .filter(ticket::Column::Id.is_in(ticket_ids))

@@ -123,3 +123,76 @@ pub async fn update_ticket(
         Err(StoreError::VersionConflict)
     }
 }
+
+/// Puts `count` tickets of `seller_id` up for sale in a few statements, each listed `age` or more
+/// before now (older than anything listed since), with titles that read like a real catalog's.
+/// For the bench and the tests, which measure the shop with a catalog of a real marketplace's
+/// size; nothing in the shop's own paths calls it.
+pub async fn list_in_bulk(
+    db: &impl ConnectionTrait,
+    seller_id: Uuid,
+    count: usize,
+    age: chrono::Duration,
+) -> Result<(), StoreError> {
+    const BATCH: usize = 1000;
+    let newest = Utc::now() - age;
+    for start in (0..count).step_by(BATCH) {
+        let rows = (start..count.min(start + BATCH)).map(|i| ticket::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            title: Set(catalog_title(i)),
+            price_cents: Set(1000 + 250 * (i % 400) as i64),
+            user_id: Set(seller_id),
+            order_id: Set(None),
+            version: Set(0),
+            created_at: Set(newest - chrono::Duration::seconds(i as i64)),
+            claim_order_id: Set(None),
+            claim_expires_at: Set(None),
+            claim_buyer_id: Set(None),
+        });
+        ticket::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    catalog::changed();
+    Ok(())
+}
+
+/// The `i`th title of a bulk catalog: an act, a venue and a seat, varied enough that searching
+/// for one word finds a fraction of the catalog, not all of it or none.
+fn catalog_title(i: usize) -> String {
+    const ACTS: [&str; 16] = [
+        "Coldplay",
+        "Adele",
+        "Radiohead",
+        "Beyoncé",
+        "Metallica",
+        "Taylor Swift",
+        "Arctic Monkeys",
+        "Billie Eilish",
+        "Foo Fighters",
+        "Dua Lipa",
+        "The National",
+        "Muse",
+        "Rosalía",
+        "Blur",
+        "Kendrick Lamar",
+        "Björk",
+    ];
+    const VENUES: [&str; 10] = [
+        "Wembley Stadium",
+        "Madison Square Garden",
+        "Royal Albert Hall",
+        "Red Rocks",
+        "O2 Arena",
+        "Hollywood Bowl",
+        "Olympiastadion",
+        "Zénith Paris",
+        "Ziggo Dome",
+        "Sydney Opera House",
+    ];
+    let act = ACTS[i % ACTS.len()];
+    let venue = VENUES[(i / ACTS.len()) % VENUES.len()];
+    let row = 1 + (i / (ACTS.len() * VENUES.len())) % 40;
+    let seat = 1 + i % 30;
+    format!("{act} at {venue}, row {row} seat {seat}")
+}

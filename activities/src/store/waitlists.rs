@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -74,7 +74,7 @@ pub async fn join(
     ticket_id: Uuid,
     buyer_id: Uuid,
 ) -> Result<Result<Place, JoinRefusal>, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let Some(ticket) = ticket::Entity::find_by_id(ticket_id).one(&txn).await? else {
         return Ok(Err(JoinRefusal::TicketNotFound));
     };

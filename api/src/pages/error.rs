@@ -7,7 +7,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use boxoffice_web::view::{Chrome, Page};
 
 use boxoffice_activities::store::StoreError;
-use sea_orm::DbErr;
 
 use crate::accounts::AccountError;
 use crate::backpressure::{RETRY_AFTER_SECS, Saturated, shed};
@@ -45,7 +44,7 @@ impl From<StoreError> for PageError {
         match err {
             // Someone else's record is none of your business: the page does not say it exists.
             StoreError::NotFound | StoreError::NotOwner => Self::NotFound,
-            StoreError::Db(DbErr::ConnectionAcquire(_)) => shed(Saturated::Database).into(),
+            err if err.is_saturation() => shed(Saturated::Database).into(),
             other => Self::Internal(other.into()),
         }
     }
@@ -150,7 +149,7 @@ impl From<StoreError> for Refusal {
             StoreError::NotOwner | StoreError::TicketReserved | StoreError::VersionConflict => {
                 Self::message(err.to_string())
             }
-            StoreError::Db(DbErr::ConnectionAcquire(_)) => shed(Saturated::Database).into(),
+            err if err.is_saturation() => shed(Saturated::Database).into(),
             StoreError::Db(db) => Self::Internal(db.into()),
         }
     }

@@ -141,6 +141,26 @@ impl Shop {
             .context("no signed-in user")
     }
 
+    /// The shop's `boxoffice_http_requests_shed_total`, by reason (from its `/metrics`).
+    pub async fn shed_counts(&self) -> anyhow::Result<std::collections::BTreeMap<String, f64>> {
+        let text = self
+            .http
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await?
+            .error_for_status()?
+            .text()
+            .await?;
+        Ok(text
+            .lines()
+            .filter_map(|line| {
+                let rest = line.strip_prefix("boxoffice_http_requests_shed_total{reason=\"")?;
+                let (reason, count) = rest.split_once("\"} ")?;
+                Some((reason.to_owned(), count.trim().parse().ok()?))
+            })
+            .collect())
+    }
+
     pub async fn get(&self, session: Option<&Session>, path: &str) -> anyhow::Result<Answer> {
         let started = Instant::now();
         let mut request = self.http.get(format!("{}{path}", self.base));

@@ -2,16 +2,18 @@
 //! on ports of its own), drives it through its real HTTP API with real sessions, and prints one
 //! table. It stops everything it started and deletes what it made.
 //!
-//! Rows, in the order they run: `baseline` (bare Temporal on the same server), `storefront` and
-//! `storefront-api`, `storefront-busy` (while purchases run) and `storefront-100k`, `purchase`, `order`, `rush`, `signin`, then — with the shop restarted on
-//! short holds — `expiry`, and last `actions`, counted from the histories the other rows made.
+//! Every row runs beside a catalog of a real marketplace's size (`--catalog`, 100,000 tickets for
+//! sale by default, put into the database before the first row). Rows, in the order they run:
+//! `baseline` (bare Temporal on the same server), `storefront` and `storefront-api`,
+//! `storefront-busy` (while purchases run), `purchase`, `order`, `rush`, `signin`, then `expiry`
+//! (holds placed through extra gateways with short holds) and `expiry-baseline` (bare timers on its
+//! schedule), and last `actions`, counted from the histories the other rows made.
 
-mod actions;
 mod http;
 mod load;
 mod process;
 mod report;
-mod scenarios;
+mod rows;
 
 use std::time::Duration;
 
@@ -21,7 +23,8 @@ use crate::config::{BenchArgs, BenchRow};
 use crate::temporal;
 use process::{RunningShop, ShopPlan};
 use report::Report;
-use scenarios::progress;
+use rows::expiry::ExpiryPlan;
+use rows::progress;
 
 /// Holds long enough that no row but `expiry` sees one end.
 const LONG_HOLD_SECS: u64 = 900;
@@ -29,6 +32,8 @@ const LONG_HOLD_SECS: u64 = 900;
 /// How big each row is.
 #[derive(Debug, Clone)]
 struct Sizes {
+    /// Tickets for sale before the first row.
+    catalog: usize,
     concurrency: usize,
     baseline: usize,
     purchases: usize,
@@ -40,8 +45,6 @@ struct Sizes {
     storefront_tickets: usize,
     storefront_connections: usize,
     storefront_time: Duration,
-    /// Tickets for sale in `storefront-100k`.
-    many_tickets: usize,
     expiry_holds: usize,
     expiry_hold_secs: u64,
     expiry_waves: usize,
@@ -52,6 +55,7 @@ impl Sizes {
         if args.smoke {
             // Every row once, small: for CI, where timings mean nothing but the flow must work.
             return Self {
+                catalog: 500,
                 concurrency: 4,
                 baseline: 8,
                 purchases: 8,
@@ -63,13 +67,13 @@ impl Sizes {
                 storefront_tickets: 20,
                 storefront_connections: 8,
                 storefront_time: Duration::from_secs(1),
-                many_tickets: 500,
                 expiry_holds: 8,
                 expiry_hold_secs: 15,
                 expiry_waves: 2,
             };
         }
         Self {
+            catalog: args.catalog,
             concurrency: args.concurrency,
             baseline: args.purchases,
             purchases: args.purchases,
@@ -81,7 +85,6 @@ impl Sizes {
             storefront_tickets: args.storefront_tickets,
             storefront_connections: args.storefront_connections,
             storefront_time: Duration::from_secs(args.storefront_secs),
-            many_tickets: 100_000,
             expiry_holds: args.expiry_holds,
             expiry_hold_secs: args.expiry_hold_secs,
             expiry_waves: usize::try_from(args.expiry_waves).unwrap_or(1),
@@ -104,6 +107,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             Some(_) => "Postgres".to_owned(),
             None => "SQLite (dev's default)".to_owned(),
         },
+        catalog: sizes.catalog,
         rows: Vec::new(),
     };
     let outcome = run_rows(&plan, &sizes, &args.rows, &mut report).await;
@@ -143,27 +147,31 @@ async fn run_rows(
     let shop = http::Shop::new(&plan.base_url())?;
     let temporal = temporal::connect(&plan.temporal_address(), "default").await?;
     let seller = shop.sign_up("seller@bench.example").await?;
+    rows::catalog::load(
+        &shop,
+        &seller,
+        &RunningShop::database_url(plan),
+        sizes.catalog,
+    )
+    .await?;
 
     let mut baseline_rate = None;
     if wants(BenchRow::Baseline) {
-        progress(format!("baseline: {} bare workflows", sizes.baseline));
-        let row = scenarios::baseline(&temporal, sizes.baseline, sizes.concurrency).await?;
+        let row = rows::baseline::workflows(&temporal, sizes.baseline, sizes.concurrency).await?;
         baseline_rate = row.rate;
         report.rows.push(row);
     }
     if wants(BenchRow::Storefront) {
-        scenarios::list_tickets(&shop, &seller, "Storefront", sizes.storefront_tickets).await?;
-        let duration = sizes.storefront_time;
-        let connections = sizes.storefront_connections;
+        rows::list_tickets(&shop, &seller, "Storefront", sizes.storefront_tickets).await?;
+        let (duration, connections) = (sizes.storefront_time, sizes.storefront_connections);
         for (name, path) in [("storefront", "/"), ("storefront-api", "/api/tickets")] {
-            let row = scenarios::storefront(&shop, name, path, connections, duration).await?;
+            let row = rows::storefront::views(&shop, name, path, connections, duration).await?;
             report.rows.push(row);
         }
     }
     let mut purchased = Vec::new();
-    if wants(BenchRow::StorefrontLoaded) {
-        scenarios::list_tickets(&shop, &seller, "Storefront", sizes.storefront_tickets).await?;
-        let (busy, purchases) = scenarios::storefront_while_buying(
+    if wants(BenchRow::StorefrontBusy) {
+        let (busy, purchases) = rows::storefront::views_while_buying(
             &shop,
             &seller,
             sizes.storefront_connections,
@@ -173,20 +181,9 @@ async fn run_rows(
         .await?;
         purchased.extend(purchases);
         report.rows.push(busy);
-        let database_url = RunningShop::database_url(plan);
-        let row = scenarios::storefront_with_many(
-            &shop,
-            &seller,
-            &database_url,
-            sizes.many_tickets,
-            sizes.storefront_connections,
-            sizes.storefront_time,
-        )
-        .await?;
-        report.rows.push(row);
     }
     if wants(BenchRow::Purchase) {
-        let purchases = scenarios::purchase(
+        let purchases = rows::purchase::purchases(
             &shop,
             &seller,
             sizes.purchases,
@@ -198,37 +195,28 @@ async fn run_rows(
         report.rows.push(purchases.row);
     }
     if wants(BenchRow::Order) {
-        report
-            .rows
-            .push(scenarios::sequential_orders(&shop, &seller, sizes.orders).await?);
+        let row = rows::purchase::sequential_orders(&shop, &seller, sizes.orders).await?;
+        report.rows.push(row);
     }
-    let mut accounts = Vec::new();
-    if wants(BenchRow::Rush) || wants(BenchRow::Signin) {
+    let accounts = if wants(BenchRow::Rush) || wants(BenchRow::Signin) {
         let needed = if wants(BenchRow::Rush) {
             sizes.rush_buyers.max(sizes.signins)
         } else {
             sizes.signins
         };
         progress(format!("signing up {needed} buyers"));
-        let run = &uuid::Uuid::new_v4().simple().to_string()[..8];
-        let emails: Vec<String> = (0..needed)
-            .map(|i| format!("buyer-{i}-{run}@bench.example"))
-            .collect();
-        let (sessions, _) = scenarios::run_concurrently(needed, 8, |i| {
-            let (shop, email) = (&shop, &emails[i]);
-            async move { shop.sign_up(email).await }
-        })
-        .await;
-        let sessions: Vec<_> = sessions.into_iter().collect::<Result<_, _>>()?;
-        accounts = emails.into_iter().zip(sessions).collect::<Vec<_>>();
-    }
+        sign_up_accounts(&shop, needed).await?
+    } else {
+        Vec::new()
+    };
     if wants(BenchRow::Rush) {
         let buyers: Vec<_> = accounts
             .iter()
             .take(sizes.rush_buyers)
             .map(|(_, session)| session.clone())
             .collect();
-        let row = scenarios::rush(&shop, &temporal, &seller, &buyers, sizes.rush_tickets).await?;
+        let row =
+            rows::rush::on_sale(&shop, &temporal, &seller, &buyers, sizes.rush_tickets).await?;
         report.rows.push(row);
     }
     if wants(BenchRow::Signin) {
@@ -237,62 +225,52 @@ async fn run_rows(
             .take(sizes.signins)
             .map(|(email, _)| email.clone())
             .collect();
-        let row =
-            scenarios::sign_in_burst(&shop, &emails, || shop_process.rss_mib(), sizes.signin_rest)
-                .await?;
+        let rss = || shop_process.rss_mib();
+        let row = rows::signin::surge(&shop, &emails, rss, sizes.signin_rest).await?;
         report.rows.push(row);
     }
 
     let mut expired = Vec::new();
     if wants(BenchRow::Expiry) {
-        let expiries = expiry(plan, &shop, &seller, sizes).await?;
+        let expiry = ExpiryPlan {
+            holds: sizes.expiry_holds,
+            waves: sizes.expiry_waves,
+            hold_secs: sizes.expiry_hold_secs,
+        };
+        let expiries = rows::expiry::holds_ending_together(plan, &shop, &seller, &expiry).await?;
+        let timers = rows::baseline::timers(&temporal, &expiries.schedule).await?;
+        let mut row = expiries.row;
+        if let (Some(expiry_p99), Some(timer_p99)) = (row.p99_ms, timers.p99_ms) {
+            row = row.figure("p99 of expiry-baseline's", expiry_p99 / timer_p99);
+        }
         expired = expiries.order_ids;
-        report.rows.push(expiries.row);
+        report.rows.push(row);
+        report.rows.push(timers);
     }
     if wants(BenchRow::Actions) {
-        let row = scenarios::actions(&temporal, &purchased, &expired).await?;
+        let row = rows::actions::per_workflow(&temporal, &purchased, &expired).await?;
         report.rows.push(row);
     }
     shop_process.stop();
     Ok(())
 }
 
-/// The `expiry` row. The shop starts workflows at a few dozen a second, so holds placed in one go
-/// would end just as spread out. Instead they are placed in waves, each through a gateway of its
-/// own (`boxoffice serve` beside dev, same worker) whose hold is shortened by the time since the
-/// first wave began: every hold ends within the few seconds one wave takes to place.
-async fn expiry(
-    plan: &ShopPlan,
+/// `n` accounts, as (email, session).
+async fn sign_up_accounts(
     shop: &http::Shop,
-    seller: &http::Session,
-    sizes: &Sizes,
-) -> anyhow::Result<scenarios::Expiries> {
-    let first_wave = std::time::Instant::now();
-    let waves = sizes.expiry_waves;
-    let per_wave = sizes.expiry_holds.div_ceil(waves);
-    let mut holds = Vec::new();
-    for wave in 0..waves {
-        let hold_secs = sizes
-            .expiry_hold_secs
-            .saturating_sub(first_wave.elapsed().as_secs())
-            .max(1);
-        progress(format!(
-            "expiry: wave {} of {waves}, {per_wave} holds of {hold_secs} s",
-            wave + 1
-        ));
-        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], process::unclaimed_port()?));
-        let gateway = RunningShop::gateway(plan, addr, hold_secs).await?;
-        let through = http::Shop::new(&format!("http://{addr}"))?;
-        let wave_holds = scenarios::place_holds(&through, shop, seller, "Expiry", per_wave).await;
-        gateway.stop();
-        holds.extend(wave_holds?);
-    }
-    let how = format!(
-        "{} unpaid holds, placed in {waves} waves timed to end together ({} s hold for the first)",
-        holds.len(),
-        sizes.expiry_hold_secs
-    );
-    scenarios::watch_expiries(shop, holds, how).await
+    n: usize,
+) -> anyhow::Result<Vec<(String, http::Session)>> {
+    let run = &uuid::Uuid::new_v4().simple().to_string()[..8];
+    let emails: Vec<String> = (0..n)
+        .map(|i| format!("buyer-{i}-{run}@bench.example"))
+        .collect();
+    let (sessions, _) = rows::run_concurrently(n, 8, |i| {
+        let (shop, email) = (shop, &emails[i]);
+        async move { shop.sign_up(email).await }
+    })
+    .await;
+    let sessions: Vec<_> = sessions.into_iter().collect::<Result<_, _>>()?;
+    Ok(emails.into_iter().zip(sessions).collect())
 }
 
 /// A fresh Postgres database on the server the bench was pointed at; dropped afterwards.

@@ -98,14 +98,16 @@ impl Row {
 pub struct Report {
     pub machine: String,
     pub database: String,
+    /// Tickets for sale before the first row.
+    pub catalog: usize,
     pub rows: Vec<Row>,
 }
 
 impl Report {
     pub fn table(&self) -> String {
         let mut out = format!(
-            "boxoffice bench — {} — database: {}\n\n",
-            self.machine, self.database
+            "boxoffice bench — {} — database: {} — catalog: {} tickets for sale\n\n",
+            self.machine, self.database, self.catalog
         );
         out.push_str("| row | n | rate | p50 | p99 | max | figures |\n");
         out.push_str("|---|---|---|---|---|---|---|\n");

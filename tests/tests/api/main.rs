@@ -15,6 +15,7 @@ mod original_payments;
 mod original_tickets;
 mod pages;
 mod payments;
+mod query_plans;
 mod rush;
 mod saga;
 mod socket;

@@ -1047,7 +1047,11 @@ async fn buying_through_the_ticket_page_holds_the_ticket_and_shows_the_order() {
 #[tokio::test]
 async fn buying_while_the_shop_is_busy_says_so_on_the_ticket_page_and_holds_nothing() {
     let server = TestServer::spawn_customised(120, |state| {
-        state.purchases.temporal_gate = TemporalGate::new(0, std::time::Duration::from_millis(50));
+        state.purchases.temporal_gate = TemporalGate::new(
+            0,
+            std::time::Duration::from_millis(50),
+            std::time::Duration::from_millis(50),
+        );
     })
     .await;
     let seller = Visitor::new(&server);

@@ -12,9 +12,53 @@
 
 use std::collections::BTreeSet;
 
+use anyhow::Context;
+use temporalio_client::{Client, UntypedWorkflow, WorkflowFetchHistoryOptions};
 use temporalio_common::protos::temporal::api::enums::v1::EventType;
 use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
 use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
+
+use crate::bench::report::Row;
+
+/// `actions`: billable Temporal actions and workflow tasks per purchase and per expired hold,
+/// from the histories of a few of each.
+pub async fn per_workflow(
+    temporal: &Client,
+    purchases: &[String],
+    expired: &[String],
+) -> anyhow::Result<Row> {
+    let mut row = Row::new(
+        "actions",
+        "billable actions per workflow (Temporal Cloud's rules; see bench/rows/actions.rs), from real histories",
+    );
+    for (label, orders) in [("purchase", purchases), ("expired hold", expired)] {
+        let mut counts = Vec::new();
+        let mut tasks = Vec::new();
+        for order in orders.iter().take(5) {
+            let events = temporal
+                .get_workflow_handle::<UntypedWorkflow>(format!("order-{order}"))
+                .fetch_history(WorkflowFetchHistoryOptions::default())
+                .into_events()
+                .await
+                .with_context(|| format!("history of order-{order}"))?;
+            counts.push(billable_actions(&events));
+            tasks.push(workflow_tasks(&events));
+        }
+        if let (Some(min), Some(max)) = (counts.iter().min(), counts.iter().max()) {
+            let value = if min == max {
+                min.to_string()
+            } else {
+                format!("{min}–{max}")
+            };
+            row = row.figure(&format!("per {label}"), value);
+            row = row.figure(
+                &format!("workflow tasks per {label}"),
+                tasks.iter().max().copied().unwrap_or_default(),
+            );
+        }
+    }
+    Ok(row)
+}
 
 /// The billable actions one history records.
 pub fn billable_actions(events: &[HistoryEvent]) -> u32 {
