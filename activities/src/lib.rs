@@ -7,5 +7,4 @@ pub mod metrics;
 pub mod migration;
 pub mod payments;
 pub mod purchase;
-pub mod saga;
 pub mod store;

@@ -17,12 +17,15 @@ use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use uuid::Uuid;
 
+use boxoffice_domain::saga::{CancelReason, ReserveRefusal};
+use boxoffice_domain::{OrderId, TicketId, UserId};
+
+use crate::entities::ticket;
 use crate::metrics;
 use crate::payments::{CardDescription, ChargeRequest, ChargeResult, Stripe, StripeFault};
-use crate::saga::{CancelReason, ReserveRefusal, workflow_id};
-use crate::store::StoreError;
 use crate::store::orders::{self, NewOrder, PaidOrder, Release};
 use crate::store::waitlists::{HandOverRules, HandedOver};
+use crate::store::{StoreError, tickets};
 
 pub struct PurchaseActivities {
     db: DatabaseConnection,
@@ -30,12 +33,31 @@ pub struct PurchaseActivities {
     hand_over: Option<HandOver>,
 }
 
-/// Starts the purchase saga of an order handed over from a waiting list. The workflow lives in
-/// another crate (which depends on this one), so the worker passes the starting in. Starting the
-/// same order twice must succeed (a retried release starts it again).
+/// Starts the purchase saga of an order handed over from a waiting list, for the ticket as it is
+/// now. The workflow and its start live in another crate (which depends on this one), so the
+/// worker passes the starting in. Starting the same order twice must succeed (a retried release
+/// starts it again).
 pub type StartHandedOver = Arc<
-    dyn Fn(HandedOver) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + Sync,
+    dyn Fn(
+            HandedOver,
+            ticket::Model,
+        ) -> Pin<Box<dyn Future<Output = Result<(), StartFailed>> + Send>>
+        + Send
+        + Sync,
 >;
+
+/// Why the saga of a handed-over order could not be started (Temporal's answer).
+pub type StartFailed = Box<dyn std::error::Error + Send + Sync>;
+
+/// A release handed its ticket over but could not start the new order's saga; retried (the retry
+/// finds the same hand-over and starts the same saga).
+#[derive(Debug, thiserror::Error)]
+#[error("could not start the handed-over order {order_id}: {source}")]
+pub struct HandOverNotStarted {
+    pub order_id: OrderId,
+    #[source]
+    pub source: StartFailed,
+}
 
 /// Waiting lists: how a release hands its ticket over, and how the new order's saga starts.
 #[derive(Clone)]
@@ -62,9 +84,9 @@ impl PurchaseActivities {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReserveInput {
-    pub order_id: Uuid,
-    pub ticket_id: Uuid,
-    pub buyer_id: Uuid,
+    pub order_id: OrderId,
+    pub ticket_id: TicketId,
+    pub buyer_id: UserId,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -76,7 +98,7 @@ pub enum ReserveOutcome {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChargeInput {
-    pub order_id: Uuid,
+    pub order_id: OrderId,
     pub attempt: u32,
     pub amount_cents: i64,
     pub payment_method: String,
@@ -112,14 +134,14 @@ pub enum ChargeOutcome {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompleteInput {
-    pub order_id: Uuid,
+    pub order_id: OrderId,
     pub payment_intent: String,
     pub amount_cents: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleaseInput {
-    pub order_id: Uuid,
+    pub order_id: OrderId,
     pub reason: CancelReason,
 }
 
@@ -132,7 +154,7 @@ pub enum ReleaseFound {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundInput {
-    pub order_id: Uuid,
+    pub order_id: OrderId,
     pub payment_intent: String,
     pub amount_cents: i64,
 }
@@ -143,7 +165,7 @@ impl PurchaseActivities {
     #[activity]
     pub async fn reserve(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         input: ReserveInput,
     ) -> Result<ReserveOutcome, ActivityError> {
         let new = NewOrder {
@@ -159,7 +181,7 @@ impl PurchaseActivities {
             },
             Err(refusal) => ReserveOutcome::Refused(refusal),
         };
-        tracing::info!(order_id = %input.order_id, workflow_id = %workflow_id(input.order_id), ?outcome, "reserve");
+        tracing::info!(order_id = %input.order_id, workflow_id = ?ctx.info().workflow_id, ?outcome, "reserve");
         Ok(outcome)
     }
 
@@ -183,7 +205,7 @@ impl PurchaseActivities {
     #[activity]
     pub async fn charge(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         input: ChargeInput,
     ) -> Result<ChargeOutcome, ActivityError> {
         let key = input.idempotency_key();
@@ -203,7 +225,7 @@ impl PurchaseActivities {
         // The PaymentMethod Stripe says it charged: for a card token, the one made from it.
         let charged = result.payment_method().unwrap_or(&input.payment_method);
         let card = self.stripe.describe_card(charged).await.ok().flatten();
-        tracing::info!(order_id = %input.order_id, workflow_id = %workflow_id(input.order_id), attempt = input.attempt, ?result, "charge");
+        tracing::info!(order_id = %input.order_id, workflow_id = ?ctx.info().workflow_id, attempt = input.attempt, ?result, "charge");
         Ok(match result {
             ChargeResult::Succeeded { payment_intent, .. } => ChargeOutcome::Charged {
                 payment_intent,
@@ -263,11 +285,14 @@ impl PurchaseActivities {
                 if let (Some(handed), Some(hand_over)) = (handed_over, &self.hand_over) {
                     // A failure here is retried: the retry finds the same hand-over and starts
                     // the same order's saga, which is idempotent by its workflow id.
-                    (hand_over.start)(handed).await.map_err(|message| {
-                        fault(StoreError::Db(sea_orm::DbErr::Custom(format!(
-                            "could not start the handed-over order {}: {message}",
-                            handed.order_id
-                        ))))
+                    let ticket = tickets::find_ticket(&self.db, handed.ticket_id)
+                        .await
+                        .map_err(fault)?;
+                    (hand_over.start)(handed, ticket).await.map_err(|source| {
+                        ActivityError::from(HandOverNotStarted {
+                            order_id: handed.order_id,
+                            source,
+                        })
                     })?;
                     tracing::info!(order_id = %input.order_id, handed_over_to = %handed.order_id, "ticket handed to the waiting list");
                 }
@@ -290,7 +315,7 @@ impl PurchaseActivities {
     #[activity]
     pub async fn refund(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         input: RefundInput,
     ) -> Result<String, ActivityError> {
         let key = format!("order-{}-refund", input.order_id);
@@ -310,7 +335,7 @@ impl PurchaseActivities {
         .await
         .map_err(fault)?;
         metrics::charge_refunded();
-        tracing::warn!(order_id = %input.order_id, workflow_id = %workflow_id(input.order_id), refund = %refund, "charge refunded");
+        tracing::warn!(order_id = %input.order_id, workflow_id = ?ctx.info().workflow_id, refund = %refund, "charge refunded");
         Ok(refund)
     }
 }

@@ -11,10 +11,11 @@ use boxoffice_activities::purchase::{
     ChargeInput, ChargeOutcome, CompleteInput, PurchaseActivities, RefundInput, ReleaseFound,
     ReleaseInput, ReserveInput, ReserveOutcome,
 };
-use boxoffice_activities::saga::{CancelReason, ReserveRefusal};
 use boxoffice_activities::store::orders;
 use boxoffice_activities::store::tickets::{self, NewTicket};
 use boxoffice_activities::store::users;
+use boxoffice_domain::saga::{CancelReason, ReserveRefusal};
+use boxoffice_domain::{OrderId, TicketId, UserId};
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use stripe_emulator::{EmulatorConfig, RunningEmulator, StripeEmulator};
@@ -27,9 +28,9 @@ struct Bench {
     env: ActivityEnvironment,
     db: DatabaseConnection,
     stripe: RunningEmulator,
-    ticket: Uuid,
-    seller: Uuid,
-    buyer: Uuid,
+    ticket: TicketId,
+    seller: UserId,
+    buyer: UserId,
     _file: TempFile,
 }
 
@@ -91,7 +92,7 @@ impl Bench {
         }
     }
 
-    fn reserve_input(&self, order_id: Uuid, buyer_id: Uuid) -> ReserveInput {
+    fn reserve_input(&self, order_id: OrderId, buyer_id: UserId) -> ReserveInput {
         ReserveInput {
             order_id,
             ticket_id: self.ticket,
@@ -100,7 +101,7 @@ impl Bench {
         }
     }
 
-    async fn reserve(&self, order_id: Uuid) -> ReserveOutcome {
+    async fn reserve(&self, order_id: OrderId) -> ReserveOutcome {
         let input = self.reserve_input(order_id, self.buyer);
         self.env
             .run(PurchaseActivities::reserve, input)
@@ -108,7 +109,7 @@ impl Bench {
             .unwrap()
     }
 
-    fn charge_input(&self, order_id: Uuid, attempt: u32, payment_method: &str) -> ChargeInput {
+    fn charge_input(&self, order_id: OrderId, attempt: u32, payment_method: &str) -> ChargeInput {
         ChargeInput {
             order_id,
             attempt,
@@ -118,7 +119,7 @@ impl Bench {
         }
     }
 
-    async fn charge(&self, order_id: Uuid, attempt: u32, payment_method: &str) -> ChargeOutcome {
+    async fn charge(&self, order_id: OrderId, attempt: u32, payment_method: &str) -> ChargeOutcome {
         let input = self.charge_input(order_id, attempt, payment_method);
         self.env
             .run(PurchaseActivities::charge, input)
@@ -126,7 +127,11 @@ impl Bench {
             .unwrap()
     }
 
-    async fn complete(&self, order_id: Uuid, payment_intent: &str) -> Result<Uuid, ActivityError> {
+    async fn complete(
+        &self,
+        order_id: OrderId,
+        payment_intent: &str,
+    ) -> Result<Uuid, ActivityError> {
         let input = CompleteInput {
             order_id,
             payment_intent: payment_intent.to_owned(),
@@ -140,7 +145,7 @@ impl Bench {
 
     async fn release(
         &self,
-        order_id: Uuid,
+        order_id: OrderId,
         reason: CancelReason,
     ) -> Result<Option<ReleaseFound>, ActivityError> {
         self.env
@@ -186,7 +191,7 @@ fn init_test_log() {
 #[tokio::test]
 async fn reserve_holds_the_ticket_and_a_retry_of_it_finds_its_own_hold() {
     let bench = Bench::new().await;
-    let order = Uuid::now_v7();
+    let order = OrderId::new();
 
     let first = bench.reserve(order).await;
     let retried = bench.reserve(order).await;
@@ -204,19 +209,19 @@ async fn reserve_holds_the_ticket_and_a_retry_of_it_finds_its_own_hold() {
 #[tokio::test]
 async fn reserve_refuses_a_ticket_held_by_another_order_the_sellers_own_and_a_missing_one() {
     let bench = Bench::new().await;
-    bench.reserve(Uuid::now_v7()).await;
+    bench.reserve(OrderId::new()).await;
 
-    let taken = bench.reserve(Uuid::now_v7()).await;
+    let taken = bench.reserve(OrderId::new()).await;
     let own = bench
         .env
         .run(
             PurchaseActivities::reserve,
-            bench.reserve_input(Uuid::now_v7(), bench.seller),
+            bench.reserve_input(OrderId::new(), bench.seller),
         )
         .await
         .unwrap();
-    let mut missing = bench.reserve_input(Uuid::now_v7(), bench.buyer);
-    missing.ticket_id = Uuid::now_v7();
+    let mut missing = bench.reserve_input(OrderId::new(), bench.buyer);
+    missing.ticket_id = TicketId::new();
     let missing = bench
         .env
         .run(PurchaseActivities::reserve, missing)
@@ -237,7 +242,7 @@ async fn reserve_refuses_a_ticket_held_by_another_order_the_sellers_own_and_a_mi
 #[tokio::test]
 async fn a_retried_charge_returns_the_first_payment_intent_and_names_the_card() {
     let bench = Bench::new().await;
-    let order = Uuid::now_v7();
+    let order = OrderId::new();
     bench.reserve(order).await;
 
     let first = bench.charge(order, 1, "pm_card_visa").await;
@@ -254,7 +259,7 @@ async fn a_retried_charge_returns_the_first_payment_intent_and_names_the_card() 
 #[tokio::test]
 async fn a_declined_card_is_an_answer_not_a_fault_and_the_next_attempt_is_a_new_charge() {
     let bench = Bench::new().await;
-    let order = Uuid::now_v7();
+    let order = OrderId::new();
     bench.reserve(order).await;
 
     let declined = bench.charge(order, 1, "pm_card_visa_chargeDeclined").await;
@@ -271,7 +276,7 @@ async fn a_declined_card_is_an_answer_not_a_fault_and_the_next_attempt_is_a_new_
 #[tokio::test]
 async fn an_unknown_payment_method_is_rejected_without_a_charge() {
     let bench = Bench::new().await;
-    let order = Uuid::now_v7();
+    let order = OrderId::new();
     bench.reserve(order).await;
 
     let rejected = bench.charge(order, 1, "pm_no_such_method").await;
@@ -285,7 +290,7 @@ async fn an_unknown_payment_method_is_rejected_without_a_charge() {
 #[tokio::test]
 async fn complete_sells_the_ticket_once_and_a_retry_returns_the_same_payment() {
     let bench = Bench::new().await;
-    let order = Uuid::now_v7();
+    let order = OrderId::new();
     bench.reserve(order).await;
     let intent = charged_intent(bench.charge(order, 1, "pm_card_visa").await);
 
@@ -306,7 +311,7 @@ async fn complete_sells_the_ticket_once_and_a_retry_returns_the_same_payment() {
 #[tokio::test]
 async fn complete_fails_for_good_once_the_hold_has_ended_so_the_saga_refunds() {
     let bench = Bench::new().await;
-    let order = Uuid::now_v7();
+    let order = OrderId::new();
     bench.reserve(order).await;
     let intent = charged_intent(bench.charge(order, 1, "pm_card_visa").await);
     bench.release(order, CancelReason::Expired).await.unwrap();
@@ -319,7 +324,7 @@ async fn complete_fails_for_good_once_the_hold_has_ended_so_the_saga_refunds() {
 #[tokio::test]
 async fn release_frees_the_ticket_once_and_a_retry_changes_nothing() {
     let bench = Bench::new().await;
-    let order = Uuid::now_v7();
+    let order = OrderId::new();
     bench.reserve(order).await;
 
     bench.release(order, CancelReason::Expired).await.unwrap();
@@ -337,7 +342,7 @@ async fn release_frees_the_ticket_once_and_a_retry_changes_nothing() {
 #[tokio::test]
 async fn release_never_frees_a_sold_ticket_and_says_it_was_sold() {
     let bench = Bench::new().await;
-    let order = Uuid::now_v7();
+    let order = OrderId::new();
     bench.reserve(order).await;
     let intent = charged_intent(bench.charge(order, 1, "pm_card_visa").await);
     let payment_id = bench.complete(order, &intent).await.unwrap();
@@ -352,7 +357,7 @@ async fn release_never_frees_a_sold_ticket_and_says_it_was_sold() {
 #[tokio::test]
 async fn a_retried_refund_gives_the_money_back_once_and_records_it() {
     let bench = Bench::new().await;
-    let order = Uuid::now_v7();
+    let order = OrderId::new();
     bench.reserve(order).await;
     let intent = charged_intent(bench.charge(order, 1, "pm_card_visa").await);
     let refund = RefundInput {

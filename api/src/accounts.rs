@@ -1,8 +1,8 @@
 //! Sign-up and sign-in: the rules around the users table.
 
 use boxoffice_activities::store::{StoreError, sessions, users};
+use boxoffice_domain::UserId;
 use sea_orm::DatabaseConnection;
-use uuid::Uuid;
 
 use crate::auth::{SESSION_DAYS, SessionUser};
 use crate::backpressure::{Saturated, shed};
@@ -91,7 +91,7 @@ impl Accounts {
         }
     }
 
-    async fn start_session(&self, id: Uuid, email: String) -> Result<SessionUser, AccountError> {
+    async fn start_session(&self, id: UserId, email: String) -> Result<SessionUser, AccountError> {
         let until = chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS);
         let session_id = sessions::start_session(&self.db, id, until).await?;
         Ok(SessionUser {

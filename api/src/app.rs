@@ -14,12 +14,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::ApiError;
+use crate::failure::Failure;
 use crate::metrics;
 use crate::openapi::{ApiDoc, CommonResponses};
 use crate::pages;
 use crate::routes::{health, orders, payments, tickets, users, waitlist, webhooks};
 use crate::security;
-pub use crate::state::{AppState, Reader, Settings};
+pub use crate::state::{AppState, Reader, Settings, StripeSettings};
 
 /// Request bodies are small JSON documents; anything bigger is refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -126,5 +127,5 @@ async fn mark_reads(request: axum::extract::Request, next: axum::middleware::Nex
 
 /// A panic in a handler is a bug; the client still gets the contract's error shape.
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
+    ApiError::from(Failure::Internal(anyhow::anyhow!("handler panicked"))).into_response()
 }

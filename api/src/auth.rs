@@ -5,6 +5,7 @@
 //! only over HTTPS, from this host, for the whole site.
 
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use boxoffice_domain::UserId;
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
@@ -20,7 +21,8 @@ pub const SESSION_DAYS: i64 = 7;
 /// Who is signed in, as the session token says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionUser {
-    pub id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub id: UserId,
     pub email: String,
     /// The session (`store::sessions`); never shown to clients.
     #[serde(skip)]
@@ -29,7 +31,7 @@ pub struct SessionUser {
 
 #[derive(Serialize, Deserialize)]
 struct Claims {
-    sub: Uuid,
+    sub: UserId,
     email: String,
     sid: Uuid,
     iat: i64,

@@ -3,7 +3,6 @@
 use axum::extract::{FromRef, FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 use boxoffice_activities::store::sessions;
-use uuid::Uuid;
 
 use crate::auth::{SessionKeys, SessionUser};
 use crate::error::ApiError;
@@ -29,17 +28,18 @@ impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
 /// wrong type becomes a field error rather than a rejection of the whole body.
 pub type JsonObject = serde_json::Map<String, serde_json::Value>;
 
-/// The `:id` path segment as a UUID; anything else is a 400 "Invalid id".
+/// The `:id` path segment as the id of a record (`OrderId`, `TicketId`: a UUID); anything else is
+/// a 400 "Invalid id".
 #[derive(Debug, Clone, Copy)]
-pub struct IdPath(pub Uuid);
+pub struct IdPath<Id>(pub Id);
 
-impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+impl<S: Send + Sync, Id: std::str::FromStr> FromRequestParts<S> for IdPath<Id> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let axum::extract::Path(raw) =
             axum::extract::Path::<String>::from_request_parts(parts, state).await?;
-        Uuid::parse_str(&raw)
+        raw.parse()
             .map(IdPath)
             .map_err(|_| ApiError::BadRequest("Invalid id".into()))
     }
@@ -89,6 +89,6 @@ where
         let CurrentUser(user) = CurrentUser::from_request_parts(parts, state)
             .await
             .unwrap_or_else(|never| match never {});
-        user.map(SignedIn).ok_or(ApiError::Unauthorized)
+        user.map(SignedIn).ok_or_else(ApiError::unauthorized)
     }
 }

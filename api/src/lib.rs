@@ -8,6 +8,7 @@ pub mod backpressure;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod failure;
 pub mod limits;
 pub mod listing;
 pub mod metrics;

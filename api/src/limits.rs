@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::request::Parts;
+use boxoffice_domain::UserId;
 use governor::clock::{Clock, DefaultClock};
 use governor::{Quota, RateLimiter};
-use uuid::Uuid;
 
 /// How many of each, at most; `None` switches the per-address and per-account limits off (load
 /// tests sign up thousands of buyers from one address).
@@ -65,8 +65,8 @@ struct Buckets {
     settings: LimitSettings,
     auth_per_address: Keyed<IpAddr>,
     sign_ins_per_account: Keyed<String>,
-    payments_per_buyer: Keyed<Uuid>,
-    listings_per_seller: Keyed<Uuid>,
+    payments_per_buyer: Keyed<UserId>,
+    listings_per_seller: Keyed<UserId>,
 }
 
 fn per(period: Duration, count: u32) -> Quota {
@@ -128,7 +128,7 @@ impl Limits {
         Ok(())
     }
 
-    pub fn payment(&self, buyer: Uuid) -> Result<(), Limited> {
+    pub fn payment(&self, buyer: UserId) -> Result<(), Limited> {
         self.take(
             &self.inner.payments_per_buyer,
             &buyer,
@@ -136,7 +136,7 @@ impl Limits {
         )
     }
 
-    pub fn listing(&self, seller: Uuid) -> Result<(), Limited> {
+    pub fn listing(&self, seller: UserId) -> Result<(), Limited> {
         self.take(
             &self.inner.listings_per_seller,
             &seller,

@@ -10,8 +10,8 @@ use axum::body::Bytes;
 use boxoffice_activities::entities::ticket;
 use boxoffice_activities::store::orders::{self, Oldest, OrderWithTicket};
 use boxoffice_activities::store::{PageRequest, StoreError, catalog, tickets};
+use boxoffice_domain::{OrderId, TicketId, UserId};
 use sea_orm::DatabaseConnection;
-use uuid::Uuid;
 
 use crate::domain::{FieldError, Invalid};
 
@@ -23,16 +23,20 @@ pub const MAX_PAGE_SIZE: u64 = 100;
 
 /// A page's rows, and the cursor of the next page if there is one.
 #[derive(Debug, Clone)]
-pub struct Page<T> {
+pub struct Page<T: Keyed> {
     pub rows: Vec<T>,
-    pub next_after: Option<Uuid>,
+    pub next_after: Option<T::Id>,
 }
 
 /// `?after` and `?limit` as a client sent them.
-pub fn page_request(after: Option<&str>, limit: Option<&str>) -> Result<PageRequest, Invalid> {
+pub fn page_request<Id: std::str::FromStr>(
+    after: Option<&str>,
+    limit: Option<&str>,
+) -> Result<PageRequest<Id>, Invalid> {
     let after = after
         .map(|text| {
-            Uuid::parse_str(text.trim())
+            text.trim()
+                .parse()
                 .map_err(|_| FieldError::new("after", "after must be the id of a listed row"))
         })
         .transpose();
@@ -58,7 +62,7 @@ pub fn page_request(after: Option<&str>, limit: Option<&str>) -> Result<PageRequ
 
 /// Whether `request` is the default page from the start: what nearly every caller asks for (the
 /// original's clients always do), so one answer to it can be made once and shared.
-pub fn is_the_usual_first_page(request: PageRequest) -> bool {
+pub fn is_the_usual_first_page<Id>(request: &PageRequest<Id>) -> bool {
     request.after.is_none() && request.limit == DEFAULT_PAGE_SIZE
 }
 
@@ -111,7 +115,7 @@ impl FirstPage {
     }
 
     /// The cursor after its first `limit` tickets, if more follow.
-    pub fn next_after(&self, limit: u64) -> Option<Uuid> {
+    pub fn next_after(&self, limit: u64) -> Option<TicketId> {
         cursor_after(&self.tickets, as_len(limit.min(DEFAULT_PAGE_SIZE)))
     }
 }
@@ -120,7 +124,7 @@ impl Listing {
     pub async fn tickets(
         &self,
         db: &DatabaseConnection,
-        request: PageRequest,
+        request: PageRequest<TicketId>,
     ) -> Result<Page<ticket::Model>, ListingError> {
         if request.after.is_none() && request.limit <= DEFAULT_PAGE_SIZE {
             return Ok(self.first_page(db).await?.page(request.limit));
@@ -174,8 +178,8 @@ impl Listing {
 /// A page of the buyer's orders, in `order` of placing.
 pub async fn orders_of(
     db: &DatabaseConnection,
-    buyer_id: Uuid,
-    request: PageRequest,
+    buyer_id: UserId,
+    request: PageRequest<OrderId>,
     order: Oldest,
 ) -> Result<Page<OrderWithTicket>, ListingError> {
     let rows = orders::orders_of(db, buyer_id, with_one_more(request), order)
@@ -184,23 +188,27 @@ pub async fn orders_of(
     Ok(page_of(rows, request.limit))
 }
 
-trait Keyed {
-    fn key(&self) -> Uuid;
+/// A row of a list paged by keyset: its key is the next page's cursor.
+pub trait Keyed {
+    type Id: Copy;
+    fn key(&self) -> Self::Id;
 }
 
 impl Keyed for ticket::Model {
-    fn key(&self) -> Uuid {
+    type Id = TicketId;
+    fn key(&self) -> TicketId {
         self.id
     }
 }
 
 impl Keyed for OrderWithTicket {
-    fn key(&self) -> Uuid {
+    type Id = OrderId;
+    fn key(&self) -> OrderId {
         self.0.id
     }
 }
 
-fn with_one_more(request: PageRequest) -> PageRequest {
+fn with_one_more<Id>(request: PageRequest<Id>) -> PageRequest<Id> {
     PageRequest {
         limit: request.limit + 1,
         ..request
@@ -216,7 +224,7 @@ fn page_of<T: Keyed>(mut rows: Vec<T>, limit: u64) -> Page<T> {
 }
 
 /// The key of the last of the first `limit` rows, if more rows follow them.
-fn cursor_after<T: Keyed>(rows: &[T], limit: usize) -> Option<Uuid> {
+fn cursor_after<T: Keyed>(rows: &[T], limit: usize) -> Option<T::Id> {
     if rows.len() <= limit {
         return None;
     }

@@ -4,27 +4,21 @@
 use std::time::Duration;
 
 use boxoffice_activities::entities::{order, ticket};
-use boxoffice_activities::saga::{ReserveRefusal, Standing, TOO_MANY_PAYMENT_ATTEMPTS};
 use boxoffice_activities::store::StoreError;
 use boxoffice_activities::store::claims::{self, Claim, ClaimRequest};
 use boxoffice_activities::store::orders::{self, OrderWithTicket};
-use boxoffice_activities::store::waitlists::HandedOver;
+use boxoffice_domain::saga::{ReserveRefusal, Standing, TOO_MANY_PAYMENT_ATTEMPTS};
+use boxoffice_domain::{OrderId, TicketId, UserId};
+use boxoffice_workflows::purchase::start::{self, NewSaga, Origin, StartError};
 use boxoffice_workflows::{
-    PayRequest, PaymentAnswer, PurchaseInput, PurchaseWorkflow, ReservationAnswer, Stage, search,
+    PayRequest, PaymentAnswer, PurchaseWorkflow, ReservationAnswer, SagaSettings, Stage,
     workflow_id,
 };
 use sea_orm::DatabaseConnection;
 use temporalio_client::Client;
-use temporalio_client::errors::{
-    WorkflowStartError, WorkflowUpdateError, WorkflowUpdateWithStartError,
-};
+use temporalio_client::WorkflowExecuteUpdateOptions;
+use temporalio_client::errors::WorkflowUpdateError;
 use temporalio_client::tonic::{self, Code};
-use temporalio_client::{
-    RetryOptions, RpcOptions, WorkflowExecuteUpdateOptions, WorkflowIdConflictPolicy,
-    WorkflowUpdateWithStartOptions,
-};
-use temporalio_common::search_attributes::SearchAttributes;
-use uuid::Uuid;
 
 use crate::backpressure::{Saturated, TemporalGate, shed};
 
@@ -38,19 +32,7 @@ pub struct Purchases {
     pub reader: DatabaseConnection,
     pub temporal: Client,
     pub temporal_gate: TemporalGate,
-    pub settings: PurchaseSettings,
-}
-
-#[derive(Debug, Clone)]
-pub struct PurchaseSettings {
-    /// How long an order holds its ticket.
-    pub hold_secs: u64,
-    /// How long a won admission claim keeps others off the ticket while its saga starts.
-    pub claim_lease: Duration,
-    /// The task queue purchase workflows run on.
-    pub task_queue: String,
-    /// The most tickets one buyer may hold at once (orders awaiting payment).
-    pub max_holds: u64,
+    pub settings: SagaSettings,
 }
 
 /// Why an order could not be placed, paid or cancelled. The message is what the buyer reads.
@@ -116,7 +98,7 @@ impl From<ReserveRefusal> for PurchaseError {
 /// A buyer admitted to start a saga: the order it will be, and the ticket as claimed.
 #[derive(Debug)]
 pub struct Admitted {
-    pub order_id: Uuid,
+    pub order_id: OrderId,
     pub ticket: ticket::Model,
 }
 
@@ -126,8 +108,8 @@ impl Purchases {
     /// the hold.
     pub async fn place_order(
         &self,
-        buyer_id: Uuid,
-        ticket_id: Uuid,
+        buyer_id: UserId,
+        ticket_id: TicketId,
     ) -> Result<OrderWithTicket, PurchaseError> {
         let admitted = self.admit(buyer_id, ticket_id).await?;
         let order_id = admitted.order_id;
@@ -143,10 +125,20 @@ impl Purchases {
     /// Admission before a saga: a workflow is expensive and a database write is cheap, and an on-sale
     /// rush brings thousands of buyers for each ticket in the same second. So the buyer must first win
     /// a short-lived claim on the ticket with one conditional write (`store::claims`); every loser is
-    /// refused here, at database speed, without touching Temporal. A gateway that dies after this
-    /// leaves a claim that lapses within `PurchaseSettings::claim_lease`.
-    pub async fn admit(&self, buyer_id: Uuid, ticket_id: Uuid) -> Result<Admitted, PurchaseError> {
-        let order_id = Uuid::now_v7();
+    /// refused here, at database speed, without touching Temporal — most of them by a read, before
+    /// any write. A gateway that dies after this leaves a claim that lapses within
+    /// `SagaSettings::claim_lease`.
+    pub async fn admit(
+        &self,
+        buyer_id: UserId,
+        ticket_id: TicketId,
+    ) -> Result<Admitted, PurchaseError> {
+        if let Some(refusal) =
+            claims::refusal_at_a_glance(&self.reader, ticket_id, buyer_id).await?
+        {
+            return Err(refusal.into());
+        }
+        let order_id = OrderId::new();
         about_order(order_id);
         let lease = self.settings.claim_lease;
         let request = ClaimRequest {
@@ -168,7 +160,7 @@ impl Purchases {
     /// Starts the admitted order's `PurchaseWorkflow` and waits for its `reservation` update.
     async fn start_purchase(
         &self,
-        buyer_id: Uuid,
+        buyer_id: UserId,
         Admitted { order_id, ticket }: Admitted,
     ) -> Result<ReservationAnswer, PurchaseError> {
         let ticket_id = ticket.id;
@@ -180,41 +172,21 @@ impl Purchases {
                 return Err(busy.into());
             }
         };
-        let input = PurchaseInput {
+        let saga = NewSaga {
             order_id,
-            ticket_id,
             buyer_id,
-            hold_secs: self.settings.hold_secs,
-        };
-        let options = saga_options(SagaStart {
-            task_queue: &self.settings.task_queue,
-            hold_secs: self.settings.hold_secs,
-            order_id,
             ticket: &ticket,
-            buyer_id,
-            from_waitlist: false,
-        });
-        let started = self.temporal.execute_update_with_start_workflow(
-            PurchaseWorkflow::run,
-            input,
-            PurchaseWorkflow::reservation,
-            (),
-            options,
-        );
+            origin: Origin::Checkout,
+        };
+        let started = start::start(&self.temporal, &self.settings, saga);
         match tokio::time::timeout(START_DEADLINE, started).await {
             Ok(Ok(answer)) => Ok(answer),
             Ok(Err(err)) => {
-                let refused =
-                    status_of_start(&err).is_some_and(|s| s.code() == Code::ResourceExhausted);
-                if refused {
+                if matches!(err, StartError::Refused(_)) {
                     // The server refused the start outright: the claim can go at once.
                     claims::abandon_claim(&self.db, ticket_id, order_id).await?;
                 }
-                Err(temporal_error(
-                    "place the order",
-                    status_of_start(&err),
-                    &err,
-                ))
+                Err(start_failed(err))
             }
             // The start may still happen; the claim lapses by itself if it does not.
             Err(_) => Err(shed(Saturated::Temporal).into()),
@@ -222,130 +194,19 @@ impl Purchases {
     }
 }
 
-/// What a purchase saga is started with, besides its input.
-struct SagaStart<'a> {
-    task_queue: &'a str,
-    hold_secs: u64,
-    order_id: Uuid,
-    ticket: &'a ticket::Model,
-    buyer_id: Uuid,
-    from_waitlist: bool,
-}
-
-/// How a purchase saga starts: its id, what support staff read in the Temporal UI (summary,
-/// details) and can search by.
-fn saga_options(start: SagaStart<'_>) -> WorkflowUpdateWithStartOptions {
-    let SagaStart {
-        task_queue,
-        hold_secs,
-        order_id,
-        ticket,
-        buyer_id,
-        from_waitlist,
-    } = start;
-    let ticket_id = ticket.id;
-    let price = boxoffice_web::money(ticket.price_cents);
-    // For the support view only; the workflow computes the authoritative deadline itself.
-    let hold_deadline = chrono::Utc::now()
-        + chrono::Duration::seconds(i64::try_from(hold_secs).unwrap_or(i64::MAX));
-    // A hand-over is started again by a retried release: the same order's saga and reservation
-    // update, not a second one.
-    let (conflict, origin, update_id) = if from_waitlist {
-        (
-            WorkflowIdConflictPolicy::UseExisting,
-            ", from the waiting list",
-            Some("reservation".to_owned()),
-        )
+/// A saga that could not be started: a busy or unreachable Temporal is shed (try again soon),
+/// anything else is a fault.
+fn start_failed(err: StartError) -> PurchaseError {
+    if err.is_busy() {
+        tracing::warn!(error = %err, "could not place the order: Temporal is saturated");
+        shed(Saturated::Temporal).into()
     } else {
-        (WorkflowIdConflictPolicy::Fail, "", None)
-    };
-    WorkflowUpdateWithStartOptions::new(task_queue.to_owned(), workflow_id(order_id), conflict)
-        .static_summary(format!(
-            "Order {order_id} for ticket '{}' ({price}){origin}",
-            ticket.title
-        ))
-        .static_details(format!(
-            "Ticket: {} ({ticket_id})\nPrice: {price}\nBuyer: {buyer_id}\nHold until: {} ({hold_secs}s hold){origin}",
-            ticket.title,
-            hold_deadline.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        ))
-        .search_attributes(SearchAttributes::new([
-            search::ORDER_ID.value_set(order_id.to_string()),
-            search::TICKET_ID.value_set(ticket_id.to_string()),
-            search::BUYER_ID.value_set(buyer_id.to_string()),
-            // Admission guarantees the reservation all but always succeeds, so the order is listed
-            // as awaiting payment from the start (the workflow says otherwise if it is refused);
-            // the saga need not spend an upsert on it.
-            search::ORDER_STATUS.value_set(Stage::AwaitingPayment.as_str().to_owned()),
-        ]))
-        // No client-side retries: a busy server is answered with a 503 now, not after ~17 s of
-        // backing off; and a retried start could not tell its own earlier start from a conflict.
-        .rpc_options(
-            RpcOptions::builder()
-                .retry_options(RetryOptions::no_retries())
-                .build(),
-        )
-        .maybe_update_id(update_id)
-        .build()
-}
-
-/// Starts the saga of an order a waiting list handed a ticket to (`store::waitlists`), as
-/// `POST /api/orders` does, and waits until it holds the ticket. The worker's release activity
-/// calls it; calling it again for the same order is harmless.
-pub async fn start_handed_over(
-    db: &DatabaseConnection,
-    temporal: &Client,
-    task_queue: &str,
-    hold_secs: u64,
-    handed: HandedOver,
-) -> Result<(), String> {
-    let ticket = boxoffice_activities::store::tickets::find_ticket(db, handed.ticket_id)
-        .await
-        .map_err(|err| err.to_string())?;
-    let input = PurchaseInput {
-        order_id: handed.order_id,
-        ticket_id: handed.ticket_id,
-        buyer_id: handed.buyer_id,
-        hold_secs,
-    };
-    let options = saga_options(SagaStart {
-        task_queue,
-        hold_secs,
-        order_id: handed.order_id,
-        ticket: &ticket,
-        buyer_id: handed.buyer_id,
-        from_waitlist: true,
-    });
-    let answer = temporal
-        .execute_update_with_start_workflow(
-            PurchaseWorkflow::run,
-            input,
-            PurchaseWorkflow::reservation,
-            (),
-            options,
-        )
-        .await
-        .map_err(|err| err.to_string())?;
-    tracing::info!(order_id = %handed.order_id, ?answer, "handed-over order started");
-    Ok(())
+        PurchaseError::Temporal(anyhow::Error::new(err).context("could not place the order"))
+    }
 }
 
 /// How long placing an order may wait on Temporal before the buyer is told the shop is busy.
 const START_DEADLINE: Duration = Duration::from_secs(10);
-
-/// The gRPC status behind a failed update-with-start, if there is one.
-fn status_of_start(err: &WorkflowUpdateWithStartError) -> Option<&tonic::Status> {
-    match err {
-        WorkflowUpdateWithStartError::Rpc(status)
-        | WorkflowUpdateWithStartError::Start(WorkflowStartError::Rpc(status))
-        | WorkflowUpdateWithStartError::Start(WorkflowStartError::AlreadyStarted {
-            source: status,
-            ..
-        }) => Some(status),
-        WorkflowUpdateWithStartError::Update(update) => status_of_update(update),
-        _ => None,
-    }
-}
 
 fn status_of_update(err: &WorkflowUpdateError) -> Option<&tonic::Status> {
     match err {
@@ -355,7 +216,7 @@ fn status_of_update(err: &WorkflowUpdateError) -> Option<&tonic::Status> {
 }
 
 /// Tags the request's log lines with the order and its workflow.
-fn about_order(order_id: Uuid) {
+fn about_order(order_id: OrderId) {
     let span = tracing::Span::current();
     span.record("order_id", tracing::field::display(order_id));
     span.record(
@@ -368,8 +229,8 @@ impl Purchases {
     /// The buyer's order with its ticket; someone else's is [`PurchaseError::NotYours`].
     pub async fn own_order(
         &self,
-        buyer_id: Uuid,
-        order_id: Uuid,
+        buyer_id: UserId,
+        order_id: OrderId,
     ) -> Result<OrderWithTicket, PurchaseError> {
         about_order(order_id);
         let found = orders::find_order(&self.reader, order_id)
@@ -382,7 +243,11 @@ impl Purchases {
     }
 
     /// Cancels the buyer's order through its workflow; returns once the ticket is back on sale.
-    pub async fn cancel_order(&self, buyer_id: Uuid, order_id: Uuid) -> Result<(), PurchaseError> {
+    pub async fn cancel_order(
+        &self,
+        buyer_id: UserId,
+        order_id: OrderId,
+    ) -> Result<(), PurchaseError> {
         let (order, _) = self.own_order(buyer_id, order_id).await?;
         match order.standing() {
             Standing::Paid => return Err(PurchaseError::CannotCancelComplete),
@@ -426,10 +291,10 @@ impl Purchases {
     /// payment's id.
     pub async fn pay_order(
         &self,
-        buyer_id: Uuid,
-        order_id: Uuid,
+        buyer_id: UserId,
+        order_id: OrderId,
         payment_method: String,
-    ) -> Result<Uuid, PurchaseError> {
+    ) -> Result<uuid::Uuid, PurchaseError> {
         let (order, _) = self.own_order(buyer_id, order_id).await?;
         if let Some(refusal) = unpayable(&order) {
             return Err(refusal);

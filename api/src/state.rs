@@ -2,7 +2,6 @@
 //! alike. It imports the services it holds, never the routes or pages that use it.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::FromRef;
 use sea_orm::DatabaseConnection;
@@ -16,8 +15,9 @@ use crate::limits::{LimitSettings, Limits};
 use crate::listing::Listing;
 use crate::metrics;
 use crate::passwords::PasswordHasher;
-use crate::purchases::{PurchaseSettings, Purchases};
+use crate::purchases::Purchases;
 use crate::security::SecurityHeaders;
+use boxoffice_workflows::SagaSettings;
 
 /// What every handler may need. Cheap to clone: each field is a handle.
 #[derive(Clone, FromRef)]
@@ -50,7 +50,7 @@ impl AppState {
     ) -> Self {
         let limits = Limits::new(settings.limits.clone());
         let security = Arc::new(SecurityHeaders::new(
-            &settings.stripe_js_url,
+            &settings.stripe.js_url,
             sessions.secure_cookies(),
         ));
         Self {
@@ -65,12 +65,7 @@ impl AppState {
                 temporal: temporal.clone(),
                 // Bounds this gateway's in-flight Temporal calls.
                 temporal_gate: TemporalGate::default(),
-                settings: PurchaseSettings {
-                    hold_secs: settings.hold_secs,
-                    claim_lease: settings.claim_lease,
-                    task_queue: settings.task_queue.clone(),
-                    max_holds: settings.max_holds,
-                },
+                settings: settings.saga.clone(),
             },
             db,
             reader: Reader(reader),
@@ -90,28 +85,30 @@ impl AppState {
 #[derive(Debug, Clone)]
 pub struct Reader(pub DatabaseConnection);
 
-/// Gateway settings that handlers read.
+/// Gateway settings that handlers read. Each part is made in one place: `saga` and `limits` from
+/// the configuration (`boxoffice::config`), `stripe` from the configuration or `dev`'s emulator.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// How long an order holds its ticket.
-    pub hold_secs: u64,
-    /// How long a won admission claim keeps others off the ticket while its saga starts.
-    pub claim_lease: Duration,
-    /// The task queue purchase workflows run on.
-    pub task_queue: String,
-    /// Verifies `Stripe-Signature` on webhooks; without it webhooks are refused.
-    pub stripe_webhook_secret: Option<SecretString>,
-    /// For Stripe.js on the pages.
-    pub stripe_publishable_key: Option<String>,
-    /// Where the pages load Stripe.js from (the emulator's stand-in in dev and tests).
-    pub stripe_js_url: String,
-    /// The most tickets one buyer may hold at once.
-    pub max_holds: u64,
+    /// What every gateway and worker of one shop agree on about its sagas: the task queue, the
+    /// hold, the admission claim's lease and the most holds one buyer may have.
+    pub saga: SagaSettings,
+    pub stripe: StripeSettings,
     pub limits: LimitSettings,
     /// Whether the gateway's own address serves `/metrics`; off when it is served elsewhere.
     pub public_metrics: bool,
 }
 
-impl Settings {
+/// Card payments on the pages, and Stripe's webhooks.
+#[derive(Debug, Clone)]
+pub struct StripeSettings {
+    /// Verifies `Stripe-Signature` on webhooks; without it webhooks are refused.
+    pub webhook_secret: Option<SecretString>,
+    /// For Stripe.js on the pages; without it the pages take no cards.
+    pub publishable_key: Option<String>,
+    /// Where the pages load Stripe.js from (the emulator's stand-in in dev and tests).
+    pub js_url: String,
+}
+
+impl StripeSettings {
     pub const REAL_STRIPE_JS: &str = "https://js.stripe.com/v3/";
 }

@@ -2,12 +2,12 @@
 //! the hand-over itself live in `store::waitlists` (the hand-over happens inside the release).
 
 use boxoffice_activities::entities::waitlist_entry;
-use boxoffice_activities::saga::{Standing, WaitState};
 use boxoffice_activities::store::waitlists::{self, JoinRefusal, MAX_LISTS, Place};
 use boxoffice_activities::store::{StoreError, orders, tickets};
+use boxoffice_domain::saga::{Standing, WaitState};
+use boxoffice_domain::{OrderId, TicketId, UserId};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
-use uuid::Uuid;
 
 /// Why a shopper cannot join. The message is what they read.
 #[derive(Debug, thiserror::Error)]
@@ -40,15 +40,16 @@ pub struct WaitlistView {
     #[schema(value_type = Option<String>)]
     pub state: Option<WaitState>,
     /// The order the ticket was handed over in, once it was.
-    pub order_id: Option<Uuid>,
+    #[schema(value_type = Option<uuid::Uuid>)]
+    pub order_id: Option<OrderId>,
     /// Why the shopper's turn was skipped, or the list closed.
     pub note: Option<String>,
 }
 
 pub async fn join(
     db: &DatabaseConnection,
-    ticket_id: Uuid,
-    buyer_id: Uuid,
+    ticket_id: TicketId,
+    buyer_id: UserId,
 ) -> Result<Place, WaitlistError> {
     waitlists::join(db, ticket_id, buyer_id)
         .await?
@@ -65,8 +66,8 @@ pub async fn join(
 /// Leaves the list; leaving a list one is not on is nothing.
 pub async fn leave(
     db: &DatabaseConnection,
-    ticket_id: Uuid,
-    buyer_id: Uuid,
+    ticket_id: TicketId,
+    buyer_id: UserId,
 ) -> Result<(), WaitlistError> {
     tickets::find_ticket(db, ticket_id)
         .await
@@ -77,8 +78,8 @@ pub async fn leave(
 
 pub async fn view(
     db: &DatabaseConnection,
-    ticket_id: Uuid,
-    viewer: Option<Uuid>,
+    ticket_id: TicketId,
+    viewer: Option<UserId>,
 ) -> Result<WaitlistView, WaitlistError> {
     tickets::find_ticket(db, ticket_id)
         .await
@@ -101,7 +102,7 @@ pub async fn view(
 pub async fn turn_to_pay(
     db: &DatabaseConnection,
     view: &WaitlistView,
-) -> Result<Option<Uuid>, WaitlistError> {
+) -> Result<Option<OrderId>, WaitlistError> {
     let Some(order_id) = view
         .order_id
         .filter(|_| view.state == Some(WaitState::HandedOver))
@@ -119,7 +120,7 @@ pub async fn turn_to_pay(
 /// The waiting-list entry an order came from, if it did.
 pub async fn origin_of(
     db: &DatabaseConnection,
-    order_id: Uuid,
+    order_id: OrderId,
 ) -> Result<Option<waitlist_entry::Model>, WaitlistError> {
     Ok(waitlists::entry_of_order(db, order_id).await?)
 }

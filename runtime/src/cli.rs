@@ -13,9 +13,9 @@ use crate::process::{
     listen, open_current_database, open_database, open_reader, serve_until_shutdown,
     shutdown_signal,
 };
-use crate::{dev, replay, temporal, worker};
+use crate::worker::PurchaseWorker;
+use crate::{dev, replay, temporal};
 use boxoffice_activities::payments::Stripe;
-use boxoffice_activities::purchase::PurchaseActivities;
 use boxoffice_api::app::{AppState, Settings};
 use boxoffice_api::auth::SessionKeys;
 use boxoffice_api::metrics::{self as http_metrics, SdkMetrics};
@@ -120,13 +120,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     boxoffice_activities::store::catalog::follow(&db);
     let temporal = connect_temporal(&args.temporal).await?;
     let settings = Settings {
-        hold_secs: args.saga.hold_secs,
-        claim_lease: std::time::Duration::from_secs(args.saga.claim_lease_secs),
-        task_queue: args.temporal.task_queue.clone(),
-        stripe_webhook_secret: args.stripe.stripe_webhook_secret.clone(),
-        stripe_publishable_key: args.stripe.stripe_publishable_key.clone(),
-        stripe_js_url: args.stripe_js_url.clone(),
-        max_holds: args.limits.max_holds,
+        saga: args.saga.settings(),
+        stripe: args.stripe.for_pages(args.stripe_js_url.clone()),
         limits,
         public_metrics: args.metrics_addr.is_none(),
     };
@@ -170,17 +165,13 @@ async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     temporal::ensure_search_attributes(&temporal)
         .await
         .context("cannot register the search attributes")?;
-    let task_queue = args.temporal.task_queue.clone();
-    let activities = PurchaseActivities::new(db.clone(), stripe).with_hand_over(worker::hand_over(
-        db.clone(),
-        temporal.clone(),
-        task_queue.clone(),
-        args.hold_secs,
-        args.max_holds,
-    ));
-    let mut running = worker::start(temporal.clone(), move || {
-        worker::purchase_options(&task_queue, activities)
-    })
+    let mut running = PurchaseWorker {
+        db: db.clone(),
+        temporal: temporal.clone(),
+        stripe,
+        saga: args.saga.settings(),
+    }
+    .start()
     .await?;
     let metrics_listener = TcpListener::bind(args.metrics_addr)
         .await

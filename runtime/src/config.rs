@@ -66,13 +66,15 @@ pub struct TemporalArgs {
     /// Temporal namespace; without it, a `temporal.toml` profile's, else `default`.
     #[arg(long, env = "TEMPORAL_NAMESPACE")]
     pub temporal_namespace: Option<String>,
-    /// Task queue of the purchase workflows; gateways and workers of one shop must agree.
-    #[arg(long, env = "BOXOFFICE_TASK_QUEUE", default_value = boxoffice_workflows::TASK_QUEUE)]
-    pub task_queue: String,
 }
 
+/// What every gateway and worker of one shop must agree on about its sagas
+/// (`boxoffice_workflows::SagaSettings`).
 #[derive(Debug, Clone, Args)]
 pub struct SagaArgs {
+    /// Task queue of the purchase workflows.
+    #[arg(long, env = "BOXOFFICE_TASK_QUEUE", default_value = boxoffice_workflows::TASK_QUEUE)]
+    pub task_queue: String,
     /// How long an order holds its ticket before it expires, in seconds.
     #[arg(long, env = "BOXOFFICE_HOLD_SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub hold_secs: u64,
@@ -80,14 +82,26 @@ pub struct SagaArgs {
     /// seconds; a gateway that dies after claiming locks the ticket for no longer than this.
     #[arg(long, env = "BOXOFFICE_CLAIM_LEASE_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub claim_lease_secs: u64,
+    /// The most tickets one buyer may hold at once (orders awaiting payment): the gateways
+    /// refuse the next order, a waiting list skips a member who holds this many. Always on.
+    #[arg(long, env = "BOXOFFICE_MAX_HOLDS", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub max_holds: u64,
+}
+
+impl SagaArgs {
+    pub fn settings(&self) -> boxoffice_workflows::SagaSettings {
+        boxoffice_workflows::SagaSettings {
+            task_queue: self.task_queue.clone(),
+            hold_secs: self.hold_secs,
+            claim_lease: std::time::Duration::from_secs(self.claim_lease_secs),
+            max_holds: self.max_holds,
+        }
+    }
 }
 
 /// Abuse limits (see `boxoffice_api::limits`).
 #[derive(Debug, Clone, Args)]
 pub struct LimitArgs {
-    /// The most tickets one buyer may hold at once (orders awaiting payment). Always on.
-    #[arg(long, env = "BOXOFFICE_MAX_HOLDS", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=1000))]
-    pub max_holds: u64,
     /// `off` switches the per-address and per-account rate limits off (load tests sign up
     /// thousands of buyers from one address). The hold and payment-attempt caps stay on.
     #[arg(long, env = "BOXOFFICE_RATE_LIMITS", default_value = "on", value_parser = ["on", "off"])]
@@ -119,6 +133,17 @@ pub struct StripeArgs {
     pub stripe_publishable_key: Option<String>,
     #[arg(long, env = "STRIPE_WEBHOOK_SECRET", hide_env_values = true)]
     pub stripe_webhook_secret: Option<SecretString>,
+}
+
+impl StripeArgs {
+    /// The pages' card payments and the webhook's secret, with Stripe.js from `js_url`.
+    pub fn for_pages(&self, js_url: String) -> boxoffice_api::app::StripeSettings {
+        boxoffice_api::app::StripeSettings {
+            webhook_secret: self.stripe_webhook_secret.clone(),
+            publishable_key: self.stripe_publishable_key.clone(),
+            js_url,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -209,13 +234,10 @@ pub struct WorkerArgs {
     pub temporal: TemporalArgs,
     #[command(flatten)]
     pub stripe: StripeArgs,
-    /// The hold a waiting list's next member gets when a ticket is handed to them, in seconds
-    /// (the gateways' `BOXOFFICE_HOLD_SECS`).
-    #[arg(long, env = "BOXOFFICE_HOLD_SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    pub hold_secs: u64,
-    /// A waiting list skips a member who holds this many tickets (the gateways' limit).
-    #[arg(long, env = "BOXOFFICE_MAX_HOLDS", default_value_t = 4)]
-    pub max_holds: u64,
+    /// The saga's settings, as the gateways have them: a waiting list's next member gets the
+    /// same hold, and is skipped at the same most holds.
+    #[command(flatten)]
+    pub saga: SagaArgs,
 }
 
 #[derive(Debug, Clone, Args)]

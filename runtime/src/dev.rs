@@ -9,15 +9,15 @@ use secrecy::SecretString;
 use tokio::net::TcpListener;
 
 use boxoffice_activities::payments::Stripe;
-use boxoffice_activities::purchase::PurchaseActivities;
 use secrecy::ExposeSecret;
 use stripe_emulator::{EmulatorConfig, StripeEmulator};
 
 use crate::config::DevArgs;
 use crate::process::{listen, open_database, open_reader, serve_until_shutdown};
+use crate::temporal;
 use crate::temporal_server::{DevServerOptions, TemporalDevServer, find_cli};
-use crate::{temporal, worker};
-use boxoffice_api::app::{AppState, Settings};
+use crate::worker::PurchaseWorker;
+use boxoffice_api::app::{AppState, Settings, StripeSettings};
 use boxoffice_api::auth::SessionKeys;
 
 pub async fn run(args: DevArgs) -> anyhow::Result<()> {
@@ -44,27 +44,18 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         payments.secret_key.expose_secret(),
         payments.api_base.as_deref(),
     )?;
-    let task_queue = args.temporal.task_queue.clone();
-    let activities = PurchaseActivities::new(db.clone(), stripe).with_hand_over(worker::hand_over(
-        db.clone(),
-        temporal.client.clone(),
-        task_queue.clone(),
-        args.saga.hold_secs,
-        args.limits.max_holds,
-    ));
-    let worker = worker::start(temporal.client.clone(), move || {
-        worker::purchase_options(&task_queue, activities)
-    })
+    let worker = PurchaseWorker {
+        db: db.clone(),
+        temporal: temporal.client.clone(),
+        stripe,
+        saga: args.saga.settings(),
+    }
+    .start()
     .await?;
 
     let settings = Settings {
-        hold_secs: args.saga.hold_secs,
-        claim_lease: Duration::from_secs(args.saga.claim_lease_secs),
-        task_queue: args.temporal.task_queue.clone(),
-        stripe_webhook_secret: payments.webhook_secret.clone(),
-        stripe_publishable_key: payments.publishable_key.clone(),
-        stripe_js_url: payments.stripe_js_url.clone(),
-        max_holds: args.limits.max_holds,
+        saga: args.saga.settings(),
+        stripe: payments.for_pages.clone(),
         limits: args.limits.settings(),
         public_metrics: true,
     };
@@ -116,9 +107,8 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
 struct DevPayments {
     secret_key: SecretString,
     api_base: Option<String>,
-    publishable_key: Option<String>,
-    webhook_secret: Option<SecretString>,
-    stripe_js_url: String,
+    /// What the pages and the webhook need.
+    for_pages: StripeSettings,
     emulator: Option<DevEmulator>,
 }
 
@@ -140,9 +130,9 @@ impl DevPayments {
             return Ok(Self {
                 secret_key: secret_key.clone(),
                 api_base: args.stripe.stripe_api_base.clone(),
-                publishable_key: args.stripe.stripe_publishable_key.clone(),
-                webhook_secret: args.stripe.stripe_webhook_secret.clone(),
-                stripe_js_url: Settings::REAL_STRIPE_JS.to_owned(),
+                for_pages: args
+                    .stripe
+                    .for_pages(StripeSettings::REAL_STRIPE_JS.to_owned()),
                 emulator: None,
             });
         }
@@ -169,9 +159,11 @@ impl DevPayments {
         Ok(Self {
             secret_key: SecretString::from(stripe_emulator::TEST_SECRET_KEY),
             api_base: Some(format!("{base}/")),
-            publishable_key: Some(stripe_emulator::TEST_PUBLISHABLE_KEY.to_owned()),
-            webhook_secret: Some(SecretString::from(webhook_secret)),
-            stripe_js_url: format!("{base}/js/v3/stripe.js"),
+            for_pages: StripeSettings {
+                webhook_secret: Some(SecretString::from(webhook_secret)),
+                publishable_key: Some(stripe_emulator::TEST_PUBLISHABLE_KEY.to_owned()),
+                js_url: format!("{base}/js/v3/stripe.js"),
+            },
             emulator: Some(emulator),
         })
     }

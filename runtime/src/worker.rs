@@ -2,9 +2,11 @@
 //! runs on a blocking thread of its own, driving a `LocalSet` with the caller's runtime.
 
 use anyhow::Context;
-use boxoffice_activities::purchase::{HandOver, PurchaseActivities, StartHandedOver};
-use boxoffice_activities::store::waitlists::HandOverRules;
-use boxoffice_workflows::PurchaseWorkflow;
+use boxoffice_activities::payments::Stripe;
+use boxoffice_activities::purchase::PurchaseActivities;
+use boxoffice_workflows::purchase::start::hand_over;
+use boxoffice_workflows::{PurchaseWorkflow, SagaSettings};
+use sea_orm::DatabaseConnection;
 use temporalio_client::Client;
 
 use crate::sdk_metrics::{self, SdkExporter};
@@ -14,37 +16,36 @@ use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// How long a handed-over order's saga has to start before anyone may take the ticket.
-const HAND_OVER_LEASE: std::time::Duration = std::time::Duration::from_secs(60);
+/// The purchase saga's worker, as `worker`, `dev` and the tests run it: `PurchaseWorkflow` and
+/// its activities on the saga's task queue, with releases that hand their ticket to the waiting
+/// list and start the member's saga.
+pub struct PurchaseWorker {
+    pub db: DatabaseConnection,
+    pub temporal: Client,
+    pub stripe: Stripe,
+    pub saga: SagaSettings,
+}
 
-/// Waiting lists for the worker's release activity: hand the ticket to the next member who holds
-/// fewer than `max_holds` tickets, and start their order's saga with holds of `hold_secs`.
-pub fn hand_over(
-    db: sea_orm::DatabaseConnection,
-    temporal: Client,
-    task_queue: String,
-    hold_secs: u64,
-    max_holds: u64,
-) -> HandOver {
-    let start: StartHandedOver = std::sync::Arc::new(move |handed| {
-        let (db, temporal, task_queue) = (db.clone(), temporal.clone(), task_queue.clone());
-        Box::pin(async move {
-            boxoffice_api::purchases::start_handed_over(
-                &db,
-                &temporal,
-                &task_queue,
-                hold_secs,
-                handed,
-            )
-            .await
+impl PurchaseWorker {
+    /// Starts polling; returns once the worker runs.
+    pub async fn start(self) -> anyhow::Result<RunningWorker> {
+        let Self {
+            db,
+            temporal,
+            stripe,
+            saga,
+        } = self;
+        let task_queue = saga.task_queue.clone();
+        let activities =
+            PurchaseActivities::new(db, stripe).with_hand_over(hand_over(temporal.clone(), saga));
+        start(temporal, move || {
+            let options = WorkerOptions::new(task_queue)
+                .register_workflow::<PurchaseWorkflow>()?
+                .register_activities(activities)
+                .build();
+            Ok(tuned(options))
         })
-    });
-    HandOver {
-        rules: HandOverRules {
-            max_holds,
-            lease: HAND_OVER_LEASE,
-        },
-        start,
+        .await
     }
 }
 
@@ -94,18 +95,6 @@ pub async fn start(
             async move { finished.await.context("the worker thread panicked")? },
         ),
     })
-}
-
-/// The purchase saga's worker: `PurchaseWorkflow` and its activities on `task_queue`.
-pub fn purchase_options(
-    task_queue: &str,
-    activities: PurchaseActivities,
-) -> anyhow::Result<WorkerOptions> {
-    let options = WorkerOptions::new(task_queue)
-        .register_workflow::<PurchaseWorkflow>()?
-        .register_activities(activities)
-        .build();
-    Ok(tuned(options))
 }
 
 /// The settings every worker of this project runs with (the bench's baseline worker included, so

@@ -4,9 +4,10 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use boxoffice_activities::store::{sessions, users};
-use boxoffice_api::app::{self, AppState, Settings};
+use boxoffice_api::app::{self, AppState, Settings, StripeSettings};
 use boxoffice_api::auth::{SessionKeys, SessionUser};
 use boxoffice_api::limits::LimitSettings;
+use boxoffice_workflows::SagaSettings;
 use serde_json::Value;
 use temporalio_client::WorkflowCountOptions;
 use tower::ServiceExt;
@@ -70,13 +71,17 @@ impl TestApp {
         .await
         .expect("start the stripe emulator");
         let settings = Settings {
-            hold_secs,
-            claim_lease: CLAIM_LEASE,
-            task_queue: format!("purchase-test-{}", uuid::Uuid::new_v4().simple()),
-            stripe_webhook_secret: Some(stripe_emulator::TEST_WEBHOOK_SECRET.into()),
-            stripe_publishable_key: Some(stripe_emulator::TEST_PUBLISHABLE_KEY.to_owned()),
-            stripe_js_url: format!("{}/js/v3/stripe.js", stripe.base_url),
-            max_holds: 4,
+            saga: SagaSettings {
+                task_queue: format!("purchase-test-{}", uuid::Uuid::new_v4().simple()),
+                hold_secs,
+                claim_lease: CLAIM_LEASE,
+                max_holds: 4,
+            },
+            stripe: StripeSettings {
+                webhook_secret: Some(stripe_emulator::TEST_WEBHOOK_SECRET.into()),
+                publishable_key: Some(stripe_emulator::TEST_PUBLISHABLE_KEY.to_owned()),
+                js_url: format!("{}/js/v3/stripe.js", stripe.base_url),
+            },
             limits: LimitSettings::default(),
             public_metrics: true,
         };
@@ -104,9 +109,8 @@ impl TestApp {
         let worker = TestWorker::start(WorkerConfig {
             database_url: self.database.url.clone(),
             temporal_address: shared_temporal().to_owned(),
-            task_queue: self.state.settings.task_queue.clone(),
             stripe_api_base: format!("{}/", self.stripe.base_url),
-            hold_secs: self.state.settings.hold_secs,
+            saga: self.state.settings.saga.clone(),
         });
         self.state.sdk_metrics.set(worker.metrics_addr);
         *self.worker.lock().expect("worker lock") = Some(worker);
@@ -176,7 +180,7 @@ impl TestApp {
     /// The number of workflows this app's gateway started, once visibility has caught up with
     /// at least `at_least` of them (it lags the starts a little).
     pub async fn workflows_started(&self, at_least: usize) -> usize {
-        let query = format!("TaskQueue = '{}'", self.state.settings.task_queue);
+        let query = format!("TaskQueue = '{}'", self.state.settings.saga.task_queue);
         let count = || async {
             self.state
                 .temporal

@@ -1,9 +1,9 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
-use boxoffice::worker;
+use boxoffice::worker::PurchaseWorker;
 use boxoffice_activities::payments::Stripe;
-use boxoffice_activities::purchase::PurchaseActivities;
+use boxoffice_workflows::SagaSettings;
 use tokio::sync::oneshot;
 
 /// A purchase worker for one test: its own thread and runtime (so it outlives nothing and blocks
@@ -19,10 +19,9 @@ pub struct TestWorker {
 pub struct WorkerConfig {
     pub database_url: String,
     pub temporal_address: String,
-    pub task_queue: String,
     pub stripe_api_base: String,
-    /// Holds of handed-over orders (the app's hold).
-    pub hold_secs: u64,
+    /// The app's: its task queue, and for handed-over orders its hold and most holds.
+    pub saga: SagaSettings,
 }
 
 impl TestWorker {
@@ -30,7 +29,7 @@ impl TestWorker {
         let (ready_tx, ready_rx) = mpsc::channel();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
-            .name(format!("worker-{}", config.task_queue))
+            .name(format!("worker-{}", config.saga.task_queue))
             .spawn(move || {
                 let runtime = tokio::runtime::Builder::new_multi_thread()
                     .worker_threads(2)
@@ -49,18 +48,13 @@ impl TestWorker {
                         Some(&config.stripe_api_base),
                     )
                     .expect("stripe client");
-                    let task_queue = config.task_queue.clone();
-                    let hand_over = worker::hand_over(
-                        db.clone(),
-                        client.clone(),
-                        task_queue.clone(),
-                        config.hold_secs,
-                        4,
-                    );
-                    let activities = PurchaseActivities::new(db, stripe).with_hand_over(hand_over);
-                    let mut running = worker::start(client, move || {
-                        worker::purchase_options(&task_queue, activities)
-                    })
+                    let mut running = PurchaseWorker {
+                        db,
+                        temporal: client,
+                        stripe,
+                        saga: config.saga,
+                    }
+                    .start()
                     .await
                     .expect("start worker");
                     ready_tx.send(running.metrics_addr()).expect("report ready");

@@ -17,7 +17,7 @@ const SAMPLES: usize = 5_000;
 fn main() {
     let tickets = (0..TICKETS)
         .map(|i| TicketSummary {
-            id: uuid::Uuid::now_v7(),
+            id: boxoffice_domain::TicketId::new(),
             title: format!("Concert #{i}: The <Loud> & \"Proud\" tour, row {}", i % 30),
             price_cents: 1_999 + 125 * i as i64,
         })

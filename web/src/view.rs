@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use boxoffice_domain::{OrderId, TicketId};
 use uuid::Uuid;
 
 /// The name of the hidden field that carries the CSRF token in every form.
@@ -60,7 +61,7 @@ impl Form {
 /// A ticket in a list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketSummary {
-    pub id: Uuid,
+    pub id: TicketId,
     pub title: String,
     pub price_cents: i64,
 }
@@ -119,14 +120,14 @@ pub struct WaitlistBox {
     /// The viewer's place, while they wait (1 is next).
     pub position: Option<u64>,
     /// The viewer's order, when the ticket was handed to them and is still theirs to pay.
-    pub your_turn: Option<Uuid>,
+    pub your_turn: Option<OrderId>,
     /// Why the viewer's turn was skipped, or the list closed.
     pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderSummary {
-    pub id: Uuid,
+    pub id: OrderId,
     pub ticket_title: String,
     pub price_cents: i64,
     pub state: OrderState,
@@ -193,8 +194,8 @@ pub enum Viewer {
 
 #[derive(Debug, Clone)]
 pub struct OrderPage {
-    pub id: Uuid,
-    pub ticket_id: Uuid,
+    pub id: OrderId,
+    pub ticket_id: TicketId,
     pub ticket_title: String,
     pub price_cents: i64,
     pub state: OrderState,

@@ -7,7 +7,8 @@ pub mod purchase;
 mod replay_drill;
 pub mod search;
 
+pub use purchase::start::{SagaSettings, TASK_QUEUE, workflow_id};
 pub use purchase::{
     CARD_SUMMARY_PATCH, LEAN_SAGA_PATCH, PayRequest, PaymentAnswer, PurchaseInput, PurchaseStatus,
-    PurchaseWorkflow, ReservationAnswer, Stage, TASK_QUEUE, workflow_id,
+    PurchaseWorkflow, ReservationAnswer, Stage,
 };

@@ -1,14 +1,16 @@
 use sea_orm::entity::prelude::*;
 
-use crate::saga::{CancelReason, OrderStatus, Standing};
+use boxoffice_domain::saga::{CancelReason, OrderStatus, Standing};
+use boxoffice_domain::{OrderId, TicketId, UserId};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "orders")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub ticket_id: Uuid,
+    pub id: OrderId,
+    /// The buyer.
+    pub user_id: UserId,
+    pub ticket_id: TicketId,
     pub status: OrderStatus,
     pub expires_at: ChronoDateTimeUtc,
     /// Set once the order is cancelled.

@@ -1,3 +1,4 @@
+use boxoffice_domain::OrderId;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -6,7 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     #[sea_orm(unique)]
-    pub order_id: Uuid,
+    pub order_id: OrderId,
     /// The Stripe PaymentIntent that moved the money.
     pub stripe_id: String,
     pub amount_cents: i64,

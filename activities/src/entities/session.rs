@@ -1,3 +1,4 @@
+use boxoffice_domain::UserId;
 use sea_orm::entity::prelude::*;
 
 /// A signed-in browser. The session cookie names it; while the row exists, the cookie is good.
@@ -6,7 +7,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub created_at: ChronoDateTimeUtc,
     pub expires_at: ChronoDateTimeUtc,
 }

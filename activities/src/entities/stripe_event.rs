@@ -1,3 +1,4 @@
+use boxoffice_domain::OrderId;
 use sea_orm::entity::prelude::*;
 
 /// A Stripe webhook event, kept once: its id is the key, so a redelivery is recognised.
@@ -8,7 +9,7 @@ pub struct Model {
     pub id: String,
     pub event_type: String,
     pub payment_intent: Option<String>,
-    pub order_id: Option<Uuid>,
+    pub order_id: Option<OrderId>,
     pub received_at: ChronoDateTimeUtc,
 }
 

@@ -1,23 +1,25 @@
+use boxoffice_domain::{OrderId, TicketId, UserId};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "tickets")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: TicketId,
     pub title: String,
     pub price_cents: i64,
-    pub user_id: Uuid,
+    /// The seller.
+    pub user_id: UserId,
     /// The order that holds or bought the ticket; `None` while it is for sale.
-    pub order_id: Option<Uuid>,
+    pub order_id: Option<OrderId>,
     pub version: i32,
     pub created_at: ChronoDateTimeUtc,
     /// The order whose gateway holds the admission claim (see `store::claims`), if any.
-    pub claim_order_id: Option<Uuid>,
+    pub claim_order_id: Option<OrderId>,
     /// When that claim lapses.
     pub claim_expires_at: Option<ChronoDateTimeUtc>,
     /// The buyer whose gateway holds the claim: a live claim counts as one of their holds.
-    pub claim_buyer_id: Option<Uuid>,
+    pub claim_buyer_id: Option<UserId>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

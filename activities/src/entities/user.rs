@@ -1,10 +1,11 @@
+use boxoffice_domain::UserId;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
+    pub id: UserId,
     /// Stored lower-cased, so the unique index makes emails case-insensitive.
     #[sea_orm(unique)]
     pub email: String,

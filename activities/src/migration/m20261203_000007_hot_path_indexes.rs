@@ -2,8 +2,12 @@
 //! cap's count of a buyer's live claims scanned the whole catalog inside SQLite's single writer
 //! (and on Postgres, once per admission): a rush then held fewer tickets than it had. The test
 //! `query_plans` asks both databases for the plan of every hot statement at that size.
+//!
+//! And on Postgres, the catalog's notification only for writes that change what is listed: a
+//! claim, a sale or a version bump left the listing as it was, yet made every gateway read it
+//! again.
 
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -34,6 +38,23 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         for index in INDEXES {
             db.execute_unprepared(index).await?;
+        }
+        if db.get_database_backend() == DbBackend::Postgres {
+            // A new or deleted ticket always changes the listing; an update only when it puts the
+            // ticket on or off sale (`order_id`), or changes what the listing shows of it.
+            db.execute_unprepared(
+                "DROP TRIGGER tickets_notify_catalog ON tickets; \
+                 CREATE TRIGGER tickets_notify_catalog \
+                 AFTER INSERT OR DELETE ON tickets \
+                 FOR EACH STATEMENT EXECUTE FUNCTION notify_catalog(); \
+                 CREATE TRIGGER tickets_notify_catalog_changed \
+                 AFTER UPDATE ON tickets FOR EACH ROW \
+                 WHEN (OLD.order_id IS DISTINCT FROM NEW.order_id \
+                    OR OLD.title IS DISTINCT FROM NEW.title \
+                    OR OLD.price_cents IS DISTINCT FROM NEW.price_cents) \
+                 EXECUTE FUNCTION notify_catalog()",
+            )
+            .await?;
         }
         Ok(())
     }

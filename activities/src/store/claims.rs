@@ -16,17 +16,17 @@
 
 use std::time::Duration;
 
+use boxoffice_domain::{OrderId, TicketId, UserId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
     PaginatorTrait, QueryFilter, Statement,
 };
-use uuid::Uuid;
 
 use super::StoreError;
 use crate::entities::{order, ticket};
-use crate::saga::{OrderStatus, ReserveRefusal};
+use boxoffice_domain::saga::{OrderStatus, ReserveRefusal};
 
 /// The outcome of a claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,12 +41,31 @@ pub enum Claim {
 /// What a claim is for.
 #[derive(Debug, Clone, Copy)]
 pub struct ClaimRequest {
-    pub ticket_id: Uuid,
-    pub order_id: Uuid,
-    pub buyer_id: Uuid,
+    pub ticket_id: TicketId,
+    pub order_id: OrderId,
+    pub buyer_id: UserId,
     pub lease: Duration,
     /// The most holds (orders awaiting payment, and live claims) one buyer may have.
     pub max_holds: u64,
+}
+
+/// What a glance at the ticket says, before any write: most of an on-sale's losers find it held
+/// or claimed already, and are answered from a read (on SQLite, off the single writer). A stale
+/// read only ever sends someone to [`claim_ticket`], which decides.
+pub async fn refusal_at_a_glance(
+    reader: &impl ConnectionTrait,
+    ticket_id: TicketId,
+    buyer_id: UserId,
+) -> Result<Option<ReserveRefusal>, StoreError> {
+    let ticket = ticket::Entity::find_by_id(ticket_id).one(reader).await?;
+    Ok(match ticket {
+        None => Some(ReserveRefusal::TicketNotFound),
+        Some(ticket) if ticket.user_id == buyer_id => Some(ReserveRefusal::OwnTicket),
+        Some(ticket) if ticket.order_id.is_some() || is_claimed(&ticket, Utc::now()) => {
+            Some(ReserveRefusal::AlreadyReserved)
+        }
+        Some(_) => None,
+    })
 }
 
 /// Claims the ticket for the order for `lease`, unless it is held, sold, claimed by someone
@@ -79,12 +98,14 @@ pub async fn claim_ticket(
         .filter(ticket::Column::OrderId.is_null())
         .filter(ticket::Column::UserId.ne(buyer_id))
         .filter(no_live_claim(now))
-        .exec(&txn)
+        .exec_with_returning(&txn)
         .await?;
+    if let Some(ticket) = claimed.into_iter().next() {
+        txn.commit().await?;
+        return Ok(Claim::Won(ticket));
+    }
     let ticket = ticket::Entity::find_by_id(ticket_id).one(&txn).await?;
-    txn.commit().await?;
     Ok(match ticket {
-        Some(ticket) if claimed.rows_affected == 1 => Claim::Won(ticket),
         None => Claim::Refused(ReserveRefusal::TicketNotFound),
         Some(ticket) if ticket.user_id == buyer_id => Claim::Refused(ReserveRefusal::OwnTicket),
         Some(_) => Claim::Refused(ReserveRefusal::AlreadyReserved),
@@ -95,7 +116,7 @@ pub async fn claim_ticket(
 /// the transaction ends; SQLite has one writer anyway.
 pub(crate) async fn lock_buyer(
     txn: &impl ConnectionTrait,
-    buyer_id: Uuid,
+    buyer_id: UserId,
 ) -> Result<(), StoreError> {
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_raw(Statement::from_sql_and_values(
@@ -111,7 +132,7 @@ pub(crate) async fn lock_buyer(
 /// The buyer's holds: orders awaiting payment, and live claims that have not become one yet.
 pub(crate) async fn holds_of(
     db: &impl ConnectionTrait,
-    buyer_id: Uuid,
+    buyer_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let orders = order::Entity::find()
@@ -132,13 +153,13 @@ pub(crate) async fn holds_of(
 /// else's claim, or a hold, is left alone.
 pub async fn abandon_claim(
     db: &impl ConnectionTrait,
-    ticket_id: Uuid,
-    order_id: Uuid,
+    ticket_id: TicketId,
+    order_id: OrderId,
 ) -> Result<(), StoreError> {
     ticket::Entity::update_many()
         .col_expr(
             ticket::Column::ClaimOrderId,
-            Expr::value(Option::<Uuid>::None),
+            Expr::value(Option::<OrderId>::None),
         )
         .col_expr(
             ticket::Column::ClaimExpiresAt,
@@ -146,7 +167,7 @@ pub async fn abandon_claim(
         )
         .col_expr(
             ticket::Column::ClaimBuyerId,
-            Expr::value(Option::<Uuid>::None),
+            Expr::value(Option::<UserId>::None),
         )
         .filter(ticket::Column::Id.eq(ticket_id))
         .filter(ticket::Column::ClaimOrderId.eq(order_id))

@@ -16,7 +16,6 @@ use sea_orm::{
     DatabaseConnection, DatabaseTransaction, DbErr, RuntimeErr, SqlErr, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
 };
-use uuid::Uuid;
 
 /// Why a read or write did not happen. Apart from `Db`, the message is what a user reads.
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +80,7 @@ pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
 /// Where a page of a listing starts: after the row with this id (a keyset cursor, so pages stay
 /// cheap however deep, and a row added meanwhile never shifts one into the next page twice).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageRequest {
-    pub after: Option<Uuid>,
+pub struct PageRequest<Id> {
+    pub after: Option<Id>,
     pub limit: u64,
 }

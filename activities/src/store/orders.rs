@@ -1,8 +1,9 @@
 //! Orders and payments. Each write is one transaction guarded by row versions and by the state the
 //! writer expects, so a retried activity finds its own earlier write instead of doing it twice.
 
+use boxoffice_domain::{OrderId, TicketId, UserId};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ActiveEnum, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
     EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, UpdateMany, UpdateResult,
@@ -12,46 +13,27 @@ use uuid::Uuid;
 use super::waitlists::{self, HandOverRules, HandedOver};
 use super::{PageRequest, StoreError, catalog, claims};
 use crate::entities::{order, payment, ticket};
-use crate::saga::{CancelReason, OrderStatus, ReserveRefusal};
+use boxoffice_domain::saga::{CancelReason, OrderStatus, ReserveRefusal};
 
 pub struct NewOrder {
-    pub order_id: Uuid,
-    pub ticket_id: Uuid,
-    pub buyer_id: Uuid,
+    pub order_id: OrderId,
+    pub ticket_id: TicketId,
+    pub buyer_id: UserId,
     pub expires_at: DateTime<Utc>,
 }
 
-/// Holds the ticket for the order: inserts the order (`created`) and sets the ticket's `order_id`,
+/// Holds the ticket for the order: sets the ticket's `order_id` and inserts the order (`created`),
 /// in one transaction. Running it again for the same order is a no-op that succeeds.
 pub async fn reserve_ticket(
     db: &DatabaseConnection,
     new: NewOrder,
 ) -> Result<Result<ticket::Model, ReserveRefusal>, StoreError> {
-    let txn = super::begin_write(db).await?;
-    if order::Entity::find_by_id(new.order_id)
-        .one(&txn)
-        .await?
-        .is_some()
-    {
-        let held = ticket::Entity::find_by_id(new.ticket_id).one(&txn).await?;
-        txn.commit().await?;
-        return held.map(Ok).ok_or(StoreError::NotFound);
-    }
-    let Some(ticket) = ticket::Entity::find_by_id(new.ticket_id).one(&txn).await? else {
-        return Ok(Err(ReserveRefusal::TicketNotFound));
-    };
-    if ticket.user_id == new.buyer_id {
-        return Ok(Err(ReserveRefusal::OwnTicket));
-    }
     let now = Utc::now();
-    let claimed_by_other =
-        claims::is_claimed(&ticket, now) && ticket.claim_order_id != Some(new.order_id);
-    if ticket.order_id.is_some() || claimed_by_other {
-        return Ok(Err(ReserveRefusal::AlreadyReserved));
-    }
-    // The version and `order_id IS NULL` make a concurrent reservation lose here, not overwrite;
-    // the claim condition makes an order whose claim lapsed lose to the one that claimed since.
-    // The claim has done its work once the ticket is held: clear it.
+    let txn = super::begin_write(db).await?;
+    // One conditional write decides: `order_id IS NULL` makes a concurrent reservation lose here,
+    // not overwrite; the claim condition makes an order whose claim lapsed lose to the one that
+    // claimed since; and an order that exists already (this very activity, retried) takes nothing
+    // again. The claim has done its work once the ticket is held: clear it.
     let taken = ticket::Entity::update_many()
         .col_expr(ticket::Column::OrderId, Expr::value(Some(new.order_id)))
         .col_expr(
@@ -60,7 +42,7 @@ pub async fn reserve_ticket(
         )
         .col_expr(
             ticket::Column::ClaimOrderId,
-            Expr::value(Option::<Uuid>::None),
+            Expr::value(Option::<OrderId>::None),
         )
         .col_expr(
             ticket::Column::ClaimExpiresAt,
@@ -68,24 +50,18 @@ pub async fn reserve_ticket(
         )
         .col_expr(
             ticket::Column::ClaimBuyerId,
-            Expr::value(Option::<Uuid>::None),
+            Expr::value(Option::<UserId>::None),
         )
-        .filter(ticket::Column::Id.eq(ticket.id))
-        .filter(ticket::Column::Version.eq(ticket.version))
+        .filter(ticket::Column::Id.eq(new.ticket_id))
         .filter(ticket::Column::OrderId.is_null())
+        .filter(ticket::Column::UserId.ne(new.buyer_id))
         .filter(claims::no_live_claim(now).add(ticket::Column::ClaimOrderId.eq(new.order_id)))
-        .exec(&txn)
+        .filter(Expr::exists(order_with_id(new.order_id)).not())
+        .exec_with_returning(&txn)
         .await?;
-    if taken.rows_affected != 1 {
-        // Either another order won, or an earlier attempt of this very activity (timed out but
-        // still running) just committed our reservation.
-        drop(txn);
-        let now_held = ticket::Entity::find_by_id(new.ticket_id).one(db).await?;
-        return Ok(match now_held {
-            Some(held) if held.order_id == Some(new.order_id) => Ok(held),
-            _ => Err(ReserveRefusal::AlreadyReserved),
-        });
-    }
+    let Some(held) = taken.into_iter().next() else {
+        return not_reserved(&txn, &new).await;
+    };
     order::Entity::insert(order::ActiveModel {
         id: Set(new.order_id),
         user_id: Set(new.buyer_id),
@@ -99,25 +75,47 @@ pub async fn reserve_ticket(
     })
     .exec_without_returning(&txn)
     .await?;
-    let held = ticket::Entity::find_by_id(new.ticket_id)
-        .one(&txn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
     txn.commit().await?;
     catalog::changed();
     Ok(Ok(held))
+}
+
+/// `SELECT 1 FROM orders WHERE id = ?`, for `EXISTS`.
+fn order_with_id(order_id: OrderId) -> SelectStatement {
+    Query::select()
+        .expr(Expr::val(1))
+        .from(order::Entity)
+        .and_where(Expr::col((order::Entity, order::Column::Id)).eq(order_id))
+        .to_owned()
+}
+
+/// Why the reservation's write took nothing: the order exists already (a retry: it succeeds with
+/// the ticket as it is), or the ticket is gone, the buyer's own, or someone else's to hold.
+async fn not_reserved(
+    txn: &impl ConnectionTrait,
+    new: &NewOrder,
+) -> Result<Result<ticket::Model, ReserveRefusal>, StoreError> {
+    let ticket = ticket::Entity::find_by_id(new.ticket_id).one(txn).await?;
+    let ordered = order::Entity::find_by_id(new.order_id).one(txn).await?;
+    Ok(match (ticket, ordered) {
+        (None, None) => Err(ReserveRefusal::TicketNotFound),
+        (None, Some(_)) => return Err(StoreError::NotFound),
+        (Some(ticket), Some(_)) => Ok(ticket),
+        (Some(ticket), None) if ticket.user_id == new.buyer_id => Err(ReserveRefusal::OwnTicket),
+        (Some(_), None) => Err(ReserveRefusal::AlreadyReserved),
+    })
 }
 
 /// Why an order could not be completed after its charge.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("order {order_id} is {status}, not awaiting payment")]
 pub struct NotCompletable {
-    pub order_id: Uuid,
+    pub order_id: OrderId,
     pub status: String,
 }
 
 pub struct PaidOrder<'a> {
-    pub order_id: Uuid,
+    pub order_id: OrderId,
     pub stripe_payment_intent: &'a str,
     pub amount_cents: i64,
 }
@@ -129,21 +127,22 @@ pub async fn complete_order(
     paid: PaidOrder<'_>,
 ) -> Result<Result<Completed, NotCompletable>, StoreError> {
     let txn = super::begin_write(db).await?;
-    if let Some(existing) = payment::Entity::find()
-        .filter(payment::Column::OrderId.eq(paid.order_id))
+    let order = order::Entity::find_by_id(paid.order_id)
         .one(&txn)
         .await?
-    {
-        txn.commit().await?;
+        .ok_or(StoreError::NotFound)?;
+    if order.status == OrderStatus::Complete {
+        // Completed by an earlier attempt: its payment is the answer.
+        let existing = payment::Entity::find()
+            .filter(payment::Column::OrderId.eq(paid.order_id))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         return Ok(Ok(Completed {
             payment: existing,
             ended: None,
         }));
     }
-    let order = order::Entity::find_by_id(paid.order_id)
-        .one(&txn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
     if order.status != OrderStatus::Created {
         return Ok(Err(NotCompletable {
             order_id: order.id,
@@ -218,7 +217,7 @@ pub enum Release {
 /// complete order is left alone, since a sold ticket is never released.
 pub async fn release_order(
     db: &DatabaseConnection,
-    order_id: Uuid,
+    order_id: OrderId,
     reason: CancelReason,
     hand_over: Option<HandOverRules>,
 ) -> Result<Release, StoreError> {
@@ -251,7 +250,10 @@ pub async fn release_order(
         .await
         .map(exactly_one)??;
     update_ticket_held_by(&order)
-        .col_expr(ticket::Column::OrderId, Expr::value(Option::<Uuid>::None))
+        .col_expr(
+            ticket::Column::OrderId,
+            Expr::value(Option::<OrderId>::None),
+        )
         .exec(&txn)
         .await?;
     let handed_over = match hand_over {
@@ -304,7 +306,7 @@ fn exactly_one(result: UpdateResult) -> Result<(), StoreError> {
 /// order has at most one payment row.
 pub async fn record_refunded_payment(
     db: &impl ConnectionTrait,
-    order_id: Uuid,
+    order_id: OrderId,
     stripe_payment_intent: &str,
     amount_cents: i64,
 ) -> Result<(), StoreError> {
@@ -332,7 +334,7 @@ pub type OrderWithTicket = (order::Model, ticket::Model);
 
 pub async fn find_order(
     db: &impl ConnectionTrait,
-    id: Uuid,
+    id: OrderId,
 ) -> Result<OrderWithTicket, StoreError> {
     let order = order::Entity::find_by_id(id)
         .one(db)
@@ -356,8 +358,8 @@ pub enum Oldest {
 /// none of the buyer's orders is [`StoreError::NotFound`].
 pub async fn orders_of(
     db: &impl ConnectionTrait,
-    buyer_id: Uuid,
-    page: PageRequest,
+    buyer_id: UserId,
+    page: PageRequest<OrderId>,
     order: Oldest,
 ) -> Result<Vec<OrderWithTicket>, StoreError> {
     let mut query = order::Entity::find().filter(order::Column::UserId.eq(buyer_id));
@@ -398,7 +400,7 @@ pub async fn orders_of(
     if orders.is_empty() {
         return Ok(Vec::new());
     }
-    let ticket_ids: Vec<Uuid> = orders.iter().map(|o| o.ticket_id).collect();
+    let ticket_ids: Vec<TicketId> = orders.iter().map(|o| o.ticket_id).collect();
     let tickets = ticket::Entity::find()
         .filter(ticket::Column::Id.is_in(ticket_ids))
         .all(db)

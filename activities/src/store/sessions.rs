@@ -1,5 +1,6 @@
 //! Sessions: started at sign-up and sign-in, ended by signing out (one, or all of a user's).
 
+use boxoffice_domain::UserId;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -10,7 +11,7 @@ use crate::entities::session;
 /// Starts a session for the user until `expires_at`; also forgets the user's expired ones.
 pub async fn start_session(
     db: &impl ConnectionTrait,
-    user_id: Uuid,
+    user_id: UserId,
     expires_at: DateTime<Utc>,
 ) -> Result<Uuid, StoreError> {
     let now = Utc::now();
@@ -35,7 +36,7 @@ pub async fn start_session(
 pub async fn is_live(
     db: &impl ConnectionTrait,
     session_id: Uuid,
-    user_id: Uuid,
+    user_id: UserId,
 ) -> Result<bool, StoreError> {
     let found = session::Entity::find_by_id(session_id).one(db).await?;
     Ok(found.is_some_and(|session| session.user_id == user_id && session.expires_at > Utc::now()))
@@ -48,7 +49,10 @@ pub async fn end_session(db: &impl ConnectionTrait, session_id: Uuid) -> Result<
 }
 
 /// Ends every session of the user (signing out everywhere).
-pub async fn end_all_sessions(db: &impl ConnectionTrait, user_id: Uuid) -> Result<u64, StoreError> {
+pub async fn end_all_sessions(
+    db: &impl ConnectionTrait,
+    user_id: UserId,
+) -> Result<u64, StoreError> {
     let ended = session::Entity::delete_many()
         .filter(session::Column::UserId.eq(user_id))
         .exec(db)

@@ -1,6 +1,6 @@
+use boxoffice_domain::OrderId;
 use chrono::Utc;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
-use uuid::Uuid;
 
 use super::{StoreError, is_unique_violation};
 use crate::entities::stripe_event;
@@ -9,7 +9,7 @@ pub struct NewStripeEvent<'a> {
     pub id: &'a str,
     pub event_type: &'a str,
     pub payment_intent: Option<&'a str>,
-    pub order_id: Option<Uuid>,
+    pub order_id: Option<OrderId>,
 }
 
 /// Records a webhook event; `false` when it was recorded before (Stripe redelivers).

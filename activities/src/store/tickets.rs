@@ -1,10 +1,10 @@
+use boxoffice_domain::{TicketId, UserId};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
-use uuid::Uuid;
 
 use super::{PageRequest, StoreError, catalog, claims, waitlists};
 use crate::entities::ticket;
@@ -12,7 +12,7 @@ use crate::entities::ticket;
 pub struct NewTicket<'a> {
     pub title: &'a str,
     pub price_cents: i64,
-    pub seller_id: Uuid,
+    pub seller_id: UserId,
 }
 
 pub struct TicketEdit<'a> {
@@ -27,7 +27,7 @@ pub async fn create_ticket(
     new: NewTicket<'_>,
 ) -> Result<ticket::Model, StoreError> {
     let row = ticket::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(TicketId::new()),
         title: Set(new.title.to_owned()),
         price_cents: Set(new.price_cents),
         user_id: Set(new.seller_id),
@@ -47,7 +47,7 @@ pub async fn create_ticket(
 /// [`StoreError::NotFound`].
 pub async fn tickets_for_sale(
     db: &impl ConnectionTrait,
-    page: PageRequest,
+    page: PageRequest<TicketId>,
 ) -> Result<Vec<ticket::Model>, StoreError> {
     let mut query = ticket::Entity::find().filter(ticket::Column::OrderId.is_null());
     if let Some(after) = page.after {
@@ -71,7 +71,10 @@ pub async fn tickets_for_sale(
         .await?)
 }
 
-pub async fn find_ticket(db: &impl ConnectionTrait, id: Uuid) -> Result<ticket::Model, StoreError> {
+pub async fn find_ticket(
+    db: &impl ConnectionTrait,
+    id: TicketId,
+) -> Result<ticket::Model, StoreError> {
     ticket::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -83,8 +86,8 @@ pub async fn find_ticket(db: &impl ConnectionTrait, id: Uuid) -> Result<ticket::
 /// concurrent edit that bumped the version first makes this one a `VersionConflict`.
 pub async fn update_ticket(
     db: &impl ConnectionTrait,
-    id: Uuid,
-    editor_id: Uuid,
+    id: TicketId,
+    editor_id: UserId,
     edit: TicketEdit<'_>,
 ) -> Result<ticket::Model, StoreError> {
     let current = find_ticket(db, id).await?;
@@ -130,7 +133,7 @@ pub async fn update_ticket(
 /// size; nothing in the shop's own paths calls it.
 pub async fn list_in_bulk(
     db: &impl ConnectionTrait,
-    seller_id: Uuid,
+    seller_id: UserId,
     count: usize,
     age: chrono::Duration,
 ) -> Result<(), StoreError> {
@@ -138,7 +141,7 @@ pub async fn list_in_bulk(
     let newest = Utc::now() - age;
     for start in (0..count).step_by(BATCH) {
         let rows = (start..count.min(start + BATCH)).map(|i| ticket::ActiveModel {
-            id: Set(Uuid::now_v7()),
+            id: Set(TicketId::new()),
             title: Set(catalog_title(i)),
             price_cents: Set(1000 + 250 * (i % 400) as i64),
             user_id: Set(seller_id),

@@ -1,6 +1,6 @@
+use boxoffice_domain::UserId;
 use chrono::Utc;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use uuid::Uuid;
 
 use super::{StoreError, is_unique_violation};
 use crate::entities::user;
@@ -12,7 +12,7 @@ pub async fn create_user(
     password_hash: &str,
 ) -> Result<user::Model, StoreError> {
     let row = user::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(UserId::new()),
         email: Set(email.to_owned()),
         password_hash: Set(password_hash.to_owned()),
         version: Set(0),

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use boxoffice_domain::{OrderId, TicketId, UserId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -17,7 +18,7 @@ use uuid::Uuid;
 
 use super::{StoreError, claims, is_unique_violation};
 use crate::entities::{order, ticket, waitlist_entry as entry};
-use crate::saga::{OrderStatus, WaitState};
+use boxoffice_domain::saga::{OrderStatus, WaitState};
 
 /// The most waiting lists one shopper may be on at once.
 pub const MAX_LISTS: u64 = 10;
@@ -53,9 +54,9 @@ pub struct ListView {
 /// A ticket handed over to a waiting member: the order their saga is to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HandedOver {
-    pub order_id: Uuid,
-    pub ticket_id: Uuid,
-    pub buyer_id: Uuid,
+    pub order_id: OrderId,
+    pub ticket_id: TicketId,
+    pub buyer_id: UserId,
 }
 
 /// How a hand-over goes.
@@ -71,8 +72,8 @@ pub struct HandOverRules {
 /// twice is joining once.
 pub async fn join(
     db: &DatabaseConnection,
-    ticket_id: Uuid,
-    buyer_id: Uuid,
+    ticket_id: TicketId,
+    buyer_id: UserId,
 ) -> Result<Result<Place, JoinRefusal>, StoreError> {
     let txn = super::begin_write(db).await?;
     let Some(ticket) = ticket::Entity::find_by_id(ticket_id).one(&txn).await? else {
@@ -117,10 +118,10 @@ pub async fn join(
         Some(entry) => entry::Entity::update_many()
             .col_expr(entry::Column::State, Expr::value(WaitState::Waiting))
             .col_expr(entry::Column::JoinedAt, Expr::value(now))
-            .col_expr(entry::Column::OrderId, Expr::value(Option::<Uuid>::None))
+            .col_expr(entry::Column::OrderId, Expr::value(Option::<OrderId>::None))
             .col_expr(
                 entry::Column::HandedOverBy,
-                Expr::value(Option::<Uuid>::None),
+                Expr::value(Option::<OrderId>::None),
             )
             .col_expr(entry::Column::Note, Expr::value(Option::<String>::None))
             .filter(entry::Column::Id.eq(entry.id))
@@ -153,8 +154,8 @@ pub async fn join(
 /// Leaves the ticket's list; `false` if the shopper was not waiting on it.
 pub async fn leave(
     db: &impl ConnectionTrait,
-    ticket_id: Uuid,
-    buyer_id: Uuid,
+    ticket_id: TicketId,
+    buyer_id: UserId,
 ) -> Result<bool, StoreError> {
     let left = entry::Entity::update_many()
         .col_expr(entry::Column::State, Expr::value(WaitState::Left))
@@ -169,8 +170,8 @@ pub async fn leave(
 /// The ticket's list: how many wait, and where `viewer` stands.
 pub async fn view(
     db: &impl ConnectionTrait,
-    ticket_id: Uuid,
-    viewer: Option<Uuid>,
+    ticket_id: TicketId,
+    viewer: Option<UserId>,
 ) -> Result<ListView, StoreError> {
     let waiting = waiting_on(ticket_id).count(db).await?;
     let mine = match viewer {
@@ -197,7 +198,7 @@ pub async fn view(
 /// The entry whose turn made this order, if the order came from a waiting list.
 pub async fn entry_of_order(
     db: &impl ConnectionTrait,
-    order_id: Uuid,
+    order_id: OrderId,
 ) -> Result<Option<entry::Model>, StoreError> {
     Ok(entry::Entity::find()
         .filter(entry::Column::OrderId.eq(order_id))
@@ -207,8 +208,8 @@ pub async fn entry_of_order(
 
 async fn place_of(
     db: &impl ConnectionTrait,
-    ticket_id: Uuid,
-    buyer_id: Uuid,
+    ticket_id: TicketId,
+    buyer_id: UserId,
 ) -> Result<Place, StoreError> {
     let view = view(db, ticket_id, Some(buyer_id)).await?;
     let position = view
@@ -221,7 +222,7 @@ async fn place_of(
     })
 }
 
-fn waiting_on(ticket_id: Uuid) -> sea_orm::Select<entry::Entity> {
+fn waiting_on(ticket_id: TicketId) -> sea_orm::Select<entry::Entity> {
     entry::Entity::find()
         .filter(entry::Column::TicketId.eq(ticket_id))
         .filter(entry::Column::State.eq(WaitState::Waiting))
@@ -245,8 +246,8 @@ fn ahead_of(entry: &entry::Model) -> sea_orm::Select<entry::Entity> {
 /// on their entry.
 pub(crate) async fn hand_over(
     txn: &impl ConnectionTrait,
-    ticket_id: Uuid,
-    released_order: Uuid,
+    ticket_id: TicketId,
+    released_order: OrderId,
     rules: HandOverRules,
     now: DateTime<Utc>,
 ) -> Result<Option<HandedOver>, StoreError> {
@@ -272,7 +273,7 @@ pub(crate) async fn hand_over(
                 .await?;
             continue;
         }
-        let order_id = Uuid::now_v7();
+        let order_id = OrderId::new();
         let until = now + chrono::Duration::from_std(rules.lease).unwrap_or(chrono::Duration::MAX);
         let claimed = ticket::Entity::update_many()
             .col_expr(ticket::Column::ClaimOrderId, Expr::value(Some(order_id)))
@@ -310,7 +311,7 @@ pub(crate) async fn hand_over(
 /// The hand-over a release of `released_order` made, for a retried release to finish it.
 pub(crate) async fn handed_over_by(
     db: &impl ConnectionTrait,
-    released_order: Uuid,
+    released_order: OrderId,
 ) -> Result<Option<HandedOver>, StoreError> {
     let entry = entry::Entity::find()
         .filter(entry::Column::HandedOverBy.eq(released_order))
@@ -328,7 +329,7 @@ pub(crate) async fn handed_over_by(
 /// Closes the ticket's list (sold, or changed by its seller): its members read `note`.
 pub(crate) async fn close(
     db: &impl ConnectionTrait,
-    ticket_id: Uuid,
+    ticket_id: TicketId,
     note: &str,
 ) -> Result<(), StoreError> {
     entry::Entity::update_many()

@@ -88,7 +88,7 @@ pub async fn frame(State(state): State<AppState>, request: Request, next: Next) 
         csrf_token,
         csrf_nonce: nonce.value.clone(),
         flash,
-        hold: hold_in_words(state.settings.hold_secs),
+        hold: hold_in_words(state.settings.saga.hold_secs),
     };
 
     let mut response = if parts.method == Method::POST && !security::same_origin(&parts.headers) {

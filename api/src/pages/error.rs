@@ -6,16 +6,10 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use boxoffice_web::view::{Chrome, Page};
 
-use boxoffice_activities::store::StoreError;
-
-use crate::accounts::AccountError;
-use crate::backpressure::{RETRY_AFTER_SECS, Saturated, shed};
-use crate::domain::{FieldError, Invalid};
+use crate::backpressure::{RETRY_AFTER_SECS, Saturated};
+use crate::domain::FieldError;
 use crate::error::BUSY;
-use crate::limits::Limited;
-use crate::listing::ListingError;
-use crate::purchases::PurchaseError;
-use crate::waitlist::WaitlistError;
+use crate::failure::Failure;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PageError {
@@ -38,62 +32,20 @@ pub enum PageError {
     Internal(anyhow::Error),
 }
 
-impl From<StoreError> for PageError {
-    /// For reads: what a page cannot show.
-    fn from(err: StoreError) -> Self {
-        match err {
+/// What a page that could not be shown says instead.
+impl<E> From<E> for PageError
+where
+    Failure: From<E>,
+{
+    fn from(err: E) -> Self {
+        match Failure::from(err) {
             // Someone else's record is none of your business: the page does not say it exists.
-            StoreError::NotFound | StoreError::NotOwner => Self::NotFound,
-            err if err.is_saturation() => shed(Saturated::Database).into(),
-            other => Self::Internal(other.into()),
+            // A page past the end, or a cursor someone made up, is no page either.
+            Failure::NotFound | Failure::NotYours | Failure::Invalid(_) => Self::NotFound,
+            Failure::Busy(what) => Self::Busy(what),
+            Failure::Internal(err) => Self::Internal(err),
+            refused => Self::BadRequest(refused.to_string()),
         }
-    }
-}
-
-impl From<ListingError> for PageError {
-    fn from(err: ListingError) -> Self {
-        match err {
-            // A page past the end, or a cursor someone made up.
-            ListingError::Invalid(_) | ListingError::NoSuchPage => Self::NotFound,
-            ListingError::Store(err) => err.into(),
-        }
-    }
-}
-
-impl From<WaitlistError> for PageError {
-    fn from(err: WaitlistError) -> Self {
-        match err {
-            WaitlistError::NotFound => Self::NotFound,
-            WaitlistError::Store(err) => err.into(),
-            other => Self::Internal(other.into()),
-        }
-    }
-}
-
-impl From<WaitlistError> for Refusal {
-    fn from(err: WaitlistError) -> Self {
-        match err {
-            WaitlistError::NotFound => Self::NotFound,
-            WaitlistError::Store(err) => err.into(),
-            other => Self::message(other.to_string()),
-        }
-    }
-}
-
-impl From<PurchaseError> for PageError {
-    fn from(err: PurchaseError) -> Self {
-        match err {
-            PurchaseError::NotFound | PurchaseError::NotYours => Self::NotFound,
-            PurchaseError::Store(err) => err.into(),
-            PurchaseError::Busy(what) => what.into(),
-            other => Self::Internal(other.into()),
-        }
-    }
-}
-
-impl From<Saturated> for PageError {
-    fn from(what: Saturated) -> Self {
-        Self::Busy(what)
     }
 }
 
@@ -117,73 +69,19 @@ impl Refusal {
     }
 }
 
-impl From<Invalid> for Refusal {
-    fn from(Invalid(errors): Invalid) -> Self {
-        Self::Messages(errors)
-    }
-}
-
-impl From<FieldError> for Refusal {
-    fn from(error: FieldError) -> Self {
-        Self::Messages(vec![error])
-    }
-}
-
-impl From<Limited> for Refusal {
-    fn from(limited: Limited) -> Self {
-        Self::message(limited.to_string())
-    }
-}
-
-impl From<Saturated> for Refusal {
-    fn from(_: Saturated) -> Self {
-        Self::message(BUSY)
-    }
-}
-
-impl From<StoreError> for Refusal {
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::NotFound => Self::NotFound,
-            StoreError::EmailInUse => FieldError::new("email", err.to_string()).into(),
-            StoreError::NotOwner | StoreError::TicketReserved | StoreError::VersionConflict => {
-                Self::message(err.to_string())
-            }
-            err if err.is_saturation() => shed(Saturated::Database).into(),
-            StoreError::Db(db) => Self::Internal(db.into()),
-        }
-    }
-}
-
-impl From<AccountError> for Refusal {
-    fn from(err: AccountError) -> Self {
-        match err {
-            AccountError::EmailInUse => FieldError::new("email", err.to_string()).into(),
-            AccountError::InvalidCredentials => Self::message(err.to_string()),
-            AccountError::Busy(what) => what.into(),
-            AccountError::Store(err) => err.into(),
-            AccountError::Hashing(message) => Self::Internal(anyhow::anyhow!(message)),
-        }
-    }
-}
-
-impl From<PurchaseError> for Refusal {
-    fn from(err: PurchaseError) -> Self {
-        match err {
+impl<E> From<E> for Refusal
+where
+    Failure: From<E>,
+{
+    fn from(err: E) -> Self {
+        match Failure::from(err) {
+            Failure::Invalid(errors) => Self::Messages(errors),
             // Someone else's order, like one that does not exist, is not found.
-            PurchaseError::NotFound | PurchaseError::NotYours => Self::NotFound,
-            PurchaseError::PaymentRefused(message) => FieldError::new("token", message).into(),
-            PurchaseError::Busy(what) => what.into(),
-            PurchaseError::Store(err) => err.into(),
-            PurchaseError::Temporal(err) => Self::Internal(err),
-            other => Self::message(other.to_string()),
+            Failure::NotFound | Failure::NotYours => Self::NotFound,
+            Failure::Busy(_) => Self::message(BUSY),
+            Failure::Internal(err) => Self::Internal(err),
+            refused => Self::message(refused.to_string()),
         }
-    }
-}
-
-impl From<jsonwebtoken::errors::Error> for Refusal {
-    fn from(err: jsonwebtoken::errors::Error) -> Self {
-        Self::Internal(anyhow::Error::new(err).context("could not sign a session"))
     }
 }
 

@@ -19,7 +19,6 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use boxoffice_web::view::Page;
 use tower_http::catch_panic::CatchPanicLayer;
-use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -106,10 +105,11 @@ async fn not_found(request: Request) -> Response {
     }
 }
 
-/// The `{id}` of a page path; anything but a UUID is a page that does not exist.
-pub struct PageId(pub Uuid);
+/// The `{id}` of a page path, the id of a record (`OrderId`, `TicketId`); anything but a UUID is a
+/// page that does not exist.
+pub struct PageId<Id>(pub Id);
 
-impl<S: Send + Sync> FromRequestParts<S> for PageId {
+impl<S: Send + Sync, Id: std::str::FromStr> FromRequestParts<S> for PageId<Id> {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
@@ -117,8 +117,6 @@ impl<S: Send + Sync> FromRequestParts<S> for PageId {
             axum::extract::Path::<String>::from_request_parts(parts, state)
                 .await
                 .map_err(|_| PageError::NotFound)?;
-        Uuid::parse_str(&raw)
-            .map(PageId)
-            .map_err(|_| PageError::NotFound)
+        raw.parse().map(PageId).map_err(|_| PageError::NotFound)
     }
 }

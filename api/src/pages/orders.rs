@@ -3,8 +3,9 @@
 use axum::extract::State;
 use axum::response::{Html, Response};
 use boxoffice_activities::entities::order;
-use boxoffice_activities::saga::Standing;
 use boxoffice_activities::store::orders::Oldest;
+use boxoffice_domain::OrderId;
+use boxoffice_domain::saga::Standing;
 use boxoffice_web::view::{OrderPage, OrderState, OrderSummary, Page, StripeSetup};
 use chrono::Utc;
 
@@ -56,7 +57,7 @@ pub async fn orders_page(
 pub async fn order_page(
     context: PageContext,
     State(state): State<AppState>,
-    PageId(id): PageId,
+    PageId(id): PageId<OrderId>,
 ) -> Result<Html<String>, PageError> {
     let buyer = context.require_user(&format!("/orders/{id}"))?;
     let (order, ticket) = state.purchases.own_order(buyer.id, id).await?;
@@ -65,10 +66,11 @@ pub async fn order_page(
         .is_some();
     let stripe = state
         .settings
-        .stripe_publishable_key
+        .stripe
+        .publishable_key
         .as_ref()
         .map(|key| StripeSetup {
-            js_url: state.settings.stripe_js_url.clone(),
+            js_url: state.settings.stripe.js_url.clone(),
             publishable_key: key.clone(),
         });
     let page = OrderPage {
@@ -96,7 +98,7 @@ pub async fn order_page(
 pub async fn pay(
     context: PageContext,
     State(state): State<AppState>,
-    PageId(id): PageId,
+    PageId(id): PageId<OrderId>,
     CsrfForm(fields): CsrfForm,
 ) -> Result<Response, PageError> {
     let here = format!("/orders/{id}");
@@ -122,7 +124,7 @@ pub async fn pay(
 pub async fn cancel(
     context: PageContext,
     State(state): State<AppState>,
-    PageId(id): PageId,
+    PageId(id): PageId<OrderId>,
     CsrfForm(fields): CsrfForm,
 ) -> Result<Response, PageError> {
     let here = format!("/orders/{id}");

@@ -6,9 +6,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{Html, Response};
 use boxoffice_activities::entities::ticket;
-use boxoffice_activities::saga::Standing;
 use boxoffice_activities::store::orders;
 use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
+use boxoffice_domain::TicketId;
+use boxoffice_domain::saga::Standing;
 use boxoffice_web::view::{Availability, Form, Page, TicketSummary, Viewer, WaitlistBox};
 
 use crate::domain::{self, FieldError, Invalid, Price, Title};
@@ -37,7 +38,7 @@ pub async fn home(
     Query(query): Query<PageQuery>,
 ) -> Result<Html<Bytes>, PageError> {
     let request = query.request().map_err(|_| PageError::NotFound)?;
-    if context.is_any_visitor() && listing::is_the_usual_first_page(request) {
+    if context.is_any_visitor() && listing::is_the_usual_first_page(&request) {
         // Nearly every view: made once per catalog change, then the same bytes for everyone.
         let first = state.listing.first_page(&state.reader.0).await?;
         let page = first
@@ -110,7 +111,7 @@ fn price_text(cents: i64) -> String {
 pub async fn ticket_page(
     context: PageContext,
     State(state): State<AppState>,
-    PageId(id): PageId,
+    PageId(id): PageId<TicketId>,
 ) -> Result<Html<String>, PageError> {
     let ticket = tickets::find_ticket(&state.reader.0, id).await?;
     let availability = match ticket.order_id {
@@ -177,7 +178,7 @@ pub async fn ticket_page(
 pub async fn edit_ticket(
     context: PageContext,
     State(state): State<AppState>,
-    PageId(id): PageId,
+    PageId(id): PageId<TicketId>,
     CsrfForm(fields): CsrfForm,
 ) -> Result<Response, PageError> {
     let here = format!("/tickets/{id}");
@@ -209,7 +210,7 @@ pub async fn edit_ticket(
 pub async fn buy(
     context: PageContext,
     State(state): State<AppState>,
-    PageId(ticket_id): PageId,
+    PageId(ticket_id): PageId<TicketId>,
     CsrfForm(fields): CsrfForm,
 ) -> Result<Response, PageError> {
     let here = format!("/tickets/{ticket_id}");
@@ -232,7 +233,7 @@ pub async fn buy(
 pub async fn join_waitlist(
     context: PageContext,
     State(state): State<AppState>,
-    PageId(ticket_id): PageId,
+    PageId(ticket_id): PageId<TicketId>,
     CsrfForm(fields): CsrfForm,
 ) -> Result<Response, PageError> {
     let here = format!("/tickets/{ticket_id}");
@@ -248,7 +249,7 @@ pub async fn join_waitlist(
 pub async fn leave_waitlist(
     context: PageContext,
     State(state): State<AppState>,
-    PageId(ticket_id): PageId,
+    PageId(ticket_id): PageId<TicketId>,
     CsrfForm(fields): CsrfForm,
 ) -> Result<Response, PageError> {
     let here = format!("/tickets/{ticket_id}");

@@ -5,6 +5,7 @@ use temporalio_client::Client;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::Json;
+use crate::failure::Failure;
 use crate::openapi::Status;
 use crate::temporal;
 
@@ -35,8 +36,5 @@ pub async fn readyz(
     .into_iter()
     .flatten()
     .collect();
-    Err(ApiError::Unavailable(format!(
-        "Not ready: {} unreachable",
-        down.join(", ")
-    )))
+    Err(Failure::Unavailable(format!("Not ready: {} unreachable", down.join(", "))).into())
 }

@@ -9,8 +9,10 @@ pub mod waitlist;
 pub mod webhooks;
 
 use axum::http::{HeaderMap, HeaderValue, header};
+use std::fmt::Display;
+use std::str::FromStr;
+
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::domain::Invalid;
 use crate::listing;
@@ -28,13 +30,15 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
-    pub fn request(&self) -> Result<boxoffice_activities::store::PageRequest, Invalid> {
+    pub fn request<Id: FromStr>(
+        &self,
+    ) -> Result<boxoffice_activities::store::PageRequest<Id>, Invalid> {
         listing::page_request(self.after.as_deref(), self.limit.as_deref())
     }
 }
 
 /// `Link: <path?after=…&limit=…>; rel="next"` when there is a next page.
-pub fn next_link(path: &str, next_after: Option<Uuid>, limit: u64) -> HeaderMap {
+pub fn next_link(path: &str, next_after: Option<impl Display>, limit: u64) -> HeaderMap {
     let mut headers = HeaderMap::new();
     if let Some(after) = next_after {
         let link = format!("<{path}?after={after}&limit={limit}>; rel=\"next\"");

@@ -1,8 +1,9 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
-use boxoffice_activities::saga::{CancelReason, OrderStatus};
 use boxoffice_activities::store::orders::{Oldest, OrderWithTicket};
+use boxoffice_domain::saga::{CancelReason, OrderStatus};
+use boxoffice_domain::{OrderId, TicketId, UserId};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -22,11 +23,13 @@ use crate::state::Reader;
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderView {
-    pub id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub id: OrderId,
     /// `created`, `cancelled` or `complete` (the original also knew `awaiting:payment`).
     #[schema(value_type = String, example = "created")]
     pub status: OrderStatus,
-    pub user_id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub user_id: UserId,
     pub expires_at: String,
     pub ticket: OrderTicketView,
     pub version: i32,
@@ -38,7 +41,8 @@ pub struct OrderView {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OrderTicketView {
-    pub id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub id: TicketId,
     pub title: String,
     #[schema(value_type = f64)]
     pub price: Value,
@@ -70,10 +74,15 @@ fn rfc3339(time: DateTime<Utc>) -> String {
 }
 
 /// Reads a required id field of a JSON body.
-pub fn required_id(body: &JsonObject, field: &str) -> Result<Uuid, FieldError> {
+pub fn required_id<Id: std::str::FromStr>(
+    body: &JsonObject,
+    field: &str,
+) -> Result<Id, FieldError> {
     match body.get(field) {
         None | Some(Value::Null) => Err(FieldError::new(field, format!("{field} is required"))),
-        Some(Value::String(text)) => Uuid::parse_str(text.trim())
+        Some(Value::String(text)) => text
+            .trim()
+            .parse()
             .map_err(|_| FieldError::new(field, format!("{field} must be a valid id"))),
         Some(_) => Err(FieldError::new(field, format!("{field} must be a string"))),
     }
@@ -121,7 +130,7 @@ pub async fn list(
 pub async fn show(
     State(purchases): State<Purchases>,
     SignedIn(user): SignedIn,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<OrderId>,
 ) -> Result<Json<OrderView>, ApiError> {
     Ok(Json(purchases.own_order(user.id, id).await?.into()))
 }
@@ -133,7 +142,7 @@ pub async fn show(
 pub async fn cancel(
     State(purchases): State<Purchases>,
     SignedIn(user): SignedIn,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<OrderId>,
 ) -> Result<StatusCode, ApiError> {
     purchases.cancel_order(user.id, id).await?;
     Ok(StatusCode::NO_CONTENT)

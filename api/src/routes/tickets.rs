@@ -4,10 +4,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use boxoffice_activities::entities::ticket;
 use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
+use boxoffice_domain::{OrderId, TicketId, UserId};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use serde_json::Value;
-use uuid::Uuid;
 
 use crate::domain::{self, Invalid, Price, Title};
 use crate::error::{ApiError, ErrorBody, FieldError};
@@ -23,14 +23,17 @@ use crate::state::Reader;
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketView {
-    pub id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub id: TicketId,
     pub title: String,
     /// Dollars.
     #[schema(value_type = f64)]
     pub price: Value,
-    pub user_id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub user_id: UserId,
     pub version: i32,
-    pub order_id: Option<Uuid>,
+    #[schema(value_type = Option<Uuid>)]
+    pub order_id: Option<OrderId>,
 }
 
 impl From<ticket::Model> for TicketView {
@@ -108,7 +111,7 @@ pub async fn list(
     Query(query): Query<PageQuery>,
 ) -> Result<Response, ApiError> {
     let request = query.request()?;
-    if listing::is_the_usual_first_page(request) {
+    if listing::is_the_usual_first_page(&request) {
         // What the original's clients ask for: made once per catalog change.
         let first = listing.first_page(&db).await?;
         let body = match first.as_json.get() {
@@ -140,7 +143,7 @@ fn views_of(page: Page<ticket::Model>) -> Vec<TicketView> {
     responses((status = 200, body = TicketView), (status = 400, description = "Invalid input", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn show(
     State(Reader(db)): State<Reader>,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<TicketId>,
 ) -> Result<Json<TicketView>, ApiError> {
     Ok(Json(tickets::find_ticket(&db, id).await?.into()))
 }
@@ -153,7 +156,7 @@ pub async fn show(
 pub async fn update(
     State(db): State<DatabaseConnection>,
     SignedIn(user): SignedIn,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<TicketId>,
     Json(body): Json<JsonObject>,
 ) -> Result<Json<TicketView>, ApiError> {
     let (title, price) = parse_ticket(&body)?;

@@ -4,6 +4,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Serialize;
 
+use boxoffice_domain::TicketId;
+
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{CurrentUser, IdPath, Json, SignedIn};
 use crate::state::Reader;
@@ -26,7 +28,7 @@ pub struct Joined {
 pub async fn join(
     State(db): State<DatabaseConnection>,
     SignedIn(user): SignedIn,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<TicketId>,
 ) -> Result<(StatusCode, Json<Joined>), ApiError> {
     let place = waitlist::join(&db, id, user.id).await?;
     Ok((
@@ -45,7 +47,7 @@ pub async fn join(
 pub async fn leave(
     State(db): State<DatabaseConnection>,
     SignedIn(user): SignedIn,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<TicketId>,
 ) -> Result<StatusCode, ApiError> {
     waitlist::leave(&db, id, user.id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -57,7 +59,7 @@ pub async fn leave(
 pub async fn show(
     State(Reader(db)): State<Reader>,
     CurrentUser(user): CurrentUser,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<TicketId>,
 ) -> Result<Json<WaitlistView>, ApiError> {
     let view = waitlist::view(&db, id, user.map(|user| user.id)).await?;
     Ok(Json(view))

@@ -2,13 +2,14 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use boxoffice_activities::store::stripe_events::{self, NewStripeEvent};
+use boxoffice_domain::OrderId;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use stripe_webhook::{EventObject, Webhook, WebhookError};
-use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::Json;
+use crate::failure::Failure;
 use crate::state::AppState;
 
 /// Stripe's webhook receiver. The signature is verified first; each event is recorded once, so a
@@ -27,9 +28,10 @@ pub async fn stripe(
 ) -> Result<Json<Value>, ApiError> {
     let secret = state
         .settings
-        .stripe_webhook_secret
+        .stripe
+        .webhook_secret
         .as_ref()
-        .ok_or_else(|| ApiError::Unavailable("Stripe webhooks are not configured".into()))?;
+        .ok_or_else(|| Failure::Unavailable("Stripe webhooks are not configured".into()))?;
     let signature = headers
         .get("stripe-signature")
         .and_then(|value| value.to_str().ok())
@@ -51,7 +53,7 @@ pub async fn stripe(
     };
     let order_id = intent
         .and_then(|pi| pi.metadata.get("order_id"))
-        .and_then(|id| Uuid::parse_str(id).ok());
+        .and_then(|id| id.parse::<OrderId>().ok());
     let intent_id = intent.map(|pi| pi.id.to_string());
     let event_type = event.type_.to_string();
     let first_time = stripe_events::record_stripe_event(

@@ -4,18 +4,23 @@
 
 use std::time::Duration;
 
-use boxoffice_activities::saga::ReserveRefusal;
 use boxoffice_activities::store::claims::{self, Claim, ClaimRequest};
 use boxoffice_activities::store::orders::{self, NewOrder};
 use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
 use boxoffice_activities::store::{StoreError, users};
+use boxoffice_domain::saga::ReserveRefusal;
+use boxoffice_domain::{OrderId, TicketId, UserId};
 use boxoffice_tests::{TestDatabase, TestSqlite};
 use sea_orm::DatabaseConnection;
-use uuid::Uuid;
 
 const LEASE: Duration = Duration::from_millis(1200);
 
-async fn claim(db: &DatabaseConnection, ticket_id: Uuid, order_id: Uuid, buyer_id: Uuid) -> Claim {
+async fn claim(
+    db: &DatabaseConnection,
+    ticket_id: TicketId,
+    order_id: OrderId,
+    buyer_id: UserId,
+) -> Claim {
     claims::claim_ticket(
         db,
         ClaimRequest {
@@ -46,7 +51,7 @@ async fn claims_admit_one_order_at_a_time_and_lapse(db: &DatabaseConnection) {
         seller_id: seller.id,
     };
     let ticket = tickets::create_ticket(db, new_ticket).await.unwrap();
-    let (ann_order, bob_order) = (Uuid::now_v7(), Uuid::now_v7());
+    let (ann_order, bob_order) = (OrderId::new(), OrderId::new());
     let reserve = |order_id, buyer_id| {
         orders::reserve_ticket(
             db,
@@ -63,9 +68,9 @@ async fn claims_admit_one_order_at_a_time_and_lapse(db: &DatabaseConnection) {
     assert!(matches!(won, Claim::Won(ref t) if t.claim_order_id == Some(ann_order)));
     let lost = claim(db, ticket.id, bob_order, bob.id).await;
     assert_eq!(lost, Claim::Refused(ReserveRefusal::AlreadyReserved));
-    let own = claim(db, ticket.id, Uuid::now_v7(), seller.id).await;
+    let own = claim(db, ticket.id, OrderId::new(), seller.id).await;
     assert_eq!(own, Claim::Refused(ReserveRefusal::OwnTicket));
-    let missing = claim(db, Uuid::now_v7(), bob_order, bob.id).await;
+    let missing = claim(db, TicketId::new(), bob_order, bob.id).await;
     assert_eq!(missing, Claim::Refused(ReserveRefusal::TicketNotFound));
     // While a buyer is being admitted, the seller cannot change what they are buying.
     let edit = TicketEdit {

@@ -40,7 +40,7 @@ async fn replay(history_json: &[u8]) -> Result<(), String> {
 
 /// Waits for the order's workflow to finish, replays its history, and keeps it if asked to.
 async fn replays_and_is_kept(app: &TestApp, order: &Value, name: &str) {
-    let order_id: uuid::Uuid = id_of(order).parse().unwrap();
+    let order_id: boxoffice_domain::OrderId = id_of(order).parse().unwrap();
     let handle = app
         .state
         .temporal

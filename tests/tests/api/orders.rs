@@ -41,7 +41,7 @@ async fn each_order_is_a_workflow_named_for_it_that_answers_the_status_query() {
     let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
     let mut buyer = buyer(&app).await;
     let order = order_for(&mut buyer, &ticket).await;
-    let order_id: uuid::Uuid = id_of(&order).parse().unwrap();
+    let order_id: boxoffice_domain::OrderId = id_of(&order).parse().unwrap();
 
     let status = app
         .state

@@ -13,15 +13,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use boxoffice_activities::saga::CancelReason;
 use boxoffice_activities::store::claims::{self, Claim, ClaimRequest};
 use boxoffice_activities::store::orders::{self, NewOrder, Oldest, PaidOrder};
 use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
 use boxoffice_activities::store::waitlists::{self, HandOverRules};
 use boxoffice_activities::store::{PageRequest, sessions, stripe_events, users};
+use boxoffice_domain::saga::CancelReason;
+use boxoffice_domain::{OrderId, TicketId, UserId};
 use boxoffice_tests::{TestDatabase, TestSqlite};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
-use uuid::Uuid;
 
 /// The catalog the plans are asked for.
 const CATALOG: usize = 100_000;
@@ -85,7 +85,7 @@ async fn full_scans_of_the_hot_paths(url: &str) -> Vec<String> {
 
 /// Admission, reserve, pay, complete, release and hand-over, the listings, the waiting list,
 /// sessions and sign-in: each through the store function the shop calls.
-async fn run_the_hot_paths(db: &DatabaseConnection, seller_id: Uuid) {
+async fn run_the_hot_paths(db: &DatabaseConnection, seller_id: UserId) {
     let buyer = users::create_user(db, "buyer@example.com", "hash")
         .await
         .unwrap();
@@ -150,7 +150,7 @@ async fn run_the_hot_paths(db: &DatabaseConnection, seller_id: Uuid) {
     waitlists::leave(db, released.id, member.id).await.unwrap();
 
     // A claim whose saga never started.
-    let unstarted = Uuid::now_v7();
+    let unstarted = OrderId::new();
     assert!(matches!(
         claims::claim_ticket(db, claim(abandoned.id, unstarted, buyer.id))
             .await
@@ -204,8 +204,8 @@ async fn run_the_hot_paths(db: &DatabaseConnection, seller_id: Uuid) {
 }
 
 /// Admission and reserve: the buyer's new order holds the ticket.
-async fn hold(db: &DatabaseConnection, ticket_id: Uuid, buyer_id: Uuid) -> Uuid {
-    let order_id = Uuid::now_v7();
+async fn hold(db: &DatabaseConnection, ticket_id: TicketId, buyer_id: UserId) -> OrderId {
+    let order_id = OrderId::new();
     let won = claims::claim_ticket(db, claim(ticket_id, order_id, buyer_id))
         .await
         .unwrap();
@@ -225,7 +225,7 @@ async fn hold(db: &DatabaseConnection, ticket_id: Uuid, buyer_id: Uuid) -> Uuid 
     order_id
 }
 
-fn claim(ticket_id: Uuid, order_id: Uuid, buyer_id: Uuid) -> ClaimRequest {
+fn claim(ticket_id: TicketId, order_id: OrderId, buyer_id: UserId) -> ClaimRequest {
     ClaimRequest {
         ticket_id,
         order_id,
@@ -235,7 +235,7 @@ fn claim(ticket_id: Uuid, order_id: Uuid, buyer_id: Uuid) -> ClaimRequest {
     }
 }
 
-fn page(after: Option<Uuid>) -> PageRequest {
+fn page<Id>(after: Option<Id>) -> PageRequest<Id> {
     PageRequest { after, limit: 100 }
 }
 

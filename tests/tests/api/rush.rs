@@ -6,14 +6,14 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use boxoffice_activities::saga::ReserveRefusal;
 use boxoffice_activities::store::orders::{self, NewOrder};
 use boxoffice_api::backpressure::TemporalGate;
 use boxoffice_api::passwords::PasswordHasher;
+use boxoffice_domain::saga::ReserveRefusal;
+use boxoffice_domain::{TicketId, UserId};
 use boxoffice_tests::fixtures::{buyer, id_of, listed_ticket, order_for};
 use boxoffice_tests::{CLAIM_LEASE, TestApp};
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 const BUYERS: usize = 400;
 const TICKETS: usize = 20;
@@ -79,9 +79,9 @@ async fn a_gateway_that_dies_after_winning_the_claim_keeps_the_ticket_only_until
 {
     let app = TestApp::spawn().await;
     let (_, ticket) = listed_ticket(&app, "Encore", json!(45)).await;
-    let ticket_id: Uuid = id_of(&ticket).parse().unwrap();
+    let ticket_id: TicketId = id_of(&ticket).parse().unwrap();
     let mut crashed = buyer(&app).await;
-    let crashed_id: Uuid = crashed.get("/api/users/currentuser").await.body["currentUser"]["id"]
+    let crashed_id: UserId = crashed.get("/api/users/currentuser").await.body["currentUser"]["id"]
         .as_str()
         .unwrap()
         .parse()
@@ -154,7 +154,7 @@ async fn when_temporal_is_saturated_an_order_is_answered_503_with_retry_after_an
         ["The shop is busy; please try again in a few seconds"]
     );
     // Nothing was started, so the claim was given up at once: the ticket is not held or claimed.
-    let ticket_id: Uuid = id_of(&ticket).parse().unwrap();
+    let ticket_id: TicketId = id_of(&ticket).parse().unwrap();
     let row = boxoffice_activities::store::tickets::find_ticket(&app.state.db, ticket_id)
         .await
         .unwrap();
@@ -212,7 +212,7 @@ async fn a_sign_up_burst_beyond_the_hashing_queue_is_answered_503_never_500() {
     assert_eq!(response.status, StatusCode::CREATED);
 }
 
-async fn anyone_sees(app: &TestApp, ticket_id: Uuid) -> Value {
+async fn anyone_sees(app: &TestApp, ticket_id: TicketId) -> Value {
     app.anonymous()
         .get(&format!("/api/tickets/{ticket_id}"))
         .await

@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use boxoffice_activities::saga::CancelReason;
 use boxoffice_activities::store::orders::{self, Release};
 use boxoffice_activities::store::waitlists::HandOverRules;
+use boxoffice_domain::saga::CancelReason;
 use boxoffice_tests::fixtures::{buyer, eventually, id_of, listed_ticket, order_for, pay};
 use boxoffice_tests::{ApiClient, TestApp};
 use serde_json::{Value, json};

@@ -2,16 +2,17 @@
 //! query and the stages support staff see. These are in histories: change them only in ways that
 //! still read what was recorded (new fields with defaults).
 
-use boxoffice_activities::saga::ReserveRefusal;
+use boxoffice_domain::saga::ReserveRefusal;
+use boxoffice_domain::{OrderId, TicketId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PurchaseInput {
-    pub order_id: Uuid,
-    pub ticket_id: Uuid,
-    pub buyer_id: Uuid,
+    pub order_id: OrderId,
+    pub ticket_id: TicketId,
+    pub buyer_id: UserId,
     /// Length of the hold. Part of the input, not read from config, so replay sees the same value.
     pub hold_secs: u64,
 }
@@ -92,9 +93,9 @@ pub enum PaymentAnswer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PurchaseStatus {
     pub stage: Stage,
-    pub order_id: Uuid,
-    pub ticket_id: Uuid,
-    pub buyer_id: Uuid,
+    pub order_id: OrderId,
+    pub ticket_id: TicketId,
+    pub buyer_id: UserId,
     pub expires_at: Option<DateTime<Utc>>,
     pub attempts: u32,
     pub last_decline: Option<String>,

@@ -7,6 +7,7 @@
 
 mod messages;
 mod policies;
+pub mod start;
 
 use std::collections::BTreeMap;
 use std::error::Error;
@@ -17,7 +18,8 @@ use boxoffice_activities::purchase::{
     ChargeInput, ChargeOutcome, CompleteInput, PurchaseActivities, RefundInput, ReleaseFound,
     ReleaseInput, ReserveInput, ReserveOutcome,
 };
-use boxoffice_activities::saga::{
+use boxoffice_domain::UserId;
+use boxoffice_domain::saga::{
     CancelReason, MAX_PAYMENT_ATTEMPTS, ReserveRefusal, TOO_MANY_PAYMENT_ATTEMPTS,
 };
 use chrono::{DateTime, Utc};
@@ -28,7 +30,6 @@ use temporalio_sdk::{
 };
 use uuid::Uuid;
 
-pub use boxoffice_activities::saga::{TASK_QUEUE, workflow_id};
 pub use messages::{
     PayRequest, PaymentAnswer, PurchaseInput, PurchaseStatus, ReservationAnswer, Stage,
 };
@@ -501,7 +502,7 @@ impl PurchaseWorkflow {
     fn validate_cancel(
         &self,
         _ctx: &WorkflowContextView,
-        _buyer_id: &Uuid,
+        _buyer_id: &UserId,
     ) -> Result<(), Box<dyn Error + Send + Sync>> {
         self.why_not_cancellable()
             .map_or(Ok(()), |reason| Err(reason.into()))
@@ -521,7 +522,7 @@ impl PurchaseWorkflow {
     #[update]
     pub async fn cancel(
         ctx: &mut WorkflowContext<Self>,
-        _buyer_id: Uuid,
+        _buyer_id: UserId,
     ) -> Result<Stage, Box<dyn Error + Send + Sync>> {
         // Same reason as in `pay`: a `pay` accepted in this activation may precede us.
         if let Some(reason) = ctx.state(Self::why_not_cancellable) {

@@ -1,24 +1,14 @@
 //! The purchase saga's vocabulary: the names that the workflow (`boxoffice-workflows`), its
-//! activities and the gateway must agree on. It imports nothing of the app, so every one of them
-//! can use it without pulling in the others.
+//! activities, the gateway and the pages must agree on.
 
 use sea_orm::sea_query::StringLen;
 use sea_orm::{DeriveActiveEnum, EnumIter};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
-/// The task queue the purchase saga's workers poll.
-pub const TASK_QUEUE: &str = "purchase";
 
 /// The most payment attempts one order takes: beyond this, a card is being tested, or keeps
 /// failing. The workflow refuses the next `pay` update with [`TOO_MANY_PAYMENT_ATTEMPTS`].
 pub const MAX_PAYMENT_ATTEMPTS: u32 = 5;
 pub const TOO_MANY_PAYMENT_ATTEMPTS: &str = "Too many payment attempts for this order";
-
-/// Support staff find an order's workflow by this id.
-pub fn workflow_id(order_id: Uuid) -> String {
-    format!("order-{order_id}")
-}
 
 /// An order's status, as the API contract spells it (and as the `orders.status` column stores it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
