@@ -15,12 +15,16 @@ export RUST_TEST_THREADS="${RUST_TEST_THREADS:-8}"
 export BOXOFFICE_SCREENSHOTS="${BOXOFFICE_SCREENSHOTS:-$repo/target/screenshots}"
 rm -rf "$BOXOFFICE_SCREENSHOTS"
 status=0
+# One build: the test run also builds `boxoffice` and `stripe-emulator` (their packages have
+# integration tests), in the very feature set the runs below use. A `cargo build` here would
+# resolve features without dev-dependencies and compile the workspace a second time.
 cargo test --locked --workspace "$@" || status=$?
+bins="$repo/target/debug"
 # Lighthouse: four pages must score 100 in every category (reports in target/lighthouse/).
-{ cargo build --locked --bin boxoffice && "$repo/deploy/lighthouse/run.sh" target/debug/boxoffice; } || status=$((status ? status : 1))
+"$repo/deploy/lighthouse/run.sh" "$bins/boxoffice" || status=$((status ? status : 1))
 # The scale-out and fault drill: 2 gateways, 2 workers, private Postgres, five faults, reconciled (~2.5 min).
-{ cargo build --locked --workspace --bins && "$repo/deploy/drill/run.sh" target/debug; } || status=$((status ? status : 1))
+"$repo/deploy/drill/run.sh" "$bins" || status=$((status ? status : 1))
 # Schemathesis: the OpenAPI contract fuzzed with every check, signed in (reports in target/schemathesis/).
-{ cargo build --locked --bin boxoffice && "$repo/deploy/schemathesis/run.sh" target/debug/boxoffice; } || status=$((status ? status : 1))
+"$repo/deploy/schemathesis/run.sh" "$bins/boxoffice" || status=$((status ? status : 1))
 echo "Screenshots of the storefront (browser tests): $BOXOFFICE_SCREENSHOTS ($(ls "$BOXOFFICE_SCREENSHOTS" 2>/dev/null | wc -l) files)"
 exit "$status"

@@ -270,6 +270,11 @@ impl PaymentToken {
         }
     }
 
+    /// The token a form posted (`payment_method`): the same rules as the API's `token`.
+    pub fn parse_text(text: &str) -> Result<Self, FieldError> {
+        Self::parse(Some(&Value::String(text.to_owned())))
+    }
+
     pub fn into_string(self) -> String {
         self.0
     }

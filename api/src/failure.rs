@@ -93,6 +93,7 @@ impl From<PurchaseError> for Failure {
             E::PaymentRefused(message) => Self::field("token", message),
             E::PaymentsUnavailable => Self::Unavailable(err.to_string()),
             E::Busy(what) => Self::Busy(what),
+            E::Limited(limited) => limited.into(),
             E::Store(err) => err.into(),
             E::Temporal(err) => Self::Internal(err),
             // A hold ends within minutes; an order's attempts never come back, but a new order's do.

@@ -20,4 +20,5 @@ pub mod routes;
 pub mod security;
 pub mod state;
 pub mod temporal;
+pub mod tickets;
 pub mod waitlist;

@@ -21,6 +21,11 @@ use temporalio_client::errors::WorkflowUpdateError;
 use temporalio_client::tonic::{self, Code};
 
 use crate::backpressure::{Saturated, TemporalGate, shed};
+use crate::domain::PaymentToken;
+use crate::limits::{Limited, Limits};
+use crate::listing::{self, ListingError, Page};
+use boxoffice_activities::store::PageRequest;
+use boxoffice_activities::store::orders::Oldest;
 
 /// What placing, paying and cancelling orders needs: the database, Temporal (behind this
 /// gateway's gate) and the purchase settings.
@@ -33,6 +38,8 @@ pub struct Purchases {
     pub temporal: Client,
     pub temporal_gate: TemporalGate,
     pub settings: SagaSettings,
+    /// Payments per buyer (card testing).
+    pub limits: Limits,
 }
 
 /// Why an order could not be placed, paid or cancelled. The message is what the buyer reads.
@@ -77,6 +84,8 @@ pub enum PurchaseError {
     /// The order's workflow refused the request, saying why.
     #[error("{0}")]
     Refused(String),
+    #[error(transparent)]
+    Limited(#[from] Limited),
     #[error(transparent)]
     Busy(#[from] Saturated),
     #[error(transparent)]
@@ -226,6 +235,16 @@ fn about_order(order_id: OrderId) {
 }
 
 impl Purchases {
+    /// A page of the buyer's orders, each with its ticket.
+    pub async fn orders_of(
+        &self,
+        buyer_id: UserId,
+        request: PageRequest<OrderId>,
+        order: Oldest,
+    ) -> Result<Page<OrderWithTicket>, ListingError> {
+        listing::orders_of(&self.reader, buyer_id, request, order).await
+    }
+
     /// The buyer's order with its ticket; someone else's is [`PurchaseError::NotYours`].
     pub async fn own_order(
         &self,
@@ -293,8 +312,10 @@ impl Purchases {
         &self,
         buyer_id: UserId,
         order_id: OrderId,
-        payment_method: String,
+        token: PaymentToken,
     ) -> Result<uuid::Uuid, PurchaseError> {
+        self.limits.payment(buyer_id)?;
+        let payment_method = token.into_string();
         let (order, _) = self.own_order(buyer_id, order_id).await?;
         if let Some(refusal) = unpayable(&order) {
             return Err(refusal);

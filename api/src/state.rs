@@ -17,6 +17,8 @@ use crate::metrics;
 use crate::passwords::PasswordHasher;
 use crate::purchases::Purchases;
 use crate::security::SecurityHeaders;
+use crate::tickets::Tickets;
+use crate::waitlist::Waitlists;
 use boxoffice_workflows::SagaSettings;
 
 /// What every handler may need. Cheap to clone: each field is a handle.
@@ -32,8 +34,8 @@ pub struct AppState {
     pub sdk_metrics: metrics::SdkMetrics,
     pub accounts: Accounts,
     pub purchases: Purchases,
-    /// The tickets for sale, their first page kept until the catalog changes.
-    pub listing: Listing,
+    pub tickets: Tickets,
+    pub waitlists: Waitlists,
     /// This gateway's abuse limits (sign-ins, payments, listings).
     pub limits: Limits,
     pub security: Arc<SecurityHeaders>,
@@ -66,6 +68,17 @@ impl AppState {
                 // Bounds this gateway's in-flight Temporal calls.
                 temporal_gate: TemporalGate::default(),
                 settings: settings.saga.clone(),
+                limits: limits.clone(),
+            },
+            tickets: Tickets {
+                db: db.clone(),
+                reader: reader.clone(),
+                listing: Listing::default(),
+                limits: limits.clone(),
+            },
+            waitlists: Waitlists {
+                db: db.clone(),
+                reader: reader.clone(),
             },
             db,
             reader: Reader(reader),
@@ -73,7 +86,6 @@ impl AppState {
             temporal,
             settings: Arc::new(settings),
             sdk_metrics: metrics::SdkMetrics::default(),
-            listing: Listing::default(),
             limits,
             security,
         }
@@ -86,7 +98,7 @@ impl AppState {
 pub struct Reader(pub DatabaseConnection);
 
 /// Gateway settings that handlers read. Each part is made in one place: `saga` and `limits` from
-/// the configuration (`boxoffice::config`), `stripe` from the configuration or `dev`'s emulator.
+/// the configuration (`boxoffice_runtime::config`), `stripe` from the configuration or `dev`'s emulator.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// What every gateway and worker of one shop agree on about its sagas: the task queue, the

@@ -28,6 +28,15 @@ pub enum WaitlistError {
     Store(#[from] StoreError),
 }
 
+/// What joining, leaving and reading waiting lists needs.
+#[derive(Clone)]
+pub struct Waitlists {
+    /// For writes.
+    pub db: DatabaseConnection,
+    /// For reads that need no transaction.
+    pub reader: DatabaseConnection,
+}
+
 /// A ticket's list as one shopper sees it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -46,83 +55,78 @@ pub struct WaitlistView {
     pub note: Option<String>,
 }
 
-pub async fn join(
-    db: &DatabaseConnection,
-    ticket_id: TicketId,
-    buyer_id: UserId,
-) -> Result<Place, WaitlistError> {
-    waitlists::join(db, ticket_id, buyer_id)
-        .await?
-        .map_err(|refusal| match refusal {
-            JoinRefusal::TicketNotFound => WaitlistError::NotFound,
-            JoinRefusal::OwnTicket => WaitlistError::OwnTicket,
-            JoinRefusal::ForSale => WaitlistError::ForSale,
-            JoinRefusal::Sold => WaitlistError::Sold,
-            JoinRefusal::YouHoldIt => WaitlistError::YouHoldIt,
-            JoinRefusal::TooManyLists => WaitlistError::TooManyLists,
-        })
-}
-
-/// Leaves the list; leaving a list one is not on is nothing.
-pub async fn leave(
-    db: &DatabaseConnection,
-    ticket_id: TicketId,
-    buyer_id: UserId,
-) -> Result<(), WaitlistError> {
-    tickets::find_ticket(db, ticket_id)
-        .await
-        .map_err(not_found)?;
-    waitlists::leave(db, ticket_id, buyer_id).await?;
-    Ok(())
-}
-
-pub async fn view(
-    db: &DatabaseConnection,
-    ticket_id: TicketId,
-    viewer: Option<UserId>,
-) -> Result<WaitlistView, WaitlistError> {
-    tickets::find_ticket(db, ticket_id)
-        .await
-        .map_err(not_found)?;
-    let list = waitlists::view(db, ticket_id, viewer).await?;
-    let mut view = WaitlistView {
-        waiting: list.waiting,
-        ..WaitlistView::default()
-    };
-    if let Some((entry, position)) = list.mine {
-        view.position = position;
-        view.state = Some(entry.state);
-        view.order_id = entry.order_id;
-        view.note = entry.note;
+impl Waitlists {
+    pub async fn join(
+        &self,
+        ticket_id: TicketId,
+        buyer_id: UserId,
+    ) -> Result<Place, WaitlistError> {
+        waitlists::join(&self.db, ticket_id, buyer_id)
+            .await?
+            .map_err(|refusal| match refusal {
+                JoinRefusal::TicketNotFound => WaitlistError::NotFound,
+                JoinRefusal::OwnTicket => WaitlistError::OwnTicket,
+                JoinRefusal::ForSale => WaitlistError::ForSale,
+                JoinRefusal::Sold => WaitlistError::Sold,
+                JoinRefusal::YouHoldIt => WaitlistError::YouHoldIt,
+                JoinRefusal::TooManyLists => WaitlistError::TooManyLists,
+            })
     }
-    Ok(view)
-}
 
-/// The order the shopper's turn made, while it is still theirs to pay.
-pub async fn turn_to_pay(
-    db: &DatabaseConnection,
-    view: &WaitlistView,
-) -> Result<Option<OrderId>, WaitlistError> {
-    let Some(order_id) = view
-        .order_id
-        .filter(|_| view.state == Some(WaitState::HandedOver))
-    else {
-        return Ok(None);
-    };
-    // The order exists once the member's saga has reserved the ticket, moments after the hand-over.
-    match orders::find_order(db, order_id).await {
-        Ok((order, _)) => Ok((order.standing() == Standing::Held).then_some(order_id)),
-        Err(StoreError::NotFound) => Ok(None),
-        Err(err) => Err(err.into()),
+    /// Leaves the list; leaving a list one is not on is nothing.
+    pub async fn leave(&self, ticket_id: TicketId, buyer_id: UserId) -> Result<(), WaitlistError> {
+        tickets::find_ticket(&self.reader, ticket_id)
+            .await
+            .map_err(not_found)?;
+        waitlists::leave(&self.db, ticket_id, buyer_id).await?;
+        Ok(())
     }
-}
 
-/// The waiting-list entry an order came from, if it did.
-pub async fn origin_of(
-    db: &DatabaseConnection,
-    order_id: OrderId,
-) -> Result<Option<waitlist_entry::Model>, WaitlistError> {
-    Ok(waitlists::entry_of_order(db, order_id).await?)
+    pub async fn view(
+        &self,
+        ticket_id: TicketId,
+        viewer: Option<UserId>,
+    ) -> Result<WaitlistView, WaitlistError> {
+        tickets::find_ticket(&self.reader, ticket_id)
+            .await
+            .map_err(not_found)?;
+        let list = waitlists::view(&self.reader, ticket_id, viewer).await?;
+        let mut view = WaitlistView {
+            waiting: list.waiting,
+            ..WaitlistView::default()
+        };
+        if let Some((entry, position)) = list.mine {
+            view.position = position;
+            view.state = Some(entry.state);
+            view.order_id = entry.order_id;
+            view.note = entry.note;
+        }
+        Ok(view)
+    }
+
+    /// The order the shopper's turn made, while it is still theirs to pay.
+    pub async fn turn_to_pay(&self, view: &WaitlistView) -> Result<Option<OrderId>, WaitlistError> {
+        let Some(order_id) = view
+            .order_id
+            .filter(|_| view.state == Some(WaitState::HandedOver))
+        else {
+            return Ok(None);
+        };
+        // The order exists once the member's saga has reserved the ticket, moments after the hand-over.
+        match orders::find_order(&self.reader, order_id).await {
+            Ok((order, _)) => Ok((order.standing() == Standing::Held).then_some(order_id)),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// The waiting-list entry an order came from, if it did.
+    pub async fn origin_of(
+        &self,
+        order_id: OrderId,
+    ) -> Result<Option<waitlist_entry::Model>, WaitlistError> {
+        Ok(waitlists::entry_of_order(&self.reader, order_id).await?)
+    }
 }
 
 fn not_found(err: StoreError) -> WaitlistError {

@@ -1,9 +1,8 @@
-//! The `boxoffice` binary's library: its subcommands (`dev`, `serve`, `worker`, `migrate`,
-//! `replay`, `bench`, `healthcheck`), their configuration, the Temporal worker and dev server,
-//! and the connection to Temporal. The gateway itself is `boxoffice-api`.
+//! The shop as processes: `dev`, `serve`, `worker`, `migrate`, `replay` and `healthcheck`, their
+//! configuration, the Temporal worker and dev server, and the connection to Temporal. The gateway
+//! itself is `boxoffice-api`; the `boxoffice` binary (`cli/`) runs these as its subcommands.
 
-pub mod bench;
-pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod dev;
 pub mod process;

@@ -1,3 +1,6 @@
+//! The shop under test: a fresh database, the gateway (in-process, or on a socket), a purchase
+//! worker on a task queue of its own and a Stripe emulator; clients that keep a session.
+
 use std::sync::Mutex;
 
 use axum::Router;
@@ -61,7 +64,7 @@ impl TestApp {
     ) -> Self {
         crate::init_test_log();
         let database = TestDatabase::create().await;
-        let temporal = boxoffice::temporal::connect(shared_temporal(), "default")
+        let temporal = boxoffice_runtime::temporal::connect(shared_temporal(), "default")
             .await
             .expect("connect to temporal");
         let stripe = StripeEmulator::spawn(EmulatorConfig {

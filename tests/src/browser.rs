@@ -37,7 +37,7 @@ impl Browser {
     pub async fn open(base_url: &str, test_name: &str) -> Self {
         let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.into());
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| CHROMIUM.into());
-        let port = boxoffice::temporal_server::free_port().expect("a free port");
+        let port = boxoffice_runtime::temporal_server::free_port().expect("a free port");
         let driver = Command::new(&driver_path)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())

@@ -1,3 +1,5 @@
+//! A database of its own for each test: Postgres (created and dropped) or a SQLite file.
+
 use sea_orm::DatabaseConnection;
 
 /// A Postgres database of its own for one test: created, migrated, and dropped when the value is.

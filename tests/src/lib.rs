@@ -6,6 +6,7 @@ pub mod browser;
 mod database;
 pub mod fixtures;
 mod temporal;
+pub mod visitor;
 mod worker;
 
 pub use app::{ApiClient, ApiResponse, CLAIM_LEASE, TestApp, TestServer};

@@ -1,8 +1,12 @@
+//! One Temporal dev server per test binary, started from the `temporal` CLI on free ports.
+
 use std::sync::OnceLock;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use boxoffice::temporal_server::{DevServerOptions, TemporalDevServer, find_cli, free_port};
+use boxoffice_runtime::temporal_server::{
+    DevServerOptions, TemporalDevServer, find_cli, free_port,
+};
 
 static ADDRESS: OnceLock<String> = OnceLock::new();
 
@@ -36,7 +40,7 @@ pub fn shared_temporal() -> &'static str {
                         .wait_ready("default", Duration::from_secs(60), &log)
                         .await
                         .expect("temporal ready");
-                    boxoffice::temporal::ensure_search_attributes(&client)
+                    boxoffice_runtime::temporal::ensure_search_attributes(&client)
                         .await
                         .expect("register search attributes");
                 });

@@ -1,8 +1,10 @@
+//! A purchase worker for one test, on a thread and runtime of its own.
+
 use std::sync::mpsc;
 use std::time::Duration;
 
-use boxoffice::worker::PurchaseWorker;
 use boxoffice_activities::payments::Stripe;
+use boxoffice_runtime::worker::PurchaseWorker;
 use boxoffice_workflows::SagaSettings;
 use tokio::sync::oneshot;
 
@@ -40,9 +42,10 @@ impl TestWorker {
                     let db = boxoffice_activities::db::connect(&config.database_url)
                         .await
                         .expect("worker database");
-                    let client = boxoffice::temporal::connect(&config.temporal_address, "default")
-                        .await
-                        .expect("worker temporal client");
+                    let client =
+                        boxoffice_runtime::temporal::connect(&config.temporal_address, "default")
+                            .await
+                            .expect("worker temporal client");
                     let stripe = Stripe::new(
                         stripe_emulator::TEST_SECRET_KEY,
                         Some(&config.stripe_api_base),

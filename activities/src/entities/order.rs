@@ -1,3 +1,6 @@
+//! An order: one buyer's hold on one ticket, from placing to paid, expired or cancelled. Its
+//! saga (`order-<id>` in Temporal) is the only writer of its status.
+
 use sea_orm::entity::prelude::*;
 
 use boxoffice_domain::saga::{CancelReason, OrderStatus, Standing};

@@ -1,3 +1,6 @@
+//! A payment: the Stripe PaymentIntent that paid for an order (or was refunded when the order
+//! could not be completed). At most one per order.
+
 use boxoffice_domain::OrderId;
 use sea_orm::entity::prelude::*;
 

@@ -1,3 +1,5 @@
+//! A signed-in browser's session.
+
 use boxoffice_domain::UserId;
 use sea_orm::entity::prelude::*;
 

@@ -1,3 +1,5 @@
+//! A Stripe webhook event, kept so a redelivery is recognised.
+
 use boxoffice_domain::OrderId;
 use sea_orm::entity::prelude::*;
 

@@ -1,3 +1,6 @@
+//! A ticket: for sale, claimed by a buyer's gateway while their saga starts, held by an order,
+//! or sold.
+
 use boxoffice_domain::{OrderId, TicketId, UserId};
 use sea_orm::entity::prelude::*;
 

@@ -1,3 +1,5 @@
+//! An account: a buyer, a seller, or both.
+
 use boxoffice_domain::UserId;
 use sea_orm::entity::prelude::*;
 

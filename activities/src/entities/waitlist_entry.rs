@@ -1,3 +1,5 @@
+//! A shopper's place on a held ticket's waiting list.
+
 use boxoffice_domain::saga::WaitState;
 use boxoffice_domain::{OrderId, TicketId, UserId};
 use sea_orm::entity::prelude::*;

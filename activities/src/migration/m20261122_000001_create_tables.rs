@@ -1,3 +1,5 @@
+//! The first schema: users, tickets, orders and payments, each row with its version.
+
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]

@@ -1,3 +1,5 @@
+//! Stripe webhook events, kept by id so that a redelivery changes nothing.
+
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]

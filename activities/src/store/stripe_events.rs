@@ -1,3 +1,5 @@
+//! Stripe webhook events: recorded once each, so a redelivered event is recognised.
+
 use boxoffice_domain::OrderId;
 use chrono::Utc;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};

@@ -1,3 +1,6 @@
+//! Tickets: listing one, the page of those for sale, and the seller's versioned edits (refused
+//! while an order holds or a buyer's claim covers the ticket).
+
 use boxoffice_domain::{TicketId, UserId};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};

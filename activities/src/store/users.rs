@@ -1,3 +1,5 @@
+//! Accounts: created once per e-mail address (the unique index decides a race), found by it.
+
 use boxoffice_domain::UserId;
 use chrono::Utc;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};

@@ -1,5 +1,7 @@
 //! A shopper's orders: the list, and one order's page with its countdown, card form and Cancel.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::response::{Html, Response};
 use boxoffice_activities::entities::order;
@@ -9,15 +11,17 @@ use boxoffice_domain::saga::Standing;
 use boxoffice_web::view::{OrderPage, OrderState, OrderSummary, Page, StripeSetup};
 use chrono::Utc;
 
+use crate::auth::SessionKeys;
+use crate::domain::PaymentToken;
 use crate::extract::Query;
-use crate::listing;
 use crate::pages::context::PageContext;
 use crate::pages::error::{PageError, Refusal};
 use crate::pages::forms::CsrfForm;
 use crate::pages::{PageId, render};
+use crate::purchases::Purchases;
 use crate::routes::PageQuery;
-use crate::state::AppState;
-use crate::waitlist;
+use crate::state::Settings;
+use crate::waitlist::Waitlists;
 
 fn state_of(order: &order::Model) -> OrderState {
     match order.standing() {
@@ -30,13 +34,13 @@ fn state_of(order: &order::Model) -> OrderState {
 
 pub async fn orders_page(
     context: PageContext,
-    State(state): State<AppState>,
+    State(purchases): State<Purchases>,
     Query(query): Query<PageQuery>,
 ) -> Result<Html<String>, PageError> {
     let buyer = context.require_user("/orders")?;
     let request = query.request().map_err(|_| PageError::NotFound)?;
     // Newest first: the order you just placed is the one you are looking for.
-    let page = listing::orders_of(&state.reader.0, buyer.id, request, Oldest::Last).await?;
+    let page = purchases.orders_of(buyer.id, request, Oldest::Last).await?;
     let orders = page
         .rows
         .iter()
@@ -56,21 +60,20 @@ pub async fn orders_page(
 
 pub async fn order_page(
     context: PageContext,
-    State(state): State<AppState>,
+    State(purchases): State<Purchases>,
+    State(waitlists): State<Waitlists>,
+    State(settings): State<Arc<Settings>>,
     PageId(id): PageId<OrderId>,
 ) -> Result<Html<String>, PageError> {
     let buyer = context.require_user(&format!("/orders/{id}"))?;
-    let (order, ticket) = state.purchases.own_order(buyer.id, id).await?;
-    let from_waitlist = waitlist::origin_of(&state.reader.0, order.id)
-        .await?
-        .is_some();
-    let stripe = state
-        .settings
+    let (order, ticket) = purchases.own_order(buyer.id, id).await?;
+    let from_waitlist = waitlists.origin_of(order.id).await?.is_some();
+    let stripe = settings
         .stripe
         .publishable_key
         .as_ref()
         .map(|key| StripeSetup {
-            js_url: state.settings.stripe.js_url.clone(),
+            js_url: settings.stripe.js_url.clone(),
             publishable_key: key.clone(),
         });
     let page = OrderPage {
@@ -97,44 +100,45 @@ pub async fn order_page(
 
 pub async fn pay(
     context: PageContext,
-    State(state): State<AppState>,
+    State(purchases): State<Purchases>,
+    State(keys): State<Arc<SessionKeys>>,
     PageId(id): PageId<OrderId>,
     CsrfForm(fields): CsrfForm,
 ) -> Result<Response, PageError> {
     let here = format!("/orders/{id}");
     let buyer = context.require_user(&here)?;
-    let payment_method = fields.get("payment_method").unwrap_or("").trim().to_owned();
+    let payment_method = fields.get("payment_method").unwrap_or("").trim();
     let paid = if payment_method.is_empty() {
         Err(Refusal::message(
             "Enter your card details to pay (this needs JavaScript).",
         ))
-    } else if let Err(limited) = state.limits.payment(buyer.id) {
-        Err(limited.into())
     } else {
-        state
-            .purchases
-            .pay_order(buyer.id, id, payment_method)
-            .await
-            .map_err(Refusal::from)
+        match PaymentToken::parse_text(payment_method) {
+            Ok(token) => purchases
+                .pay_order(buyer.id, id, token)
+                .await
+                .map_err(Refusal::from),
+            Err(invalid) => Err(invalid.into()),
+        }
     };
     let done = paid.map(|_| "Payment received. Enjoy the show!".to_owned());
-    Ok(fields.back_to(&here, done, &state.sessions))
+    Ok(fields.back_to(&here, done, &keys))
 }
 
 pub async fn cancel(
     context: PageContext,
-    State(state): State<AppState>,
+    State(purchases): State<Purchases>,
+    State(keys): State<Arc<SessionKeys>>,
     PageId(id): PageId<OrderId>,
     CsrfForm(fields): CsrfForm,
 ) -> Result<Response, PageError> {
     let here = format!("/orders/{id}");
     let buyer = context.require_user(&here)?;
-    let cancelled = state
-        .purchases
+    let cancelled = purchases
         .cancel_order(buyer.id, id)
         .await
         .map_err(Refusal::from);
     let done =
         cancelled.map(|()| "Your order is cancelled and the ticket is back on sale.".to_owned());
-    Ok(fields.back_to(&here, done, &state.sessions))
+    Ok(fields.back_to(&here, done, &keys))
 }

@@ -2,16 +2,17 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{Html, Response};
 use boxoffice_activities::entities::ticket;
-use boxoffice_activities::store::orders;
-use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
 use boxoffice_domain::TicketId;
 use boxoffice_domain::saga::Standing;
 use boxoffice_web::view::{Availability, Form, Page, TicketSummary, Viewer, WaitlistBox};
 
+use crate::auth::SessionKeys;
 use crate::domain::{self, FieldError, Invalid, Price, Title};
 use crate::extract::Query;
 use crate::listing::{self, DEFAULT_PAGE_SIZE};
@@ -20,9 +21,10 @@ use crate::pages::error::{PageError, Refusal};
 use crate::pages::flash::{Flash, redirect_with};
 use crate::pages::forms::{CsrfForm, Fields};
 use crate::pages::{PageId, render};
+use crate::purchases::Purchases;
 use crate::routes::PageQuery;
-use crate::state::AppState;
-use crate::waitlist;
+use crate::tickets::{Change, Tickets};
+use crate::waitlist::Waitlists;
 
 fn summary(ticket: &ticket::Model) -> TicketSummary {
     TicketSummary {
@@ -34,19 +36,19 @@ fn summary(ticket: &ticket::Model) -> TicketSummary {
 
 pub async fn home(
     context: PageContext,
-    State(state): State<AppState>,
+    State(tickets): State<Tickets>,
     Query(query): Query<PageQuery>,
 ) -> Result<Html<Bytes>, PageError> {
     let request = query.request().map_err(|_| PageError::NotFound)?;
     if context.is_any_visitor() && listing::is_the_usual_first_page(&request) {
         // Nearly every view: made once per catalog change, then the same bytes for everyone.
-        let first = state.listing.first_page(&state.reader.0).await?;
+        let first = tickets.first_page().await?;
         let page = first
             .shown_to_visitors
             .get_or_init(|| home_page(&context, first.page(DEFAULT_PAGE_SIZE)).0);
         return Ok(Html(page.clone()));
     }
-    let page = state.listing.tickets(&state.reader.0, request).await?;
+    let page = tickets.for_sale(request).await?;
     Ok(home_page(&context, page))
 }
 
@@ -72,34 +74,25 @@ fn parse_ticket(fields: &Fields) -> Result<(Title, Price), Invalid> {
 
 pub async fn sell(
     context: PageContext,
-    State(state): State<AppState>,
+    State(tickets): State<Tickets>,
+    State(keys): State<Arc<SessionKeys>>,
     CsrfForm(fields): CsrfForm,
 ) -> Result<Response, PageError> {
     let seller = context.require_user("/tickets/new")?;
     let listed = match parse_ticket(&fields) {
-        Ok((title, price)) => {
-            let limited = state.limits.listing(seller.id);
-            let new = NewTicket {
-                title: title.as_str(),
-                price_cents: price.cents(),
-                seller_id: seller.id,
-            };
-            match limited {
-                Err(limited) => Err(limited.into()),
-                Ok(()) => tickets::create_ticket(&state.db, new)
-                    .await
-                    .map_err(Refusal::from),
-            }
-        }
+        Ok((title, price)) => tickets
+            .sell(seller.id, title, price)
+            .await
+            .map_err(Refusal::from),
         Err(invalid) => Err(invalid.into()),
     };
     Ok(match listed {
         Ok(ticket) => redirect_with(
             &format!("/tickets/{}", ticket.id),
             Flash::notice("Your ticket is listed for sale."),
-            &state.sessions,
+            &keys,
         ),
-        Err(err) => fields.refused("/tickets/new", err, &state.sessions),
+        Err(err) => fields.refused("/tickets/new", err, &keys),
     })
 }
 
@@ -110,20 +103,15 @@ fn price_text(cents: i64) -> String {
 
 pub async fn ticket_page(
     context: PageContext,
-    State(state): State<AppState>,
+    State(tickets): State<Tickets>,
+    State(waitlists): State<Waitlists>,
     PageId(id): PageId<TicketId>,
 ) -> Result<Html<String>, PageError> {
-    let ticket = tickets::find_ticket(&state.reader.0, id).await?;
-    let availability = match ticket.order_id {
+    let ticket = tickets.find(id).await?;
+    let availability = match tickets.holder(&ticket).await? {
         None => Availability::ForSale,
-        Some(order_id) => match orders::find_order(&state.reader.0, order_id)
-            .await?
-            .0
-            .standing()
-        {
-            Standing::Paid => Availability::Sold,
-            _ => Availability::OnHold,
-        },
+        Some(Standing::Paid) => Availability::Sold,
+        Some(_) => Availability::OnHold,
     };
     let viewer = context.user.as_ref().map(|user| {
         if user.id == ticket.user_id {
@@ -150,13 +138,10 @@ pub async fn ticket_page(
             buy_errors,
         )
     };
-    let list = waitlist::view(
-        &state.reader.0,
-        ticket.id,
-        context.user.as_ref().map(|u| u.id),
-    )
-    .await?;
-    let your_turn = waitlist::turn_to_pay(&state.reader.0, &list).await?;
+    let list = waitlists
+        .view(ticket.id, context.user.as_ref().map(|u| u.id))
+        .await?;
+    let your_turn = waitlists.turn_to_pay(&list).await?;
     let waitlist = WaitlistBox {
         waiting: list.waiting,
         position: list.position,
@@ -177,7 +162,8 @@ pub async fn ticket_page(
 
 pub async fn edit_ticket(
     context: PageContext,
-    State(state): State<AppState>,
+    State(tickets): State<Tickets>,
+    State(keys): State<Arc<SessionKeys>>,
     PageId(id): PageId<TicketId>,
     CsrfForm(fields): CsrfForm,
 ) -> Result<Response, PageError> {
@@ -189,13 +175,14 @@ pub async fn edit_ticket(
         .transpose()
         .map_err(|_| Refusal::from(FieldError::new("version", "Reload the page and try again")));
     let edited = match (parse_ticket(&fields), version) {
-        (Ok((title, price)), Ok(expected_version)) => {
-            let edit = TicketEdit {
-                title: title.as_str(),
-                price_cents: price.cents(),
-                expected_version,
+        (Ok((title, price)), Ok(seen_version)) => {
+            let change = Change {
+                title,
+                price,
+                seen_version,
             };
-            tickets::update_ticket(&state.db, id, owner.id, edit)
+            tickets
+                .change(id, owner.id, change)
                 .await
                 .map_err(Refusal::from)
         }
@@ -204,59 +191,60 @@ pub async fn edit_ticket(
     };
     // A refusal keeps the title in the flash, so the page knows it was the edit form that failed.
     let done = edited.map(|_| "Your changes are saved.".to_owned());
-    Ok(fields.back_to(&here, done, &state.sessions))
+    Ok(fields.back_to(&here, done, &keys))
 }
 
 pub async fn buy(
     context: PageContext,
-    State(state): State<AppState>,
+    State(purchases): State<Purchases>,
+    State(keys): State<Arc<SessionKeys>>,
     PageId(ticket_id): PageId<TicketId>,
     CsrfForm(fields): CsrfForm,
 ) -> Result<Response, PageError> {
     let here = format!("/tickets/{ticket_id}");
     let buyer = context.require_user(&here)?;
-    Ok(
-        match state.purchases.place_order(buyer.id, ticket_id).await {
-            Ok((order, _)) => redirect_with(
-                &format!("/orders/{}", order.id),
-                Flash::notice(
-                    "The ticket is held for you. Pay before the time runs out to keep it.",
-                ),
-                &state.sessions,
-            ),
-            Err(err) => fields.refused(&here, err, &state.sessions),
-        },
-    )
+    Ok(match purchases.place_order(buyer.id, ticket_id).await {
+        Ok((order, _)) => redirect_with(
+            &format!("/orders/{}", order.id),
+            Flash::notice("The ticket is held for you. Pay before the time runs out to keep it."),
+            &keys,
+        ),
+        Err(err) => fields.refused(&here, err, &keys),
+    })
 }
 
 /// Joins the ticket's waiting list, back to the ticket with the shopper's place.
 pub async fn join_waitlist(
     context: PageContext,
-    State(state): State<AppState>,
+    State(waitlists): State<Waitlists>,
+    State(keys): State<Arc<SessionKeys>>,
     PageId(ticket_id): PageId<TicketId>,
     CsrfForm(fields): CsrfForm,
 ) -> Result<Response, PageError> {
     let here = format!("/tickets/{ticket_id}");
     let shopper = context.require_user(&here)?;
-    let done = waitlist::join(&state.db, ticket_id, shopper.id)
+    let done = waitlists
+        .join(ticket_id, shopper.id)
         .await
         .map(|place| format!("You are on the waiting list: number {}.", place.position))
         .map_err(Refusal::from);
-    Ok(fields.back_to(&here, done, &state.sessions))
+    Ok(fields.back_to(&here, done, &keys))
 }
 
 /// Leaves the ticket's waiting list.
 pub async fn leave_waitlist(
     context: PageContext,
-    State(state): State<AppState>,
+    State(waitlists): State<Waitlists>,
+    State(keys): State<Arc<SessionKeys>>,
     PageId(ticket_id): PageId<TicketId>,
     CsrfForm(fields): CsrfForm,
 ) -> Result<Response, PageError> {
     let here = format!("/tickets/{ticket_id}");
     let shopper = context.require_user(&here)?;
-    let done = waitlist::leave(&state.db, ticket_id, shopper.id)
+    let done = waitlists
+        .leave(ticket_id, shopper.id)
         .await
         .map(|()| "You left the waiting list.".to_owned())
         .map_err(Refusal::from);
-    Ok(fields.back_to(&here, done, &state.sessions))
+    Ok(fields.back_to(&here, done, &keys))
 }

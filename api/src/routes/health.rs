@@ -1,3 +1,5 @@
+//! `/healthz` (the process is up) and `/readyz` (its database and Temporal answer).
+
 use axum::extract::State;
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};

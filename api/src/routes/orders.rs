@@ -1,3 +1,6 @@
+//! `/api/orders`: placing an order (its saga holds the ticket), a buyer's orders, one order, and
+//! cancelling it.
+
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
@@ -13,11 +16,9 @@ use crate::domain::Price;
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::extract::SignedIn;
 use crate::extract::{IdPath, Json, JsonObject, Query};
-use crate::listing;
 use crate::openapi::OrderInput;
 use crate::purchases::Purchases;
 use crate::routes::{PageQuery, next_link};
-use crate::state::Reader;
 
 /// An order as the contract shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -111,12 +112,12 @@ pub async fn create(
         (status = 404, description = "`after` names none of the caller's orders", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody)))]
 pub async fn list(
-    State(Reader(db)): State<Reader>,
+    State(purchases): State<Purchases>,
     SignedIn(user): SignedIn,
     Query(query): Query<PageQuery>,
 ) -> Result<(HeaderMap, Json<Vec<OrderView>>), ApiError> {
     let request = query.request()?;
-    let page = listing::orders_of(&db, user.id, request, Oldest::First).await?;
+    let page = purchases.orders_of(user.id, request, Oldest::First).await?;
     let headers = next_link("/api/orders", page.next_after, request.limit);
     Ok((
         headers,

@@ -1,3 +1,5 @@
+//! `/api/payments`: paying for an order through its saga.
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
@@ -6,7 +8,6 @@ use crate::domain::PaymentToken;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::SignedIn;
 use crate::extract::{Json, JsonObject};
-use crate::limits::Limits;
 use crate::openapi::{PaymentCreated, PaymentInput};
 use crate::purchases::Purchases;
 use crate::routes::orders::required_id;
@@ -20,7 +21,6 @@ use crate::routes::orders::required_id;
         (status = 429, description = "Too many payment attempts for this order (5) or by this buyer this hour", body = ErrorBody)))]
 pub async fn create(
     State(purchases): State<Purchases>,
-    State(limits): State<Limits>,
     SignedIn(user): SignedIn,
     Json(body): Json<JsonObject>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
@@ -28,9 +28,6 @@ pub async fn create(
         required_id(&body, "orderId"),
         PaymentToken::parse(body.get("token")),
     )?;
-    limits.payment(user.id)?;
-    let payment_id = purchases
-        .pay_order(user.id, order_id, token.into_string())
-        .await?;
+    let payment_id = purchases.pay_order(user.id, order_id, token).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": payment_id }))))
 }

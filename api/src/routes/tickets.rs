@@ -1,11 +1,11 @@
+//! `/api/tickets`: what is for sale, one ticket, selling and editing.
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use boxoffice_activities::entities::ticket;
-use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
 use boxoffice_domain::{OrderId, TicketId, UserId};
-use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -13,11 +13,10 @@ use crate::domain::{self, Invalid, Price, Title};
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::extract::SignedIn;
 use crate::extract::{IdPath, Json, JsonObject, Query};
-use crate::limits::Limits;
-use crate::listing::{self, DEFAULT_PAGE_SIZE, Listing, Page};
+use crate::listing::{self, DEFAULT_PAGE_SIZE, Page};
 use crate::openapi::{NewTicketInput, TicketInput};
 use crate::routes::{PageQuery, next_link};
-use crate::state::Reader;
+use crate::tickets::{Change, Tickets};
 
 /// A ticket as the contract shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -83,19 +82,12 @@ fn whole_number(value: &Value) -> Option<i64> {
     responses((status = 201, body = TicketView), (status = 400, description = "Invalid input", body = ErrorBody), (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 429, description = "Too many tickets listed by this seller this hour", body = ErrorBody)))]
 pub async fn create(
-    State(db): State<DatabaseConnection>,
-    State(limits): State<Limits>,
+    State(tickets): State<Tickets>,
     SignedIn(user): SignedIn,
     Json(body): Json<JsonObject>,
 ) -> Result<(StatusCode, Json<TicketView>), ApiError> {
     let (title, price) = parse_ticket(&body)?;
-    limits.listing(user.id)?;
-    let new = NewTicket {
-        title: title.as_str(),
-        price_cents: price.cents(),
-        seller_id: user.id,
-    };
-    let ticket = tickets::create_ticket(&db, new).await?;
+    let ticket = tickets.sell(user.id, title, price).await?;
     Ok((StatusCode::CREATED, Json(ticket.into())))
 }
 
@@ -106,14 +98,13 @@ pub async fn create(
         (status = 400, description = "Invalid `after` or `limit`", body = ErrorBody),
         (status = 404, description = "`after` names no ticket", body = ErrorBody)))]
 pub async fn list(
-    State(Reader(db)): State<Reader>,
-    State(listing): State<Listing>,
+    State(tickets): State<Tickets>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, ApiError> {
     let request = query.request()?;
     if listing::is_the_usual_first_page(&request) {
         // What the original's clients ask for: made once per catalog change.
-        let first = listing.first_page(&db).await?;
+        let first = tickets.first_page().await?;
         let body = match first.as_json.get() {
             Some(body) => body.clone(),
             None => {
@@ -130,7 +121,7 @@ pub async fn list(
         let json = [(header::CONTENT_TYPE, "application/json")];
         return Ok((headers, json, body).into_response());
     }
-    let page = listing.tickets(&db, request).await?;
+    let page = tickets.for_sale(request).await?;
     let headers = next_link("/api/tickets", page.next_after, request.limit);
     Ok((headers, Json(views_of(page))).into_response())
 }
@@ -142,10 +133,10 @@ fn views_of(page: Page<ticket::Model>) -> Vec<TicketView> {
 #[utoipa::path(get, path = "/api/tickets/{id}", tag = "tickets", params(("id" = Uuid, Path)),
     responses((status = 200, body = TicketView), (status = 400, description = "Invalid input", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn show(
-    State(Reader(db)): State<Reader>,
+    State(tickets): State<Tickets>,
     IdPath(id): IdPath<TicketId>,
 ) -> Result<Json<TicketView>, ApiError> {
-    Ok(Json(tickets::find_ticket(&db, id).await?.into()))
+    Ok(Json(tickets.find(id).await?.into()))
 }
 
 #[utoipa::path(put, path = "/api/tickets/{id}", tag = "tickets", params(("id" = Uuid, Path)),
@@ -154,18 +145,16 @@ pub async fn show(
         (status = 400, description = "Invalid input, or the ticket is reserved or sold", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Changed since that version", body = ErrorBody)))]
 pub async fn update(
-    State(db): State<DatabaseConnection>,
+    State(tickets): State<Tickets>,
     SignedIn(user): SignedIn,
     IdPath(id): IdPath<TicketId>,
     Json(body): Json<JsonObject>,
 ) -> Result<Json<TicketView>, ApiError> {
     let (title, price) = parse_ticket(&body)?;
-    let edit = TicketEdit {
-        title: title.as_str(),
-        price_cents: price.cents(),
-        expected_version: expected_version(&body)?,
+    let change = Change {
+        title,
+        price,
+        seen_version: expected_version(&body)?,
     };
-    Ok(Json(
-        tickets::update_ticket(&db, id, user.id, edit).await?.into(),
-    ))
+    Ok(Json(tickets.change(id, user.id, change).await?.into()))
 }

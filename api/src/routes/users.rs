@@ -1,3 +1,5 @@
+//! `/api/users`: signing up, in and out (here, or everywhere), and who is signed in.
+
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;

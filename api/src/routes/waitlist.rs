@@ -8,9 +8,7 @@ use boxoffice_domain::TicketId;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{CurrentUser, IdPath, Json, SignedIn};
-use crate::state::Reader;
-use crate::waitlist::{self, WaitlistView};
-use sea_orm::DatabaseConnection;
+use crate::waitlist::{WaitlistView, Waitlists};
 
 /// Your place after joining.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -26,11 +24,11 @@ pub struct Joined {
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn join(
-    State(db): State<DatabaseConnection>,
+    State(waitlists): State<Waitlists>,
     SignedIn(user): SignedIn,
     IdPath(id): IdPath<TicketId>,
 ) -> Result<(StatusCode, Json<Joined>), ApiError> {
-    let place = waitlist::join(&db, id, user.id).await?;
+    let place = waitlists.join(id, user.id).await?;
     Ok((
         StatusCode::CREATED,
         Json(Joined {
@@ -45,11 +43,11 @@ pub async fn join(
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn leave(
-    State(db): State<DatabaseConnection>,
+    State(waitlists): State<Waitlists>,
     SignedIn(user): SignedIn,
     IdPath(id): IdPath<TicketId>,
 ) -> Result<StatusCode, ApiError> {
-    waitlist::leave(&db, id, user.id).await?;
+    waitlists.leave(id, user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -57,10 +55,10 @@ pub async fn leave(
     responses((status = 200, description = "(ext) How many wait, and (signed in) where you stand", body = WaitlistView),
         (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn show(
-    State(Reader(db)): State<Reader>,
+    State(waitlists): State<Waitlists>,
     CurrentUser(user): CurrentUser,
     IdPath(id): IdPath<TicketId>,
 ) -> Result<Json<WaitlistView>, ApiError> {
-    let view = waitlist::view(&db, id, user.map(|user| user.id)).await?;
+    let view = waitlists.view(id, user.map(|user| user.id)).await?;
     Ok(Json(view))
 }

@@ -1,3 +1,5 @@
+//! `/api/webhooks/stripe`: Stripe's events, verified by their signature and recorded once.
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;

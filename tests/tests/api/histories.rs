@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use boxoffice::replay::{NamedHistory, histories_at, replay_all, to_proto3_json};
-use boxoffice::temporal_server::find_cli;
+use boxoffice_runtime::replay::{NamedHistory, histories_at, replay_all, to_proto3_json};
+use boxoffice_runtime::temporal_server::find_cli;
 use boxoffice_tests::fixtures::{
     buyer, id_of, listed_ticket, make_completion_impossible, order_for, order_reaches, pay,
 };

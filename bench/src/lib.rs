@@ -9,6 +9,7 @@
 //! (holds placed through extra gateways with short holds) and `expiry-baseline` (bare timers on its
 //! schedule), and last `actions`, counted from the histories the other rows made.
 
+pub mod config;
 mod http;
 mod load;
 mod process;
@@ -20,7 +21,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::config::{BenchArgs, BenchRow};
-use crate::temporal;
+use boxoffice_runtime::temporal;
 use process::{RunningShop, ShopPlan};
 use report::Report;
 use rows::expiry::ExpiryPlan;

@@ -18,7 +18,7 @@ use temporalio_common::protos::temporal::api::enums::v1::EventType;
 use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
 use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
 
-use crate::bench::report::Row;
+use crate::report::Row;
 
 /// `actions`: billable Temporal actions and workflow tasks per purchase and per expired hold,
 /// from the histories of a few of each.

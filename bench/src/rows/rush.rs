@@ -10,8 +10,8 @@ use reqwest::StatusCode;
 use temporalio_client::{Client, WorkflowCountOptions};
 
 use super::{list_tickets, ms, progress, warm_connections};
-use crate::bench::http::{Session, Shop, id_of};
-use crate::bench::report::{Row, Samples};
+use crate::http::{Session, Shop, id_of};
+use crate::report::{Row, Samples};
 
 /// Every buyer orders at the same instant, `buyers / tickets` per ticket.
 pub async fn on_sale(

@@ -14,9 +14,9 @@ use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 
 use super::{expect, list_tickets, progress, run_concurrently, sign_up_many};
-use crate::bench::http::{self, Session, Shop, id_of};
-use crate::bench::process::{self, RunningShop, ShopPlan};
-use crate::bench::report::{Row, Samples};
+use crate::http::{self, Session, Shop, id_of};
+use crate::process::{self, RunningShop, ShopPlan};
+use crate::report::{Row, Samples};
 
 /// An unpaid hold the row watches.
 pub struct Hold {

@@ -1,4 +1,6 @@
-//! The subcommands of the `boxoffice` binary.
+//! The shop's processes and one-off commands, as the `boxoffice` binary runs them: `serve` (the
+//! gateway), `worker` (the purchase saga's worker), `migrate`, `replay` and `healthcheck`. `dev`
+//! is in `dev`.
 
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
@@ -6,15 +8,14 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::net::TcpListener;
 
 use crate::config::{
-    Command, DatabaseArgs, HealthcheckArgs, MigrateArgs, ReplayArgs, ServeArgs, TemporalArgs,
-    WorkerArgs,
+    DatabaseArgs, HealthcheckArgs, MigrateArgs, ReplayArgs, ServeArgs, TemporalArgs, WorkerArgs,
 };
 use crate::process::{
     listen, open_current_database, open_database, open_reader, serve_until_shutdown,
     shutdown_signal,
 };
 use crate::worker::PurchaseWorker;
-use crate::{dev, replay, temporal};
+use crate::{replay, temporal};
 use boxoffice_activities::payments::Stripe;
 use boxoffice_api::app::{AppState, Settings};
 use boxoffice_api::auth::SessionKeys;
@@ -24,26 +25,14 @@ use boxoffice_api::routes::health;
 /// A session secret shorter than this can be guessed offline from one cookie.
 const MIN_JWT_SECRET_BYTES: usize = 32;
 
-pub async fn run(command: Command) -> anyhow::Result<()> {
-    match command {
-        Command::Dev(args) => dev::run(args).await,
-        Command::Serve(args) => serve(args).await,
-        Command::Worker(args) => worker(args).await,
-        Command::Migrate(args) => migrate(args).await,
-        Command::Replay(args) => replay(args).await,
-        Command::Bench(args) => crate::bench::run(args).await,
-        Command::Healthcheck(args) => healthcheck(args).await,
-    }
-}
-
-async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
+pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
     let db = open_database(&required_database(&args.database)?).await?;
     tracing::info!("database schema is up to date");
     db.close().await?;
     Ok(())
 }
 
-async fn replay(args: ReplayArgs) -> anyhow::Result<()> {
+pub async fn replay(args: ReplayArgs) -> anyhow::Result<()> {
     let needs_server = args.record.is_some() || !args.workflow_ids.is_empty();
     let client = if needs_server {
         let address = args
@@ -99,7 +88,7 @@ async fn replay(args: ReplayArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let jwt_secret = args.jwt_secret.context(
         "JWT_SECRET is required: `serve` signs sessions with it and has no default (only `dev` makes one)",
     )?;
@@ -149,7 +138,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     serve_until_shutdown(listener, state).await
 }
 
-async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
+pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     let secret_key = args
         .stripe
         .stripe_secret_key
@@ -204,7 +193,7 @@ struct WorkerEndpoints {
 }
 
 /// `boxoffice healthcheck`: the container's health check, without curl in the image.
-async fn healthcheck(args: HealthcheckArgs) -> anyhow::Result<()> {
+pub async fn healthcheck(args: HealthcheckArgs) -> anyhow::Result<()> {
     let answer = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(args.timeout_secs))
         .build()?

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 
 use super::{progress, warm_connections};
-use crate::bench::http::Shop;
-use crate::bench::report::{Row, Samples};
+use crate::http::Shop;
+use crate::report::{Row, Samples};
 
 /// Every account signs in at the same instant; then the shop's memory after a rest.
 pub async fn surge(

@@ -5,7 +5,7 @@
 use sea_orm::ConnectionTrait;
 
 use super::progress;
-use crate::bench::http::{Session, Shop};
+use crate::http::{Session, Shop};
 
 /// Puts `n` tickets of `seller` up for sale in the shop's database at `database_url`.
 pub async fn load(

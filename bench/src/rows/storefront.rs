@@ -6,9 +6,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::{progress, purchase};
-use crate::bench::http::{Session, Shop};
-use crate::bench::load;
-use crate::bench::report::Row;
+use crate::http::{Session, Shop};
+use crate::load;
+use crate::report::Row;
 
 /// `GET path` over `connections` keep-alive connections for `duration`.
 pub async fn views(

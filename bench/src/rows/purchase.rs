@@ -3,8 +3,8 @@
 use reqwest::StatusCode;
 
 use super::{expect, list_tickets, ms, progress, run_concurrently, sign_up_many};
-use crate::bench::http::{Session, Shop, id_of};
-use crate::bench::report::{Row, Samples};
+use crate::http::{Session, Shop, id_of};
+use crate::report::{Row, Samples};
 
 /// What the purchase row leaves for the actions row.
 pub struct Purchases {

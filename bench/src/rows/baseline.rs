@@ -14,8 +14,8 @@ use temporalio_client::{
 use temporalio_sdk::WorkerOptions;
 
 use super::{expiry, progress, run_concurrently, successes};
-use crate::bench::report::{Row, Samples};
-use crate::worker;
+use crate::report::{Row, Samples};
+use boxoffice_runtime::worker;
 
 /// `baseline`: start → one no-op activity → one Update → complete, `concurrency` in flight.
 pub async fn workflows(temporal: &Client, n: usize, concurrency: usize) -> anyhow::Result<Row> {

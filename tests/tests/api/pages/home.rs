@@ -1,0 +1,123 @@
+//! Home: the tickets for sale, the page visitors share, and titles shown as text.
+
+use boxoffice_tests::TestServer;
+use boxoffice_tests::fixtures::{buyer, id_of, listed_ticket, order_for};
+use boxoffice_tests::visitor::{
+    Visitor, decode_entities, email, input_value, links_to, text_after,
+};
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn home_lists_the_tickets_for_sale_with_money_prices_and_links_to_their_pages() {
+    let server = TestServer::spawn().await;
+    let (_, big) = listed_ticket(&server.app, "Final, front row", json!(1234.5)).await;
+    let (_, small) = listed_ticket(&server.app, "Matinee", json!(20)).await;
+
+    let home = Visitor::new(&server).page("/").await;
+
+    assert!(home.body.contains("Final, front row"), "{}", home.body);
+    assert!(home.body.contains("$1,234.50"), "{}", home.body);
+    assert!(home.body.contains("Matinee"), "{}", home.body);
+    assert!(home.body.contains("$20.00"), "{}", home.body);
+    let links = links_to(&home.body, "/tickets/");
+    assert!(links.contains(&format!("/tickets/{}", id_of(&big)).as_str()));
+    assert!(links.contains(&format!("/tickets/{}", id_of(&small)).as_str()));
+}
+
+#[tokio::test]
+async fn the_home_page_visitors_share_loses_an_ordered_ticket_at_once_and_gets_it_back_on_cancel() {
+    let server = TestServer::spawn().await;
+    let (_, ticket) = listed_ticket(&server.app, "Opera", json!(30)).await;
+    let shopper = Visitor::new(&server);
+    // Seen once by a visitor, so the next view could be the page kept for visitors.
+    assert!(shopper.page("/").await.body.contains("Opera"));
+
+    let mut buyer = buyer(&server.app).await;
+    let order = order_for(&mut buyer, &ticket).await;
+    assert!(!Visitor::new(&server).page("/").await.body.contains("Opera"));
+
+    let cancelled = buyer
+        .delete(&format!("/api/orders/{}", id_of(&order)))
+        .await;
+    assert_eq!(
+        cancelled.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        cancelled.body
+    );
+    assert!(shopper.page("/").await.body.contains("Opera"));
+}
+
+#[tokio::test]
+async fn a_signed_in_shopper_and_a_visitor_never_get_each_others_home_page() {
+    let server = TestServer::spawn().await;
+    listed_ticket(&server.app, "Opera", json!(30)).await;
+    let visitor = Visitor::new(&server);
+    let shopper = Visitor::new(&server);
+    let address = email("shopper");
+    assert!(visitor.page("/").await.body.contains("Sign up"));
+    shopper.sign_up(&address).await;
+
+    let as_shopper = shopper.page("/").await;
+    let as_visitor = visitor.page("/").await;
+
+    assert!(as_shopper.body.contains(&address), "{}", as_shopper.body);
+    assert!(
+        as_shopper.body.contains("csrf_token"),
+        "{}",
+        as_shopper.body
+    );
+    assert!(!as_visitor.body.contains(&address), "{}", as_visitor.body);
+    // A form token is the visitor's own: the page visitors share must hold none.
+    assert!(
+        !as_visitor.body.contains("csrf_token"),
+        "{}",
+        as_visitor.body
+    );
+}
+
+#[tokio::test]
+async fn signing_out_shows_its_notice_on_the_home_page_though_visitors_share_one() {
+    let server = TestServer::spawn().await;
+    listed_ticket(&server.app, "Opera", json!(30)).await;
+    Visitor::new(&server).page("/").await;
+    let shopper = Visitor::signed_up(&server, "shopper").await;
+
+    let signed_out = shopper.submit("/auth/signout", "/auth/signout", &[]).await;
+    assert_eq!(signed_out.location(), "/");
+    let home = shopper.follow(&signed_out).await;
+
+    assert!(home.body.contains("You are signed out."), "{}", home.body);
+    assert!(home.body.contains("Opera"), "{}", home.body);
+    assert!(!shopper.page("/").await.body.contains("You are signed out."));
+}
+
+#[tokio::test]
+async fn a_title_with_markup_is_shown_as_text_on_home_and_on_its_page() {
+    let server = TestServer::spawn().await;
+    let title = "<script>alert(1)</script>";
+    let seller = Visitor::signed_up(&server, "seller").await;
+    let ticket_page = seller.sell(title, "10").await;
+    let shopper = Visitor::new(&server);
+
+    let home = shopper.page("/").await;
+    let as_shopper = shopper.page(&ticket_page).await;
+    let as_owner = seller.page(&ticket_page).await;
+
+    for page in [&home, &as_shopper, &as_owner] {
+        assert!(!page.body.contains("<script>alert"), "{}", page.body);
+        assert!(page.body.contains("&#60;script&#62;") || page.body.contains("&lt;script&gt;"));
+    }
+    let shown = |html: &str, marker: &str| decode_entities(text_after(html, marker).expect(marker));
+    assert_eq!(shown(&home.body, "class=\"ticket-title\""), title);
+    assert_eq!(shown(&as_shopper.body, "class=\"ticket-heading\""), title);
+    assert_eq!(
+        shown(&as_shopper.body, "<title"),
+        format!("{title} · boxoffice")
+    );
+    assert_eq!(
+        decode_entities(input_value(&as_owner.body, "title").expect("the edit form")),
+        title
+    );
+}

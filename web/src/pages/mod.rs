@@ -1,0 +1,149 @@
+//! The markup of each page. Plain functions from view-models to elements: no state, no hooks.
+//! One module per part of the shop, as the gateway's page handlers are (`api/src/pages/`); this
+//! one is the frame every page shares.
+
+mod account;
+mod forms;
+mod orders;
+mod shop;
+
+use dioxus::prelude::*;
+
+use crate::assets::{ICON, STYLESHEET};
+use crate::format::money;
+use crate::view::{AuthKind, Chrome, Page};
+use account::{auth, sign_out};
+use forms::csrf_input;
+use orders::{order_page, orders_page};
+use shop::{TicketView, home, new_ticket, ticket_page};
+
+pub fn document(chrome: &Chrome, page: &Page) -> Element {
+    let title = format!("{} · boxoffice", page_title(page));
+    let description = page_description(page);
+    // Dioxus has no `html` element: `render` wraps this in it.
+    rsx! {
+            head {
+                meta { charset: "utf-8" }
+                meta { name: "viewport", content: "width=device-width, initial-scale=1" }
+                meta { name: "description", content: "{description}" }
+                title { "{title}" }
+                link { rel: "icon", href: ICON.path, r#type: "image/svg+xml" }
+                link { rel: "stylesheet", href: STYLESHEET.path }
+            }
+            body {
+                {header(chrome)}
+                main { id: "main",
+                    if let Some(notice) = &chrome.notice {
+                        p { class: "notice", role: "status", "{notice}" }
+                    }
+                    {content(chrome, page)}
+                }
+                footer { class: "site-footer",
+                    p { "Tickets are held for you for {chrome.hold} while you pay." }
+                }
+            }
+    }
+}
+
+fn page_title(page: &Page) -> String {
+    match page {
+        Page::Home { .. } => "Tickets for sale".into(),
+        Page::Auth {
+            kind: AuthKind::SignUp,
+            ..
+        } => "Sign up".into(),
+        Page::Auth {
+            kind: AuthKind::SignIn,
+            ..
+        } => "Sign in".into(),
+        Page::SignOut => "Sign out".into(),
+        Page::NewTicket { .. } => "Sell a ticket".into(),
+        Page::Ticket { ticket, .. } => ticket.title.clone(),
+        Page::Orders { .. } => "My orders".into(),
+        Page::Order(order) => format!("Order for {}", order.ticket_title),
+        Page::Error { title, .. } => title.clone(),
+    }
+}
+
+/// What search engines show under the title.
+fn page_description(page: &Page) -> String {
+    match page {
+        Page::Ticket { ticket, .. } => format!(
+            "{} for {} on boxoffice: buy it, and it is held for you while you pay.",
+            ticket.title,
+            money(ticket.price_cents)
+        ),
+        _ => "boxoffice: buy and sell tickets. A ticket you order is held for you while you pay \
+              by card."
+            .into(),
+    }
+}
+
+fn content(chrome: &Chrome, page: &Page) -> Element {
+    let csrf = chrome.csrf_token.as_str();
+    match page {
+        Page::Home { tickets, more } => home(tickets, more.as_deref(), chrome.signed_in.is_some()),
+        Page::Auth { kind, form, next } => auth(*kind, form, next.as_deref(), csrf),
+        Page::SignOut => sign_out(chrome, csrf),
+        Page::NewTicket { form } => new_ticket(form, csrf),
+        Page::Ticket {
+            ticket,
+            availability,
+            viewer,
+            buy_errors,
+            edit,
+            version,
+            waitlist,
+        } => ticket_page(
+            TicketView {
+                ticket,
+                availability: *availability,
+                viewer: *viewer,
+                buy_errors,
+                edit,
+                version: *version,
+                waitlist,
+            },
+            chrome,
+        ),
+        Page::Orders { orders, more } => orders_page(orders, more.as_deref()),
+        Page::Order(order) => order_page(order, csrf),
+        Page::Error {
+            status,
+            title,
+            message,
+        } => rsx! {
+            section { class: "panel error-page",
+                p { class: "status-code", "{status}" }
+                h1 { "{title}" }
+                p { "{message}" }
+                p { a { href: "/", "Back to the tickets" } }
+            }
+        },
+    }
+}
+
+fn header(chrome: &Chrome) -> Element {
+    rsx! {
+        header { class: "site-header",
+            a { class: "brand", href: "/", "boxoffice" }
+            nav { "aria-label": "Main",
+                match &chrome.signed_in {
+                    Some(email) => rsx! {
+                        a { href: "/tickets/new", "Sell a ticket" }
+                        a { href: "/orders", "My orders" }
+                        span { class: "who", "Signed in as ", strong { "{email}" } }
+                        form { class: "inline", method: "post", action: "/auth/signout",
+                            {csrf_input(&chrome.csrf_token)}
+                            button { class: "link", r#type: "submit", "Sign out" }
+                        }
+                    },
+                    None => rsx! {
+                        a { href: "/auth/signin", "Sign in" }
+                        a { class: "button", href: "/auth/signup", "Sign up" }
+                    },
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! The tickets: what is for sale, selling one, one ticket's page with Buy, its waiting list and
+//! its owner's edit form.
+
+use dioxus::prelude::*;
+
+use super::forms::{Field, csrf_input, field, form_errors};
+use crate::format::money;
+use crate::view::{Availability, Chrome, Form, TicketSummary, Viewer, WaitlistBox};
+
+pub(super) fn home(tickets: &[TicketSummary], more: Option<&str>, signed_in: bool) -> Element {
+    rsx! {
+        h1 { "Tickets for sale" }
+        if tickets.is_empty() {
+            section { class: "panel empty",
+                p { "Nothing is for sale right now." }
+                if signed_in {
+                    p { a { class: "button", href: "/tickets/new", "Sell a ticket" } }
+                } else {
+                    p { a { href: "/auth/signup", "Sign up" } " to sell yours." }
+                }
+            }
+        } else {
+            ul { class: "tickets",
+                for ticket in tickets {
+                    li { key: "{ticket.id}", class: "ticket-card",
+                        a { href: "/tickets/{ticket.id}", class: "ticket-title", "{ticket.title}" }
+                        span { class: "price", {money(ticket.price_cents)} }
+                    }
+                }
+            }
+            if let Some(more) = more {
+                p { class: "more", a { class: "button", href: "{more}", rel: "next", "More tickets" } }
+            }
+        }
+    }
+}
+
+fn ticket_fields(form: &Form) -> Element {
+    rsx! {
+        {field(form, Field { name: "title", label: "Title", kind: "text", autocomplete: "off", hint: None }, rsx! {})}
+        {field(form, Field { name: "price", label: "Price (USD)", kind: "text", autocomplete: "off", hint: Some("For example 25 or 19.99.") }, rsx! {})}
+    }
+}
+
+pub(super) fn new_ticket(form: &Form, csrf: &str) -> Element {
+    rsx! {
+        section { class: "panel narrow",
+            h1 { "Sell a ticket" }
+            {form_errors(form.general_errors(&["title", "price"]))}
+            form { method: "post", action: "/tickets/new", novalidate: true,
+                {csrf_input(csrf)}
+                {ticket_fields(form)}
+                button { r#type: "submit", class: "primary", "List ticket" }
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) struct TicketView<'a> {
+    pub ticket: &'a TicketSummary,
+    pub availability: Availability,
+    pub viewer: Option<Viewer>,
+    pub buy_errors: &'a [String],
+    pub edit: &'a Form,
+    pub version: i32,
+    pub waitlist: &'a WaitlistBox,
+}
+
+pub(super) fn ticket_page(view: TicketView<'_>, chrome: &Chrome) -> Element {
+    let TicketView {
+        ticket,
+        availability,
+        viewer,
+        buy_errors,
+        edit,
+        version,
+        waitlist,
+    } = view;
+    let csrf = chrome.csrf_token.as_str();
+    let hold = chrome.hold.as_str();
+    let (badge_class, badge) = match availability {
+        Availability::ForSale => ("badge for-sale", "For sale"),
+        Availability::OnHold => ("badge held", "On hold"),
+        Availability::Sold => ("badge sold", "Sold"),
+    };
+    let price = money(ticket.price_cents);
+    rsx! {
+        section { class: "panel",
+            p { span { class: badge_class, "{badge}" } }
+            h1 { class: "ticket-heading", "{ticket.title}" }
+            p { class: "price big", "{price}" }
+            {form_errors(buy_errors.iter().map(String::as_str))}
+            match (viewer, availability) {
+                (Some(Viewer::Shopper), Availability::ForSale) => rsx! {
+                    form { method: "post", action: "/tickets/{ticket.id}/order",
+                        {csrf_input(csrf)}
+                        button { r#type: "submit", class: "primary", "Buy for {price}" }
+                        p { class: "hint", "We hold it for you for {hold} while you pay." }
+                    }
+                },
+                (None, Availability::ForSale) => rsx! {
+                    p { a { class: "button primary", href: "/auth/signin?next=/tickets/{ticket.id}", "Sign in to buy" } }
+                },
+                (Some(Viewer::Owner), _) => rsx! { p { class: "hint", "This is your ticket." } },
+                (_, Availability::OnHold) if waitlist.your_turn.is_some() => rsx! { p { "This ticket is held for you." } },
+                (_, Availability::OnHold) => rsx! { p { "Someone is buying this ticket. If they don't pay within {hold}, it goes to the first person on its waiting list, or back on sale." } },
+                (_, Availability::Sold) => rsx! { p { "This ticket has been sold." } },
+            }
+        }
+        {waitlist_panel(ticket, availability, viewer, waitlist, csrf, hold)}
+        if viewer == Some(Viewer::Owner) {
+            section { class: "panel",
+                h2 { "Edit your ticket" }
+                {form_errors(edit.general_errors(&["title", "price"]))}
+                form { method: "post", action: "/tickets/{ticket.id}", novalidate: true,
+                    {csrf_input(csrf)}
+                    input { r#type: "hidden", name: "version", value: "{version}" }
+                    fieldset { disabled: availability != Availability::ForSale,
+                        if availability != Availability::ForSale {
+                            p { class: "hint", "A ticket that is on hold or sold cannot be edited." }
+                        }
+                        {ticket_fields(edit)}
+                        button { r#type: "submit", class: "primary", "Save changes" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The waiting list: how many wait, and the viewer's way in, place, turn or note.
+fn waitlist_panel(
+    ticket: &TicketSummary,
+    availability: Availability,
+    viewer: Option<Viewer>,
+    waitlist: &WaitlistBox,
+    csrf: &str,
+    hold: &str,
+) -> Element {
+    let people = match waitlist.waiting {
+        1 => "1 person is waiting".to_owned(),
+        n => format!("{n} people are waiting"),
+    };
+    let open = availability == Availability::OnHold;
+    if !open && waitlist.your_turn.is_none() && waitlist.note.is_none() {
+        return rsx! {};
+    }
+    rsx! {
+        section { class: "panel waitlist", id: "waitlist",
+            h2 { "Waiting list" }
+            if let Some(order_id) = waitlist.your_turn {
+                p { class: "notice", role: "status",
+                    "It's your turn: the ticket is held for you. "
+                    a { href: "/orders/{order_id}", "Pay within {hold}" }
+                    "."
+                }
+            }
+            if let Some(note) = &waitlist.note {
+                p { class: "hint", "{note}" }
+            }
+            if open {
+                p { id: "waiting-count", "{people}." }
+                match (viewer, waitlist.position) {
+                    (Some(Viewer::Shopper), Some(position)) => rsx! {
+                        p { id: "your-position", "You are number {position}." }
+                        form { method: "post", action: "/tickets/{ticket.id}/waitlist/leave",
+                            {csrf_input(csrf)}
+                            button { r#type: "submit", "Leave the waiting list" }
+                        }
+                    },
+                    (Some(Viewer::Shopper), None) if waitlist.your_turn.is_none() => rsx! {
+                        form { method: "post", action: "/tickets/{ticket.id}/waitlist",
+                            {csrf_input(csrf)}
+                            button { r#type: "submit", class: "primary", "Join the waiting list" }
+                            p { class: "hint", "If the hold ends unpaid, the ticket is held for the first person waiting." }
+                        }
+                    },
+                    (None, _) => rsx! {
+                        p { a { href: "/auth/signin?next=/tickets/{ticket.id}", "Sign in" } " to join the waiting list." }
+                    },
+                    _ => rsx! {},
+                }
+            }
+        }
+    }
+}
