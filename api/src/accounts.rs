@@ -1,12 +1,14 @@
-//! Sign-up and sign-in: the rules around the users table.
+//! Sign-up and sign-in: the rules around the users table, the same for the JSON API and the pages.
 
 use boxoffice_activities::store::{StoreError, sessions, users};
 use boxoffice_domain::UserId;
 use sea_orm::DatabaseConnection;
+use serde_json::Value;
 
 use crate::auth::{SESSION_DAYS, SessionUser};
 use crate::backpressure::{Saturated, shed};
-use crate::domain::{Email, Password};
+use crate::domain::{self, Email, Invalid, Password};
+use crate::limits::{ClientAddress, Limited, Limits};
 use crate::passwords::{PasswordError, PasswordHasher};
 
 /// Why signing up or in did not work. The message is what the user reads.
@@ -18,6 +20,10 @@ pub enum AccountError {
     /// Unknown email or wrong password: deliberately not told apart.
     #[error("Invalid credentials")]
     InvalidCredentials,
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error(transparent)]
+    Limited(#[from] Limited),
     #[error(transparent)]
     Busy(#[from] Saturated),
     #[error(transparent)]
@@ -35,12 +41,21 @@ impl From<PasswordError> for AccountError {
     }
 }
 
-/// What signing up and in needs: the users table and the password hashing pool.
+/// What signing up and in needs: the users table, the password hashing pool, and the limits on
+/// how often one address or account may try.
 #[derive(Clone)]
 pub struct Accounts {
     pub db: DatabaseConnection,
     pub reader: DatabaseConnection,
     pub passwords: PasswordHasher,
+    pub limits: Limits,
+}
+
+/// An e-mail address and a password as a form or a JSON body sent them, before any check.
+#[derive(Debug, Clone, Copy)]
+pub struct Credentials<'a> {
+    pub email: Option<&'a Value>,
+    pub password: Option<&'a Value>,
 }
 
 /// A hash of a password nobody has, checked when the email is unknown so that an unknown email and
@@ -48,11 +63,17 @@ pub struct Accounts {
 const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5Fd/6X6jbqY2WOGZ8TgdvbWpVOTR0JhP+Hxgk9dGL7M";
 
 impl Accounts {
+    /// A new account for `credentials`, signed in; within the sign-ups one address may make.
     pub async fn sign_up(
         &self,
-        email: Email,
-        password: Password,
+        client: ClientAddress,
+        credentials: Credentials<'_>,
     ) -> Result<SessionUser, AccountError> {
+        self.limits.auth(client, None)?;
+        let (email, password) = domain::both(
+            Email::parse(credentials.email),
+            Password::parse(credentials.password),
+        )?;
         let db = &self.db;
         if users::find_user_by_email(db, email.as_str())
             .await?
@@ -71,11 +92,18 @@ impl Accounts {
         self.start_session(user.id, user.email).await
     }
 
+    /// Signs in with `credentials`; within the tries one address, and one account, may make.
     pub async fn sign_in(
         &self,
-        email: Email,
-        password: Password,
+        client: ClientAddress,
+        credentials: Credentials<'_>,
     ) -> Result<SessionUser, AccountError> {
+        let tried = credentials.email.and_then(Value::as_str);
+        self.limits.auth(client, tried)?;
+        let (email, password) = domain::both(
+            Email::parse(credentials.email),
+            Password::parse_any(credentials.password),
+        )?;
         let user = users::find_user_by_email(&self.reader, email.as_str()).await?;
         let hash = user
             .as_ref()

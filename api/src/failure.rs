@@ -75,6 +75,8 @@ impl From<AccountError> for Failure {
         match err {
             AccountError::EmailInUse => Self::field("email", err.to_string()),
             AccountError::InvalidCredentials => Self::Refused(err.to_string()),
+            AccountError::Invalid(invalid) => invalid.into(),
+            AccountError::Limited(limited) => limited.into(),
             AccountError::Busy(what) => Self::Busy(what),
             AccountError::Store(err) => err.into(),
             AccountError::Hashing(message) => Self::Internal(anyhow::anyhow!(message)),

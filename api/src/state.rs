@@ -60,6 +60,7 @@ impl AppState {
                 db: db.clone(),
                 reader: reader.clone(),
                 passwords: PasswordHasher::per_core(),
+                limits: limits.clone(),
             },
             purchases: Purchases {
                 db: db.clone(),

@@ -89,28 +89,28 @@ pub async fn replay(args: ReplayArgs) -> anyhow::Result<()> {
 }
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let jwt_secret = args.jwt_secret.context(
+    let jwt_secret = args.gateway.jwt_secret.context(
         "JWT_SECRET is required: `serve` signs sessions with it and has no default (only `dev` makes one)",
     )?;
     anyhow::ensure!(
         jwt_secret.expose_secret().len() >= MIN_JWT_SECRET_BYTES,
         "JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes (e.g. `openssl rand -base64 48`)"
     );
-    let limits = args.limits.settings();
+    let limits = args.gateway.limits.settings();
     if !limits.enabled {
         tracing::warn!(
             "BOXOFFICE_RATE_LIMITS=off: sign-in, payment and listing rate limits are off"
         );
     }
-    let database_url = required_database(&args.database)?;
+    let database_url = required_database(&args.gateway.database)?;
     let db = open_current_database(&database_url).await?;
     let reader = open_reader(&database_url, &db).await?;
     // The cached listing learns of ticket writes by other processes (workers, other gateways).
     boxoffice_activities::store::catalog::follow(&db);
-    let temporal = connect_temporal(&args.temporal).await?;
+    let temporal = connect_temporal(&args.gateway.temporal).await?;
     let settings = Settings {
-        saga: args.saga.settings(),
-        stripe: args.stripe.for_pages(args.stripe_js_url.clone()),
+        saga: args.gateway.saga.settings(),
+        stripe: args.gateway.stripe.for_pages(args.stripe_js_url.clone()),
         limits,
         public_metrics: args.metrics_addr.is_none(),
     };
@@ -132,9 +132,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         SessionKeys::new(&jwt_secret).with_secure_cookies(args.secure_cookies),
         settings,
     );
-    let listener =
-        listen(args.http.addr).with_context(|| format!("cannot listen on {}", args.http.addr))?;
-    tracing::info!(addr = %args.http.addr, "gateway listening");
+    let listener = listen(args.gateway.http.addr)
+        .with_context(|| format!("cannot listen on {}", args.gateway.http.addr))?;
+    tracing::info!(addr = %args.gateway.http.addr, "gateway listening");
     serve_until_shutdown(listener, state).await
 }
 

@@ -116,11 +116,9 @@ pub struct DatabaseArgs {
     pub database_url: Option<SecretString>,
 }
 
+/// What a gateway is configured with, whether `serve` runs it or `dev`.
 #[derive(Debug, Clone, Args)]
-pub struct DevArgs {
-    /// Where dev keeps its databases, secrets and logs between runs.
-    #[arg(long, env = "BOXOFFICE_DATA_DIR", default_value = "./.boxoffice")]
-    pub data_dir: PathBuf,
+pub struct GatewayArgs {
     #[command(flatten)]
     pub http: HttpArgs,
     #[command(flatten)]
@@ -133,9 +131,19 @@ pub struct DevArgs {
     pub stripe: StripeArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
-    /// Session signing secret; dev makes one per data dir and keeps it.
+    /// Session signing secret, at least 32 bytes: `serve` requires it; `dev` makes one per data
+    /// dir and keeps it.
     #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<SecretString>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DevArgs {
+    /// Where dev keeps its databases, secrets and logs between runs.
+    #[arg(long, env = "BOXOFFICE_DATA_DIR", default_value = "./.boxoffice")]
+    pub data_dir: PathBuf,
+    #[command(flatten)]
+    pub gateway: GatewayArgs,
     /// Port of the Temporal dev server that dev starts (or reuses) when TEMPORAL_ADDRESS is unset.
     #[arg(long, env = "BOXOFFICE_TEMPORAL_PORT", default_value_t = 7233)]
     pub temporal_port: u16,
@@ -155,20 +163,7 @@ pub struct DevArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     #[command(flatten)]
-    pub http: HttpArgs,
-    #[command(flatten)]
-    pub database: DatabaseArgs,
-    #[command(flatten)]
-    pub temporal: TemporalArgs,
-    #[command(flatten)]
-    pub saga: SagaArgs,
-    #[command(flatten)]
-    pub stripe: StripeArgs,
-    #[command(flatten)]
-    pub limits: LimitArgs,
-    /// Session signing secret, at least 32 bytes. Required: `serve` has no unsafe default.
-    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
-    pub jwt_secret: Option<SecretString>,
+    pub gateway: GatewayArgs,
     /// Where `GET /metrics` is served, if not on the gateway's own (public) address.
     #[arg(long, env = "BOXOFFICE_METRICS_ADDR")]
     pub metrics_addr: Option<SocketAddr>,

@@ -25,14 +25,19 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create the data dir {}", data_dir.display()))?;
 
-    let jwt_secret = match args.jwt_secret {
+    let jwt_secret = match args.gateway.jwt_secret {
         Some(ref secret) => secret.clone(),
         None => load_or_create_secret(&data_dir.join("jwt-secret"))?,
     };
-    let database_url = args.database.database_url.clone().unwrap_or_else(|| {
-        let file = data_dir.join("boxoffice.sqlite");
-        SecretString::from(format!("sqlite://{}?mode=rwc", file.display()))
-    });
+    let database_url = args
+        .gateway
+        .database
+        .database_url
+        .clone()
+        .unwrap_or_else(|| {
+            let file = data_dir.join("boxoffice.sqlite");
+            SecretString::from(format!("sqlite://{}?mode=rwc", file.display()))
+        });
 
     let temporal = start_or_reuse_temporal(&args).await?;
     temporal::ensure_search_attributes(&temporal.client)
@@ -48,15 +53,15 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         db: db.clone(),
         temporal: temporal.client.clone(),
         stripe,
-        saga: args.saga.settings(),
+        saga: args.gateway.saga.settings(),
     }
     .start()
     .await?;
 
     let settings = Settings {
-        saga: args.saga.settings(),
+        saga: args.gateway.saga.settings(),
         stripe: payments.for_pages.clone(),
-        limits: args.limits.settings(),
+        limits: args.gateway.limits.settings(),
         public_metrics: true,
     };
     let reader = open_reader(&database_url, &db).await?;
@@ -70,12 +75,12 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         settings,
     );
     state.sdk_metrics.set(worker.metrics_addr());
-    let listener =
-        listen(args.http.addr).with_context(|| format!("cannot listen on {}", args.http.addr))?;
+    let listener = listen(args.gateway.http.addr)
+        .with_context(|| format!("cannot listen on {}", args.gateway.http.addr))?;
 
     println!();
     println!("  boxoffice is running");
-    println!("  shop:         http://{}", args.http.addr);
+    println!("  shop:         http://{}", args.gateway.http.addr);
     match &temporal.ui_url {
         Some(ui) => println!("  temporal ui:  {ui}"),
         None => println!("  temporal:     {} (external server)", temporal.address),
@@ -90,7 +95,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
             payments.api_base.as_deref().unwrap_or("api.stripe.com")
         ),
     }
-    println!("  hold window:  {}s", args.saga.hold_secs);
+    println!("  hold window:  {}s", args.gateway.saga.hold_secs);
     println!("  data dir:     {}", data_dir.display());
     println!("  Ctrl-C stops everything.");
     println!();
@@ -126,11 +131,12 @@ impl Drop for DevEmulator {
 
 impl DevPayments {
     async fn start(args: &DevArgs) -> anyhow::Result<Self> {
-        if let Some(secret_key) = &args.stripe.stripe_secret_key {
+        if let Some(secret_key) = &args.gateway.stripe.stripe_secret_key {
             return Ok(Self {
                 secret_key: secret_key.clone(),
-                api_base: args.stripe.stripe_api_base.clone(),
+                api_base: args.gateway.stripe.stripe_api_base.clone(),
                 for_pages: args
+                    .gateway
                     .stripe
                     .for_pages(StripeSettings::REAL_STRIPE_JS.to_owned()),
                 emulator: None,
@@ -146,7 +152,10 @@ impl DevPayments {
             })?;
         let webhook_secret = random_hex_secret("whsec_");
         let config = EmulatorConfig {
-            webhook_url: Some(format!("http://{}/api/webhooks/stripe", args.http.addr)),
+            webhook_url: Some(format!(
+                "http://{}/api/webhooks/stripe",
+                args.gateway.http.addr
+            )),
             webhook_secret: webhook_secret.clone(),
         };
         let base = format!("http://{}", listener.local_addr()?);
@@ -178,8 +187,8 @@ struct DevTemporal {
 }
 
 async fn start_or_reuse_temporal(args: &DevArgs) -> anyhow::Result<DevTemporal> {
-    let namespace = args.temporal.temporal_namespace.as_deref();
-    if let Some(address) = &args.temporal.temporal_address {
+    let namespace = args.gateway.temporal.temporal_namespace.as_deref();
+    if let Some(address) = &args.gateway.temporal.temporal_address {
         let client = temporal::connect_configured(Some(address), namespace).await?;
         return Ok(DevTemporal {
             client,

@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    PaginatorTrait, QueryFilter, Statement,
+    PaginatorTrait, QueryFilter, Statement, UpdateMany,
 };
 
 use super::StoreError;
@@ -156,7 +156,17 @@ pub async fn abandon_claim(
     ticket_id: TicketId,
     order_id: OrderId,
 ) -> Result<(), StoreError> {
-    ticket::Entity::update_many()
+    cleared(ticket::Entity::update_many())
+        .filter(ticket::Column::Id.eq(ticket_id))
+        .filter(ticket::Column::ClaimOrderId.eq(order_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// `update` with the ticket's claim cleared: given up, or spent by the hold it let in.
+pub(crate) fn cleared(update: UpdateMany<ticket::Entity>) -> UpdateMany<ticket::Entity> {
+    update
         .col_expr(
             ticket::Column::ClaimOrderId,
             Expr::value(Option::<OrderId>::None),
@@ -169,11 +179,6 @@ pub async fn abandon_claim(
             ticket::Column::ClaimBuyerId,
             Expr::value(Option::<UserId>::None),
         )
-        .filter(ticket::Column::Id.eq(ticket_id))
-        .filter(ticket::Column::ClaimOrderId.eq(order_id))
-        .exec(db)
-        .await?;
-    Ok(())
 }
 
 /// No claim on the ticket, or only one that has lapsed by `now`.

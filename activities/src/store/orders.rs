@@ -34,23 +34,11 @@ pub async fn reserve_ticket(
     // not overwrite; the claim condition makes an order whose claim lapsed lose to the one that
     // claimed since; and an order that exists already (this very activity, retried) takes nothing
     // again. The claim has done its work once the ticket is held: clear it.
-    let taken = ticket::Entity::update_many()
+    let taken = claims::cleared(ticket::Entity::update_many())
         .col_expr(ticket::Column::OrderId, Expr::value(Some(new.order_id)))
         .col_expr(
             ticket::Column::Version,
             Expr::col(ticket::Column::Version).add(1),
-        )
-        .col_expr(
-            ticket::Column::ClaimOrderId,
-            Expr::value(Option::<OrderId>::None),
-        )
-        .col_expr(
-            ticket::Column::ClaimExpiresAt,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .col_expr(
-            ticket::Column::ClaimBuyerId,
-            Expr::value(Option::<UserId>::None),
         )
         .filter(ticket::Column::Id.eq(new.ticket_id))
         .filter(ticket::Column::OrderId.is_null())

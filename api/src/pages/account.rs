@@ -8,10 +8,9 @@ use boxoffice_web::view::{AuthKind, Form, Page};
 use serde::Deserialize;
 use std::sync::Arc;
 
-use crate::accounts::Accounts;
+use crate::accounts::{AccountError, Accounts, Credentials};
 use crate::auth::{self, SessionKeys, SessionUser};
-use crate::domain::{self, Email, Password};
-use crate::limits::{ClientAddress, Limits};
+use crate::limits::ClientAddress;
 use crate::pages::context::PageContext;
 use crate::pages::error::Refusal;
 use crate::pages::flash::{Flash, redirect_with};
@@ -53,54 +52,54 @@ pub async fn signin_page(context: PageContext, Query(query): Query<Next>) -> Htm
 pub async fn signup(
     State(accounts): State<Accounts>,
     State(keys): State<Arc<SessionKeys>>,
-    State(limits): State<Limits>,
     client: ClientAddress,
     headers: HeaderMap,
     jar: CookieJar,
     CsrfForm(fields): CsrfForm,
 ) -> Response {
-    let parsed = domain::both(
-        Email::parse(fields.text("email").as_ref()),
-        Password::parse(fields.text("password").as_ref()),
-    );
-    let signed_up = match (limits.auth(client, None), parsed) {
-        (Err(limited), _) => Err(limited.into()),
-        (Ok(()), Ok((email, password))) => accounts
-            .sign_up(email, password)
-            .await
-            .map_err(Refusal::from),
-        (Ok(()), Err(invalid)) => Err(invalid.into()),
-    };
+    let typed = Typed::of(&fields);
+    let signed_up = accounts.sign_up(client, typed.credentials()).await;
     start_session(signed_up, AuthKind::SignUp, fields, &keys, &headers, jar)
 }
 
 pub async fn signin(
     State(accounts): State<Accounts>,
     State(keys): State<Arc<SessionKeys>>,
-    State(limits): State<Limits>,
     client: ClientAddress,
     headers: HeaderMap,
     jar: CookieJar,
     CsrfForm(fields): CsrfForm,
 ) -> Response {
-    let parsed = domain::both(
-        Email::parse(fields.text("email").as_ref()),
-        Password::parse_any(fields.text("password").as_ref()),
-    );
-    let signed_in = match (limits.auth(client, fields.get("email")), parsed) {
-        (Err(limited), _) => Err(limited.into()),
-        (Ok(()), Ok((email, password))) => accounts
-            .sign_in(email, password)
-            .await
-            .map_err(Refusal::from),
-        (Ok(()), Err(invalid)) => Err(invalid.into()),
-    };
+    let typed = Typed::of(&fields);
+    let signed_in = accounts.sign_in(client, typed.credentials()).await;
     start_session(signed_in, AuthKind::SignIn, fields, &keys, &headers, jar)
+}
+
+/// The form's e-mail and password, as typed.
+struct Typed {
+    email: Option<serde_json::Value>,
+    password: Option<serde_json::Value>,
+}
+
+impl Typed {
+    fn of(fields: &Fields) -> Self {
+        Self {
+            email: fields.text("email"),
+            password: fields.text("password"),
+        }
+    }
+
+    fn credentials(&self) -> Credentials<'_> {
+        Credentials {
+            email: self.email.as_ref(),
+            password: self.password.as_ref(),
+        }
+    }
 }
 
 /// Signed up or in: the session cookie and on to `next`. Refused: the form again, with why.
 fn start_session(
-    user: Result<SessionUser, Refusal>,
+    user: Result<SessionUser, AccountError>,
     kind: AuthKind,
     fields: Fields,
     keys: &SessionKeys,
@@ -112,7 +111,7 @@ fn start_session(
         AuthKind::SignIn => ("/auth/signin", "You are signed in."),
     };
     let next = local_path(fields.get("next"));
-    let cookie = user.and_then(|user| {
+    let cookie = user.map_err(Refusal::from).and_then(|user| {
         keys.session_cookie(&user, auth::is_https(headers))
             .map_err(Refusal::from)
     });

@@ -7,13 +7,12 @@ use axum_extra::extract::CookieJar;
 use serde_json::json;
 use std::sync::Arc;
 
-use crate::accounts::Accounts;
+use crate::accounts::{Accounts, Credentials};
 use crate::auth::{self, SessionKeys, SessionUser};
-use crate::domain::{self, Email, Password};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{CurrentUser, SignedIn};
 use crate::extract::{Json, JsonObject};
-use crate::limits::{ClientAddress, Limits};
+use crate::limits::ClientAddress;
 use crate::openapi::{SignInInput, SignUpInput};
 use crate::security;
 
@@ -23,20 +22,21 @@ use crate::security;
 pub async fn signup(
     State(accounts): State<Accounts>,
     State(keys): State<Arc<SessionKeys>>,
-    State(limits): State<Limits>,
     client: ClientAddress,
     headers: HeaderMap,
     jar: CookieJar,
     Json(body): Json<JsonObject>,
 ) -> Result<impl IntoResponse, ApiError> {
-    limits.auth(client, None)?;
-    let (email, password) = domain::both(
-        Email::parse(body.get("email")),
-        Password::parse(body.get("password")),
-    )?;
-    let user = accounts.sign_up(email, password).await?;
+    let user = accounts.sign_up(client, credentials(&body)).await?;
     let jar = jar.add(keys.session_cookie(&user, auth::is_https(&headers))?);
     Ok((StatusCode::CREATED, jar, Json(user)))
+}
+
+fn credentials(body: &JsonObject) -> Credentials<'_> {
+    Credentials {
+        email: body.get("email"),
+        password: body.get("password"),
+    }
 }
 
 #[utoipa::path(post, path = "/api/users/signin", tag = "users", request_body = SignInInput,
@@ -45,18 +45,12 @@ pub async fn signup(
 pub async fn signin(
     State(accounts): State<Accounts>,
     State(keys): State<Arc<SessionKeys>>,
-    State(limits): State<Limits>,
     client: ClientAddress,
     headers: HeaderMap,
     jar: CookieJar,
     Json(body): Json<JsonObject>,
 ) -> Result<impl IntoResponse, ApiError> {
-    limits.auth(client, body.get("email").and_then(|email| email.as_str()))?;
-    let (email, password) = domain::both(
-        Email::parse(body.get("email")),
-        Password::parse_any(body.get("password")),
-    )?;
-    let user = accounts.sign_in(email, password).await?;
+    let user = accounts.sign_in(client, credentials(&body)).await?;
     let jar = jar.add(keys.session_cookie(&user, auth::is_https(&headers))?);
     Ok((jar, Json(user)))
 }
