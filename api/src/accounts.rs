@@ -58,6 +58,11 @@ pub struct Credentials<'a> {
     pub password: Option<&'a Value>,
 }
 
+/// How a session remembers where it was signed in from (an IPv6 client by its /64).
+fn address_of(client: ClientAddress) -> Option<String> {
+    client.0.map(|address| address.to_string())
+}
+
 /// A hash of a password nobody has, checked when the email is unknown so that an unknown email and
 /// a wrong password take the same time.
 const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5Fd/6X6jbqY2WOGZ8TgdvbWpVOTR0JhP+Hxgk9dGL7M";
@@ -69,27 +74,21 @@ impl Accounts {
         client: ClientAddress,
         credentials: Credentials<'_>,
     ) -> Result<SessionUser, AccountError> {
-        self.limits.auth(client, None)?;
+        self.limits.auth_attempt(client)?;
         let (email, password) = domain::both(
             Email::parse(credentials.email),
             Password::parse(credentials.password),
         )?;
-        let db = &self.db;
-        if users::find_user_by_email(db, email.as_str())
-            .await?
-            .is_some()
-        {
-            return Err(AccountError::EmailInUse);
-        }
+        // Hashed before the address is looked at, so that an address in use takes as long as a
+        // new one to refuse: timing tells nobody who has an account. The unique index decides.
         let hash = self.passwords.hash(password.expose().to_owned()).await?;
-        // The unique index still decides a race between two sign-ups with one email.
-        let user = users::create_user(db, email.as_str(), &hash)
+        let user = users::create_user(&self.db, email.as_str(), &hash)
             .await
             .map_err(|err| match err {
                 StoreError::EmailInUse => AccountError::EmailInUse,
                 other => other.into(),
             })?;
-        self.start_session(user.id, user.email).await
+        self.start_session(user.id, user.email, client).await
     }
 
     /// Signs in with `credentials`; within the tries one address, and one account, may make.
@@ -98,13 +97,21 @@ impl Accounts {
         client: ClientAddress,
         credentials: Credentials<'_>,
     ) -> Result<SessionUser, AccountError> {
-        let tried = credentials.email.and_then(Value::as_str);
-        self.limits.auth(client, tried)?;
+        self.limits.auth_attempt(client)?;
         let (email, password) = domain::both(
             Email::parse(credentials.email),
             Password::parse_any(credentials.password),
         )?;
         let user = users::find_user_by_email(&self.reader, email.as_str()).await?;
+        // The account's owner, signed in from here already, is not held back by failures that
+        // others made from elsewhere.
+        let known_address = match (&user, address_of(client)) {
+            (Some(user), Some(address)) => {
+                sessions::is_signed_in_from(&self.reader, user.id, &address).await?
+            }
+            _ => false,
+        };
+        self.limits.sign_in_allowed(&email, client, known_address)?;
         let hash = user
             .as_ref()
             .map_or(DECOY_HASH, |user| user.password_hash.as_str())
@@ -114,14 +121,23 @@ impl Accounts {
             .verify(password.expose().to_owned(), hash)
             .await?;
         match user {
-            Some(user) if matches => self.start_session(user.id, user.email).await,
-            _ => Err(AccountError::InvalidCredentials),
+            Some(user) if matches => self.start_session(user.id, user.email, client).await,
+            _ => {
+                self.limits.sign_in_failed(&email, client);
+                Err(AccountError::InvalidCredentials)
+            }
         }
     }
 
-    async fn start_session(&self, id: UserId, email: String) -> Result<SessionUser, AccountError> {
+    async fn start_session(
+        &self,
+        id: UserId,
+        email: String,
+        client: ClientAddress,
+    ) -> Result<SessionUser, AccountError> {
         let until = chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS);
-        let session_id = sessions::start_session(&self.db, id, until).await?;
+        let address = address_of(client);
+        let session_id = sessions::start_session(&self.db, id, until, address.as_deref()).await?;
         Ok(SessionUser {
             id,
             email,

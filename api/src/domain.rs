@@ -44,7 +44,9 @@ impl Email {
         let text = required_string(raw, "email", "Email")?;
         let email = text.trim().to_lowercase();
         let valid = email.len() <= 254
-            && !email.chars().any(char::is_whitespace)
+            && !email
+                .chars()
+                .any(|c| c.is_whitespace() || is_hidden_control(c))
             && match email.split_once('@') {
                 Some((local, domain)) => {
                     !local.is_empty()
@@ -104,7 +106,18 @@ impl std::fmt::Debug for Password {
     }
 }
 
-/// A ticket title: trimmed, 1 to 200 characters.
+/// A character that is not shown as itself: a control character (NUL, which Postgres refuses in
+/// text, a newline, a tab…) or one that reorders the text around it (the bidirectional embeddings,
+/// overrides and isolates, which make a title read differently from what it says).
+fn is_hidden_control(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// A ticket title: trimmed, 1 to 200 characters, none of them hidden controls.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Title(String);
 
@@ -115,6 +128,11 @@ impl Title {
         let text = required_string(raw, "title", "Title")?.trim();
         if text.is_empty() {
             Err(FieldError::new("title", "Title is required"))
+        } else if text.chars().any(is_hidden_control) {
+            Err(FieldError::new(
+                "title",
+                "Title must not contain control or text-direction characters",
+            ))
         } else if text.chars().count() > Self::MAX_CHARS {
             Err(FieldError::new(
                 "title",
@@ -408,6 +426,8 @@ mod tests {
             "@example.com",
             "ann@example",
             "a b@example.com",
+            "ann\u{0}@example.com",
+            "ann@exa\u{202E}moc.com",
         ] {
             assert!(Email::parse(Some(&json!(bad))).is_err(), "{bad}");
         }
@@ -421,5 +441,27 @@ mod tests {
         );
         assert!(Title::parse(Some(&json!("   "))).is_err());
         assert!(Title::parse(Some(&json!("x".repeat(201)))).is_err());
+    }
+
+    #[test]
+    fn titles_refuse_hidden_controls_but_keep_any_script() {
+        for bad in [
+            "Gig\u{0}",
+            "Line\nbreak",
+            "Tab\there",
+            "Free \u{202E}3$ teg",
+            "\u{2066}isolated\u{2069}",
+            "mark\u{200F}",
+        ] {
+            assert_eq!(
+                Title::parse(Some(&json!(bad))).unwrap_err().message,
+                "Title must not contain control or text-direction characters",
+                "{bad:?}"
+            );
+        }
+        for good in ["Концерт", "حفلة موسيقية", "コンサート", "Café – 2 for 1 🎟"]
+        {
+            assert_eq!(Title::parse(Some(&json!(good))).unwrap().as_str(), good);
+        }
     }
 }

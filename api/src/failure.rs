@@ -120,6 +120,7 @@ impl From<WaitlistError> for Failure {
     fn from(err: WaitlistError) -> Self {
         match err {
             WaitlistError::NotFound => Self::NotFound,
+            WaitlistError::Limited(limited) => limited.into(),
             WaitlistError::Store(err) => err.into(),
             other => Self::Refused(other.to_string()),
         }

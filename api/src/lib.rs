@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod pages;
 pub mod passwords;
 pub mod purchases;
+pub mod readiness;
 pub mod routes;
 pub mod security;
 pub mod state;

@@ -14,7 +14,8 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus::{
-    HistogramVec, IntCounterVec, TextEncoder, register_histogram_vec, register_int_counter_vec,
+    HistogramVec, IntCounterVec, IntGauge, TextEncoder, register_histogram_vec,
+    register_int_counter_vec, register_int_gauge,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -38,6 +39,41 @@ static REQUESTS_SHED: LazyLock<IntCounterVec> = LazyLock::new(|| {
     )
     .expect("registered once")
 });
+
+static HASHING_GAUGES: LazyLock<[IntGauge; 4]> = LazyLock::new(|| {
+    let gauge = |name: &str, help: &str| register_int_gauge!(name, help).expect("registered once");
+    [
+        gauge(
+            "boxoffice_password_hashing_threads",
+            "Threads hashing passwords (sized for the CPUs and memory the process may use)",
+        ),
+        gauge(
+            "boxoffice_password_hashing_memory_budget_bytes",
+            "Bytes the hashing threads' buffers may take together",
+        ),
+        gauge(
+            "boxoffice_password_hashing_memory_bytes",
+            "Bytes the hashing threads' buffers take now",
+        ),
+        gauge(
+            "boxoffice_password_hashing_memory_peak_bytes",
+            "Bytes the hashing threads' buffers took at most",
+        ),
+    ]
+});
+
+/// The password hashing pool's size, budget and memory (now and at most).
+pub fn password_hashing(threads: usize, budget: usize, now: usize, peak: usize) {
+    let [threads_gauge, budget_gauge, now_gauge, peak_gauge] = &*HASHING_GAUGES;
+    for (gauge, value) in [
+        (threads_gauge, threads),
+        (budget_gauge, budget),
+        (now_gauge, now),
+        (peak_gauge, peak),
+    ] {
+        gauge.set(i64::try_from(value).unwrap_or(i64::MAX));
+    }
+}
 
 /// Counts a request shed under load (`reason`: temporal, database or passwords).
 pub fn request_shed(reason: &str) {

@@ -2,11 +2,14 @@
 //! t = 2, p = 1) needs 19 MiB of working memory per hash. Hashing on tokio's blocking pool let a
 //! sign-in burst run hundreds at once, and the allocator kept what they took (3 GB after 500).
 //!
-//! So hashes run on a small pool of threads of their own — one per core — and each thread keeps
-//! one block buffer that every hash it computes reuses: memory is the threads' buffers, however
-//! many sign in at once. A burst waits its turn (a waiting request costs a few hundred bytes) for
-//! up to a deadline, so a surge the CPUs can clear in that time is served; only what would wait
-//! longer is told the shop is busy (503 + `Retry-After`).
+//! So hashes run on a small pool of threads of their own, and each thread keeps one block buffer
+//! that every hash it computes reuses: memory is the threads' buffers, however many sign in at
+//! once. The pool is sized for the process, not the machine ([`HashingBudget`]): no more threads
+//! than the CPUs its cgroup lets it use, and no more buffers than a share of its memory limit
+//! holds — a pod on a 64-core node with a 512 MiB limit gets 6 threads, not 64. A burst waits its
+//! turn (a waiting request costs a few hundred bytes) for up to a deadline, so a surge the CPUs
+//! can clear in that time is served; only what would wait longer is told the shop is busy (503 +
+//! `Retry-After`).
 //!
 //! Sign-in of an unknown email verifies against a decoy hash through the same pool, so it takes
 //! as long as a wrong password.
@@ -32,8 +35,84 @@ pub const DEFAULT_QUEUE_WAIT: Duration = Duration::from_secs(15);
 /// wait anyway, so they are refused at once.
 const WAITING_PER_THREAD: usize = 2048;
 
-/// A stored hash whose memory cost is above this is refused rather than allocated for.
-const MAX_MEMORY_KIB: u32 = 64 * 1024;
+/// The memory one hash works in: argon2id's default (OWASP's minimum), 19 MiB. A stored hash that
+/// asks for more is refused rather than allocated for: the budget counts on this.
+const HASH_MEMORY_KIB: u32 = Params::DEFAULT_M_COST;
+
+/// The bytes of one thread's block buffer.
+pub const BYTES_PER_THREAD: usize = HASH_MEMORY_KIB as usize * 1024;
+
+/// What the pool may use: CPUs and bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashingBudget {
+    /// CPUs the process may use (its cgroup's quota, else the machine's cores).
+    pub cpus: usize,
+    /// Bytes the threads' buffers may take together.
+    pub memory_bytes: usize,
+}
+
+impl HashingBudget {
+    /// Without a memory limit, the buffers take at most this.
+    pub const DEFAULT_MEMORY_BYTES: usize = 256 << 20;
+
+    /// The share of a memory limit the buffers may take: the rest is the shop's.
+    pub const SHARE_OF_LIMIT: usize = 4;
+
+    /// For `cpus` CPUs and, if there is one, a memory limit of `memory_limit` bytes.
+    pub fn for_process(cpus: usize, memory_limit: Option<usize>) -> Self {
+        Self {
+            cpus,
+            memory_bytes: memory_limit.map_or(Self::DEFAULT_MEMORY_BYTES, |limit| {
+                limit / Self::SHARE_OF_LIMIT
+            }),
+        }
+    }
+
+    /// Threads the pool runs: one per CPU, as many as the memory holds, at least one.
+    pub fn threads(&self) -> usize {
+        self.cpus.min(self.memory_bytes / BYTES_PER_THREAD).max(1)
+    }
+}
+
+/// What the pool's buffers hold now and held at most, in bytes.
+#[derive(Debug, Default)]
+pub struct HashingMemory {
+    now: AtomicUsize,
+    peak: AtomicUsize,
+    /// What it may take (`0`: not sized by a budget).
+    budget: AtomicUsize,
+    threads: AtomicUsize,
+}
+
+impl HashingMemory {
+    pub fn bytes(&self) -> usize {
+        self.now.load(Ordering::Acquire)
+    }
+
+    pub fn peak_bytes(&self) -> usize {
+        self.peak.load(Ordering::Acquire)
+    }
+
+    fn grew(&self, by: usize) {
+        if by == 0 {
+            return;
+        }
+        let now = self.now.fetch_add(by, Ordering::AcqRel) + by;
+        self.peak.fetch_max(now, Ordering::AcqRel);
+        self.report(self.threads.load(Ordering::Acquire));
+    }
+
+    /// Into `/metrics`.
+    fn report(&self, threads: usize) {
+        self.threads.store(threads, Ordering::Release);
+        crate::metrics::password_hashing(
+            threads,
+            self.budget.load(Ordering::Acquire),
+            self.bytes(),
+            self.peak_bytes(),
+        );
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
@@ -65,19 +144,22 @@ pub struct PasswordHasher {
     waiting: Arc<AtomicUsize>,
     max_waiting: usize,
     queue_wait: Duration,
+    memory: Arc<HashingMemory>,
+    threads: usize,
 }
 
 impl PasswordHasher {
     /// A pool of `threads` hashing threads (at least one); a hash waits up to `queue_wait` for one.
     pub fn new(threads: usize, queue_wait: Duration) -> Self {
         let threads = threads.max(1);
+        let memory = Arc::new(HashingMemory::default());
         let (jobs, queue) = mpsc::channel();
         let queue = Arc::new(Mutex::new(queue));
         for n in 0..threads {
-            let queue = Arc::clone(&queue);
+            let (queue, memory) = (Arc::clone(&queue), Arc::clone(&memory));
             std::thread::Builder::new()
                 .name(format!("argon2-{n}"))
-                .spawn(move || work(&queue))
+                .spawn(move || work(&queue, &memory))
                 .expect("spawn a password hashing thread");
         }
         Self {
@@ -86,15 +168,28 @@ impl PasswordHasher {
             waiting: Arc::new(AtomicUsize::new(0)),
             max_waiting: threads * WAITING_PER_THREAD,
             queue_wait,
+            memory,
+            threads,
         }
     }
 
-    /// One thread per core, waiting up to [`DEFAULT_QUEUE_WAIT`].
-    pub fn per_core() -> Self {
-        Self::new(
-            std::thread::available_parallelism().map_or(1, usize::from),
-            DEFAULT_QUEUE_WAIT,
-        )
+    /// A pool sized for `budget`, waiting up to [`DEFAULT_QUEUE_WAIT`].
+    pub fn within(budget: HashingBudget) -> Self {
+        let pool = Self::new(budget.threads(), DEFAULT_QUEUE_WAIT);
+        pool.memory
+            .budget
+            .store(budget.memory_bytes, Ordering::Release);
+        pool.memory.report(pool.threads);
+        pool
+    }
+
+    /// The threads' buffers, now and at most.
+    pub fn memory(&self) -> &HashingMemory {
+        &self.memory
+    }
+
+    pub fn threads(&self) -> usize {
+        self.threads
     }
 
     /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) for a new password.
@@ -153,7 +248,7 @@ fn lost() -> PasswordError {
 }
 
 /// One hashing thread: takes jobs until every handle is dropped, reusing one block buffer.
-fn work(queue: &Mutex<Receiver<(Job, OwnedSemaphorePermit)>>) {
+fn work(queue: &Mutex<Receiver<(Job, OwnedSemaphorePermit)>>, memory: &HashingMemory) {
     let mut blocks = Vec::new();
     loop {
         let job = {
@@ -164,17 +259,27 @@ fn work(queue: &Mutex<Receiver<(Job, OwnedSemaphorePermit)>>) {
         };
         // The slot is given back when this iteration ends.
         let Ok((job, _slot)) = job else { return };
+        let before = blocks.capacity();
         // A reply nobody waits for any more (the request was dropped) is simply not delivered.
+        // Grown (once) before anyone hears back, so the pool's memory is never under-reported.
+        let grown = |blocks: &Vec<Block>| {
+            let by = blocks.capacity().saturating_sub(before);
+            memory.grew(by * std::mem::size_of::<Block>());
+        };
         match job {
             Job::Hash { password, reply } => {
-                let _ = reply.send(hash(password.as_bytes(), &mut blocks).map_err(failed));
+                let hashed = hash(password.as_bytes(), &mut blocks).map_err(failed);
+                grown(&blocks);
+                let _ = reply.send(hashed);
             }
             Job::Verify {
                 password,
                 hash,
                 reply,
             } => {
-                let _ = reply.send(verify(password.as_bytes(), &hash, &mut blocks).map_err(failed));
+                let matched = verify(password.as_bytes(), &hash, &mut blocks).map_err(failed);
+                grown(&blocks);
+                let _ = reply.send(matched);
             }
         }
     }
@@ -215,7 +320,7 @@ fn verify(password: &[u8], stored: &str, blocks: &mut Vec<Block>) -> password_ha
         None => Version::default(),
     };
     let params = Params::try_from(&stored)?;
-    if params.m_cost() > MAX_MEMORY_KIB {
+    if params.m_cost() > HASH_MEMORY_KIB {
         return Err(password_hash::Error::ParamInvalid { name: "m" });
     }
     let (Some(salt), Some(expected)) = (stored.salt, stored.hash) else {
@@ -234,6 +339,7 @@ fn verify(password: &[u8], stored: &str, blocks: &mut Vec<Block>) -> password_ha
 fn memory_for<'a>(params: &Params, blocks: &'a mut Vec<Block>) -> &'a mut [Block] {
     let needed = params.block_count();
     if blocks.len() < needed {
+        blocks.reserve_exact(needed - blocks.len());
         blocks.resize(needed, Block::new());
     }
     &mut blocks[..needed]
@@ -294,6 +400,37 @@ mod tests {
             }
         }
         busy
+    }
+
+    #[test]
+    fn a_pool_on_a_64_core_node_with_512_mib_is_sized_by_its_memory_not_its_cores() {
+        let budget = HashingBudget::for_process(64, Some(512 << 20));
+        assert_eq!(budget.memory_bytes, 128 << 20);
+        assert_eq!(budget.threads(), 6);
+        assert_eq!(HashingBudget::for_process(2, Some(512 << 20)).threads(), 2);
+        assert_eq!(HashingBudget::for_process(64, Some(16 << 20)).threads(), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_on_a_pool_sized_for_64_cores_and_512_mib_stays_within_its_memory_budget() {
+        let budget = HashingBudget::for_process(64, Some(512 << 20));
+        let hasher = PasswordHasher::within(budget);
+        let burst: Vec<_> = (0..48)
+            .map(|_| {
+                let hasher = hasher.clone();
+                tokio::spawn(async move { hasher.hash("password123".to_owned()).await })
+            })
+            .collect();
+        for hashed in burst {
+            hashed.await.unwrap().unwrap();
+        }
+        let peak = hasher.memory().peak_bytes();
+        assert!(peak > 0, "the buffers are counted");
+        assert!(
+            peak <= budget.memory_bytes,
+            "{peak} bytes against a budget of {}",
+            budget.memory_bytes
+        );
     }
 
     #[tokio::test]

@@ -20,9 +20,9 @@ use temporalio_client::WorkflowExecuteUpdateOptions;
 use temporalio_client::errors::WorkflowUpdateError;
 use temporalio_client::tonic::{self, Code};
 
-use crate::backpressure::{Saturated, TemporalGate, shed};
+use crate::backpressure::{ADMITTED_QUEUE_WAIT, Saturated, TemporalGate, shed};
 use crate::domain::PaymentToken;
-use crate::limits::{Limited, Limits};
+use crate::limits::{Action, Limited, Limits};
 use crate::listing::{self, ListingError, Page};
 use boxoffice_activities::store::PageRequest;
 use boxoffice_activities::store::orders::Oldest;
@@ -38,7 +38,7 @@ pub struct Purchases {
     pub temporal: Client,
     pub temporal_gate: TemporalGate,
     pub settings: SagaSettings,
-    /// Payments per buyer (card testing).
+    /// Orders, cancels and payments per buyer.
     pub limits: Limits,
 }
 
@@ -120,6 +120,7 @@ impl Purchases {
         buyer_id: UserId,
         ticket_id: TicketId,
     ) -> Result<OrderWithTicket, PurchaseError> {
+        self.limits.action(buyer_id, Action::Order)?;
         let admitted = self.admit(buyer_id, ticket_id).await?;
         let order_id = admitted.order_id;
         let answer = self.start_purchase(buyer_id, admitted).await?;
@@ -215,7 +216,12 @@ fn start_failed(err: StartError) -> PurchaseError {
 }
 
 /// How long placing an order may wait on Temporal before the buyer is told the shop is busy.
-const START_DEADLINE: Duration = Duration::from_secs(10);
+pub const START_DEADLINE: Duration = Duration::from_secs(10);
+
+/// The longest a won admission claim waits before its saga has started or been given up: a slot
+/// to Temporal, then the start itself. A claim's lease must outlast it, or a second buyer could
+/// claim a ticket whose first saga is still starting.
+pub const LONGEST_ADMISSION: Duration = ADMITTED_QUEUE_WAIT.saturating_add(START_DEADLINE);
 
 fn status_of_update(err: &WorkflowUpdateError) -> Option<&tonic::Status> {
     match err {
@@ -267,6 +273,7 @@ impl Purchases {
         buyer_id: UserId,
         order_id: OrderId,
     ) -> Result<(), PurchaseError> {
+        self.limits.action(buyer_id, Action::Cancel)?;
         let (order, _) = self.own_order(buyer_id, order_id).await?;
         match order.standing() {
             Standing::Paid => return Err(PurchaseError::CannotCancelComplete),
@@ -314,7 +321,7 @@ impl Purchases {
         order_id: OrderId,
         token: PaymentToken,
     ) -> Result<uuid::Uuid, PurchaseError> {
-        self.limits.payment(buyer_id)?;
+        self.limits.action(buyer_id, Action::Pay)?;
         let payment_method = token.into_string();
         let (order, _) = self.own_order(buyer_id, order_id).await?;
         if let Some(refusal) = unpayable(&order) {

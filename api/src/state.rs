@@ -14,8 +14,9 @@ use crate::backpressure::TemporalGate;
 use crate::limits::{LimitSettings, Limits};
 use crate::listing::Listing;
 use crate::metrics;
-use crate::passwords::PasswordHasher;
+use crate::passwords::{HashingBudget, PasswordHasher};
 use crate::purchases::Purchases;
+use crate::readiness::Readiness;
 use crate::security::SecurityHeaders;
 use crate::tickets::Tickets;
 use crate::waitlist::Waitlists;
@@ -39,6 +40,8 @@ pub struct AppState {
     /// This gateway's abuse limits (sign-ins, payments, listings).
     pub limits: Limits,
     pub security: Arc<SecurityHeaders>,
+    /// `/readyz`'s last probe, shared by every caller for a second.
+    pub readiness: Readiness,
 }
 
 impl AppState {
@@ -59,7 +62,7 @@ impl AppState {
             accounts: Accounts {
                 db: db.clone(),
                 reader: reader.clone(),
-                passwords: PasswordHasher::per_core(),
+                passwords: PasswordHasher::within(settings.hashing),
                 limits: limits.clone(),
             },
             purchases: Purchases {
@@ -80,6 +83,7 @@ impl AppState {
             waitlists: Waitlists {
                 db: db.clone(),
                 reader: reader.clone(),
+                limits: limits.clone(),
             },
             db,
             reader: Reader(reader),
@@ -89,6 +93,7 @@ impl AppState {
             sdk_metrics: metrics::SdkMetrics::default(),
             limits,
             security,
+            readiness: Readiness::default(),
         }
     }
 }
@@ -107,6 +112,8 @@ pub struct Settings {
     pub saga: SagaSettings,
     pub stripe: StripeSettings,
     pub limits: LimitSettings,
+    /// What password hashing may use: CPUs and memory.
+    pub hashing: HashingBudget,
     /// Whether the gateway's own address serves `/metrics`; off when it is served elsewhere.
     pub public_metrics: bool,
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::domain::{Price, Title};
 use crate::failure::Failure;
-use crate::limits::{Limited, Limits};
+use crate::limits::{Action, Limited, Limits};
 use crate::listing::{FirstPage, Listing, ListingError, Page};
 
 /// What selling, editing and reading tickets needs.
@@ -61,7 +61,7 @@ impl Tickets {
         title: Title,
         price: Price,
     ) -> Result<ticket::Model, TicketError> {
-        self.limits.listing(seller)?;
+        self.limits.action(seller, Action::List)?;
         let new = NewTicket {
             title: title.as_str(),
             price_cents: price.cents(),
@@ -77,6 +77,7 @@ impl Tickets {
         editor: UserId,
         change: Change,
     ) -> Result<ticket::Model, TicketError> {
+        self.limits.action(editor, Action::Edit)?;
         let edit = TicketEdit {
             title: change.title.as_str(),
             price_cents: change.price.cents(),

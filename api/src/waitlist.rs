@@ -7,6 +7,8 @@ use boxoffice_activities::store::{StoreError, orders, tickets};
 use boxoffice_domain::saga::{Standing, WaitState};
 use boxoffice_domain::{OrderId, TicketId, UserId};
 use sea_orm::DatabaseConnection;
+
+use crate::limits::{Action, Limited, Limits};
 use serde::Serialize;
 
 /// Why a shopper cannot join. The message is what they read.
@@ -25,6 +27,8 @@ pub enum WaitlistError {
     #[error("You are on {MAX_LISTS} waiting lists already; leave one first")]
     TooManyLists,
     #[error(transparent)]
+    Limited(#[from] Limited),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -35,6 +39,8 @@ pub struct Waitlists {
     pub db: DatabaseConnection,
     /// For reads that need no transaction.
     pub reader: DatabaseConnection,
+    /// Joins per buyer.
+    pub limits: Limits,
 }
 
 /// A ticket's list as one shopper sees it.
@@ -61,6 +67,7 @@ impl Waitlists {
         ticket_id: TicketId,
         buyer_id: UserId,
     ) -> Result<Place, WaitlistError> {
+        self.limits.action(buyer_id, Action::Join)?;
         waitlists::join(&self.db, ticket_id, buyer_id)
             .await?
             .map_err(|refusal| match refusal {

@@ -97,11 +97,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes (e.g. `openssl rand -base64 48`)"
     );
     let limits = args.gateway.limits.settings();
-    if !limits.enabled {
-        tracing::warn!(
-            "BOXOFFICE_RATE_LIMITS=off: sign-in, payment and listing rate limits are off"
-        );
-    }
+    anyhow::ensure!(
+        limits.enabled,
+        "BOXOFFICE_RATE_LIMITS=off is for `dev` only: a shop open to the internet keeps its limits"
+    );
     let database_url = required_database(&args.gateway.database)?;
     let db = open_current_database(&database_url).await?;
     let reader = open_reader(&database_url, &db).await?;
@@ -112,6 +111,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         saga: args.gateway.saga.settings(),
         stripe: args.gateway.stripe.for_pages(args.stripe_js_url.clone()),
         limits,
+        hashing: args.gateway.hashing.budget(),
         public_metrics: args.metrics_addr.is_none(),
     };
     if let Some(addr) = args.metrics_addr {
@@ -167,6 +167,7 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", args.metrics_addr))?;
     tracing::info!(addr = %args.metrics_addr, "worker serves /metrics, /healthz and /readyz");
     let state = WorkerEndpoints {
+        readiness: Default::default(),
         db,
         temporal,
         sdk_metrics: SdkMetrics::default(),
@@ -187,6 +188,7 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
 /// What the worker's own small HTTP server needs: the same probes as the gateway's, and metrics.
 #[derive(Clone, axum::extract::FromRef)]
 struct WorkerEndpoints {
+    readiness: boxoffice_api::readiness::Readiness,
     db: DatabaseConnection,
     temporal: temporalio_client::Client,
     sdk_metrics: SdkMetrics,

@@ -42,8 +42,9 @@ pub struct SagaArgs {
     #[arg(long, env = "BOXOFFICE_HOLD_SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub hold_secs: u64,
     /// How long a buyer's admission claim on a ticket lasts while their order's saga starts, in
-    /// seconds; a gateway that dies after claiming locks the ticket for no longer than this.
-    #[arg(long, env = "BOXOFFICE_CLAIM_LEASE_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    /// seconds; a gateway that dies after claiming locks the ticket for no longer than this. It
+    /// must outlast the longest a start may take (`boxoffice_api::purchases::LONGEST_ADMISSION`).
+    #[arg(long, env = "BOXOFFICE_CLAIM_LEASE_SECS", default_value_t = 30, value_parser = parse_claim_lease)]
     pub claim_lease_secs: u64,
     /// The most tickets one buyer may hold at once (orders awaiting payment): the gateways
     /// refuse the next order, a waiting list skips a member who holds this many. Always on.
@@ -65,13 +66,66 @@ impl SagaArgs {
 /// Abuse limits (see `boxoffice_api::limits`).
 #[derive(Debug, Clone, Args)]
 pub struct LimitArgs {
-    /// `off` switches the per-address and per-account rate limits off (load tests sign up
-    /// thousands of buyers from one address). The hold and payment-attempt caps stay on.
+    /// `off` switches the rate limits off (load tests sign up thousands of buyers from one
+    /// address); only `dev` accepts it. The hold and payment-attempt caps stay on.
     #[arg(long, env = "BOXOFFICE_RATE_LIMITS", default_value = "on", value_parser = ["on", "off"])]
     pub rate_limits: String,
-    /// Proxies (IP addresses, comma-separated) whose `X-Forwarded-For` names the client.
-    #[arg(long, env = "BOXOFFICE_TRUSTED_PROXIES", value_delimiter = ',')]
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Proxies whose `X-Forwarded-For` names the client, comma-separated: addresses or CIDR
+    /// blocks (`10.0.0.0/8`, an ingress controller's pod network).
+    #[arg(long, env = "BOXOFFICE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// What password hashing may use. By default what the process's cgroup allows it (a pod's
+/// limits, not the node's size); each can be given instead.
+#[derive(Debug, Clone, Args)]
+pub struct HashingArgs {
+    /// CPUs the process may use (default: its cgroup's CPU quota, else the machine's cores).
+    #[arg(long, env = "BOXOFFICE_CPUS", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub cpus: Option<u64>,
+    /// The process's memory limit, in MiB (default: its cgroup's, if it has one); hashing takes
+    /// a quarter of it at most.
+    #[arg(long, env = "BOXOFFICE_MEMORY_LIMIT_MIB", value_parser = clap::value_parser!(u64).range(64..=1_048_576))]
+    pub memory_limit_mib: Option<u64>,
+}
+
+impl HashingArgs {
+    pub fn budget(&self) -> boxoffice_api::passwords::HashingBudget {
+        let cpus = self
+            .cpus
+            .and_then(|cpus| usize::try_from(cpus).ok())
+            .unwrap_or_else(crate::resources::cpus);
+        let limit = match self.memory_limit_mib {
+            Some(mib) => usize::try_from(mib << 20).ok(),
+            None => crate::resources::memory_limit(),
+        };
+        boxoffice_api::passwords::HashingBudget::for_process(cpus, limit)
+    }
+}
+
+/// A claim lease, in seconds: longer than the longest admission, with a margin for the clocks
+/// and the database, and at most five minutes.
+fn parse_claim_lease(text: &str) -> Result<u64, String> {
+    let shortest = boxoffice_api::purchases::LONGEST_ADMISSION.as_secs() + 5;
+    let secs: u64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if (shortest..=300).contains(&secs) {
+        Ok(secs)
+    } else {
+        Err(format!(
+            "must be {shortest}..=300 seconds: a saga may take {} s to start, and the claim must outlast that",
+            boxoffice_api::purchases::LONGEST_ADMISSION.as_secs()
+        ))
+    }
+}
+
+/// A CIDR block, or one address as the block of just it.
+fn parse_proxy(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{text}` is neither an IP address nor a CIDR block"))
 }
 
 impl LimitArgs {
@@ -131,6 +185,8 @@ pub struct GatewayArgs {
     pub stripe: StripeArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    pub hashing: HashingArgs,
     /// Session signing secret, at least 32 bytes: `serve` requires it; `dev` makes one per data
     /// dir and keeps it.
     #[arg(long, env = "JWT_SECRET", hide_env_values = true)]

@@ -62,6 +62,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         saga: args.gateway.saga.settings(),
         stripe: payments.for_pages.clone(),
         limits: args.gateway.limits.settings(),
+        hashing: args.gateway.hashing.budget(),
         public_metrics: true,
     };
     let reader = open_reader(&database_url, &db).await?;

@@ -7,6 +7,7 @@ pub mod config;
 pub mod dev;
 pub mod process;
 pub mod replay;
+pub mod resources;
 pub mod sdk_metrics;
 pub mod telemetry;
 pub mod temporal;

@@ -1,15 +1,18 @@
 //! The shop under test: a fresh database, the gateway (in-process, or on a socket), a purchase
 //! worker on a task queue of its own and a Stripe emulator; clients that keep a session.
 
+use std::net::SocketAddr;
 use std::sync::Mutex;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, StatusCode, header};
 use boxoffice_activities::store::{sessions, users};
 use boxoffice_api::app::{self, AppState, Settings, StripeSettings};
 use boxoffice_api::auth::{SessionKeys, SessionUser};
 use boxoffice_api::limits::LimitSettings;
+use boxoffice_api::passwords::HashingBudget;
 use boxoffice_workflows::SagaSettings;
 use serde_json::Value;
 use temporalio_client::WorkflowCountOptions;
@@ -55,11 +58,25 @@ impl TestApp {
         Self::spawn_customised(hold_secs, webhook_url, |_| {}).await
     }
 
+    /// With abuse limits of the test's choosing (smaller, or with trusted proxies).
+    pub async fn spawn_with_limits(limits: LimitSettings) -> Self {
+        Self::spawn_from(DEFAULT_HOLD_SECS, None, limits, |_| {}).await
+    }
+
     /// With the gateway's state changed by `customise` before the router is built (a smaller
     /// gate to Temporal, a smaller password pool…), for tests of the shop under pressure.
     pub async fn spawn_customised(
         hold_secs: u64,
         webhook_url: Option<String>,
+        customise: impl FnOnce(&mut AppState),
+    ) -> Self {
+        Self::spawn_from(hold_secs, webhook_url, LimitSettings::default(), customise).await
+    }
+
+    async fn spawn_from(
+        hold_secs: u64,
+        webhook_url: Option<String>,
+        limits: LimitSettings,
         customise: impl FnOnce(&mut AppState),
     ) -> Self {
         crate::init_test_log();
@@ -85,7 +102,8 @@ impl TestApp {
                 publishable_key: Some(stripe_emulator::TEST_PUBLISHABLE_KEY.to_owned()),
                 js_url: format!("{}/js/v3/stripe.js", stripe.base_url),
             },
-            limits: LimitSettings::default(),
+            limits,
+            hashing: HashingBudget::for_process(2, None),
             public_metrics: true,
         };
         let mut state = AppState::new(
@@ -131,6 +149,7 @@ impl TestApp {
         ApiClient {
             app: self,
             cookie: None,
+            origin: None,
         }
     }
 
@@ -159,7 +178,7 @@ impl TestApp {
                 .await
                 .expect("create a buyer");
             let until = chrono::Utc::now() + chrono::Duration::days(1);
-            let session_id = sessions::start_session(&self.state.db, user.id, until)
+            let session_id = sessions::start_session(&self.state.db, user.id, until, None)
                 .await
                 .expect("start a session");
             let session = SessionUser {
@@ -175,6 +194,7 @@ impl TestApp {
             buyers.push(ApiClient {
                 app: self,
                 cookie: Some(format!("{}={}", cookie.name(), cookie.value())),
+                origin: None,
             });
         }
         buyers
@@ -221,9 +241,29 @@ impl TestApp {
 pub struct ApiClient<'a> {
     app: &'a TestApp,
     cookie: Option<String>,
+    origin: Option<Origin>,
+}
+
+/// Where a client's requests come from, as the gateway's socket sees them.
+#[derive(Clone)]
+struct Origin {
+    peer: SocketAddr,
+    forwarded_for: Option<String>,
 }
 
 impl ApiClient<'_> {
+    /// The same client, its requests arriving from `peer` (a client's own address, or a
+    /// proxy's) with `X-Forwarded-For: forwarded_for` when given. Without this, requests come
+    /// from no socket at all, and every such client shares one unknown address.
+    pub fn from(mut self, peer: &str, forwarded_for: Option<&str>) -> Self {
+        let ip: std::net::IpAddr = peer.parse().expect("an IP address");
+        self.origin = Some(Origin {
+            peer: SocketAddr::new(ip, 40000),
+            forwarded_for: forwarded_for.map(str::to_owned),
+        });
+        self
+    }
+
     pub async fn get(&mut self, path: &str) -> ApiResponse {
         self.call(Method::GET, path, None).await
     }
@@ -248,6 +288,12 @@ impl ApiClient<'_> {
         let mut request = Request::builder().method(method).uri(path);
         if let Some(cookie) = &self.cookie {
             request = request.header(header::COOKIE, cookie);
+        }
+        if let Some(origin) = &self.origin {
+            request = request.extension(ConnectInfo(origin.peer));
+            if let Some(forwarded_for) = &origin.forwarded_for {
+                request = request.header("x-forwarded-for", forwarded_for);
+            }
         }
         let request = match body {
             Some(json) => request

@@ -12,6 +12,9 @@ pub struct Model {
     pub user_id: UserId,
     pub created_at: ChronoDateTimeUtc,
     pub expires_at: ChronoDateTimeUtc,
+    /// Where it was signed in from (an IPv6 client by its /64), when known: sign-in failures from
+    /// elsewhere do not hold the owner back here.
+    pub client_address: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,7 @@ mod m20261201_000004_catalog;
 mod m20261201_000005_sessions;
 mod m20261201_000006_waitlists;
 mod m20261203_000007_hot_path_indexes;
+mod m20261203_000012_session_addresses;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_sessions::Migration),
             Box::new(m20261201_000006_waitlists::Migration),
             Box::new(m20261203_000007_hot_path_indexes::Migration),
+            Box::new(m20261203_000012_session_addresses::Migration),
         ]
     }
 }

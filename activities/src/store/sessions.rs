@@ -8,11 +8,13 @@ use uuid::Uuid;
 use super::StoreError;
 use crate::entities::session;
 
-/// Starts a session for the user until `expires_at`; also forgets the user's expired ones.
+/// Starts a session for the user until `expires_at`, signed in from `client_address` (when
+/// known); also forgets the user's expired ones.
 pub async fn start_session(
     db: &impl ConnectionTrait,
     user_id: UserId,
     expires_at: DateTime<Utc>,
+    client_address: Option<&str>,
 ) -> Result<Uuid, StoreError> {
     let now = Utc::now();
     session::Entity::delete_many()
@@ -26,6 +28,7 @@ pub async fn start_session(
         user_id: Set(user_id),
         created_at: Set(now),
         expires_at: Set(expires_at),
+        client_address: Set(client_address.map(str::to_owned)),
     })
     .exec_without_returning(db)
     .await?;
@@ -40,6 +43,21 @@ pub async fn is_live(
 ) -> Result<bool, StoreError> {
     let found = session::Entity::find_by_id(session_id).one(db).await?;
     Ok(found.is_some_and(|session| session.user_id == user_id && session.expires_at > Utc::now()))
+}
+
+/// Whether the user has a live session signed in from `client_address`.
+pub async fn is_signed_in_from(
+    db: &impl ConnectionTrait,
+    user_id: UserId,
+    client_address: &str,
+) -> Result<bool, StoreError> {
+    let found = session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::ClientAddress.eq(client_address))
+        .filter(session::Column::ExpiresAt.gt(Utc::now()))
+        .one(db)
+        .await?;
+    Ok(found.is_some())
 }
 
 /// Ends one session (signing out in one browser).

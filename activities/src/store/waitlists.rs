@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -22,6 +22,9 @@ use boxoffice_domain::saga::{OrderStatus, WaitState};
 
 /// The most waiting lists one shopper may be on at once.
 pub const MAX_LISTS: u64 = 10;
+
+/// How many members of a waiting list a hand-over reads at once.
+const HAND_OVER_PAGE: u64 = 50;
 
 /// Why a shopper cannot join a ticket's list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +79,9 @@ pub async fn join(
     buyer_id: UserId,
 ) -> Result<Result<Place, JoinRefusal>, StoreError> {
     let txn = super::begin_write(db).await?;
+    // The cap on lists is counted and the entry written under one lock: parallel joins by one
+    // buyer take their turns.
+    claims::lock_buyer(&txn, buyer_id).await?;
     let Some(ticket) = ticket::Entity::find_by_id(ticket_id).one(&txn).await? else {
         return Ok(Err(JoinRefusal::TicketNotFound));
     };
@@ -251,61 +257,93 @@ pub(crate) async fn hand_over(
     rules: HandOverRules,
     now: DateTime<Utc>,
 ) -> Result<Option<HandedOver>, StoreError> {
-    let queue = waiting_on(ticket_id)
-        .order_by_asc(entry::Column::JoinedAt)
-        .order_by_asc(entry::Column::Id)
-        .all(txn)
-        .await?;
-    for member in queue {
-        claims::lock_buyer(txn, member.buyer_id).await?;
-        if claims::holds_of(txn, member.buyer_id, now).await? >= rules.max_holds {
-            entry::Entity::update_many()
-                .col_expr(entry::Column::State, Expr::value(WaitState::Skipped))
-                .col_expr(
-                    entry::Column::Note,
-                    Expr::value(Some(format!(
-                        "Your turn came while you held {} tickets, the most one shopper may hold.",
-                        rules.max_holds
-                    ))),
-                )
-                .filter(entry::Column::Id.eq(member.id))
-                .exec(txn)
-                .await?;
-            continue;
-        }
-        let order_id = OrderId::new();
-        let until = now + chrono::Duration::from_std(rules.lease).unwrap_or(chrono::Duration::MAX);
-        let claimed = ticket::Entity::update_many()
-            .col_expr(ticket::Column::ClaimOrderId, Expr::value(Some(order_id)))
-            .col_expr(
-                ticket::Column::ClaimBuyerId,
-                Expr::value(Some(member.buyer_id)),
-            )
-            .col_expr(ticket::Column::ClaimExpiresAt, Expr::value(Some(until)))
-            .filter(ticket::Column::Id.eq(ticket_id))
-            .filter(ticket::Column::OrderId.is_null())
-            .exec(txn)
+    // A page at a time, not the whole queue: every member read is either skipped (and so leaves
+    // the waiting ones) or handed the ticket, so the next page starts where this one ended.
+    loop {
+        let page = waiting_on(ticket_id)
+            .order_by_asc(entry::Column::JoinedAt)
+            .order_by_asc(entry::Column::Id)
+            .limit(HAND_OVER_PAGE)
+            .all(txn)
             .await?;
-        if claimed.rows_affected != 1 {
+        if page.is_empty() {
             return Ok(None);
         }
+        for member in page {
+            match offer(txn, ticket_id, released_order, &member, &rules, now).await? {
+                Offer::Skipped => continue,
+                Offer::HandedOver(handed_over) => return Ok(Some(handed_over)),
+                Offer::TicketTaken => return Ok(None),
+            }
+        }
+    }
+}
+
+/// What came of offering the ticket to one member.
+enum Offer {
+    /// They hold the most tickets one shopper may: skipped, with a note; the next one's turn.
+    Skipped,
+    /// The ticket is claimed for them, for the order the release starts.
+    HandedOver(HandedOver),
+    /// Someone took the ticket meanwhile: nobody on the list gets it.
+    TicketTaken,
+}
+
+async fn offer(
+    txn: &impl ConnectionTrait,
+    ticket_id: TicketId,
+    released_order: OrderId,
+    member: &entry::Model,
+    rules: &HandOverRules,
+    now: DateTime<Utc>,
+) -> Result<Offer, StoreError> {
+    claims::lock_buyer(txn, member.buyer_id).await?;
+    if claims::holds_of(txn, member.buyer_id, now).await? >= rules.max_holds {
         entry::Entity::update_many()
-            .col_expr(entry::Column::State, Expr::value(WaitState::HandedOver))
-            .col_expr(entry::Column::OrderId, Expr::value(Some(order_id)))
+            .col_expr(entry::Column::State, Expr::value(WaitState::Skipped))
             .col_expr(
-                entry::Column::HandedOverBy,
-                Expr::value(Some(released_order)),
+                entry::Column::Note,
+                Expr::value(Some(format!(
+                    "Your turn came while you held {} tickets, the most one shopper may hold.",
+                    rules.max_holds
+                ))),
             )
             .filter(entry::Column::Id.eq(member.id))
             .exec(txn)
             .await?;
-        return Ok(Some(HandedOver {
-            order_id,
-            ticket_id,
-            buyer_id: member.buyer_id,
-        }));
+        return Ok(Offer::Skipped);
     }
-    Ok(None)
+    let order_id = OrderId::new();
+    let until = now + chrono::Duration::from_std(rules.lease).unwrap_or(chrono::Duration::MAX);
+    let claimed = ticket::Entity::update_many()
+        .col_expr(ticket::Column::ClaimOrderId, Expr::value(Some(order_id)))
+        .col_expr(
+            ticket::Column::ClaimBuyerId,
+            Expr::value(Some(member.buyer_id)),
+        )
+        .col_expr(ticket::Column::ClaimExpiresAt, Expr::value(Some(until)))
+        .filter(ticket::Column::Id.eq(ticket_id))
+        .filter(ticket::Column::OrderId.is_null())
+        .exec(txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Ok(Offer::TicketTaken);
+    }
+    entry::Entity::update_many()
+        .col_expr(entry::Column::State, Expr::value(WaitState::HandedOver))
+        .col_expr(entry::Column::OrderId, Expr::value(Some(order_id)))
+        .col_expr(
+            entry::Column::HandedOverBy,
+            Expr::value(Some(released_order)),
+        )
+        .filter(entry::Column::Id.eq(member.id))
+        .exec(txn)
+        .await?;
+    Ok(Offer::HandedOver(HandedOver {
+        order_id,
+        ticket_id,
+        buyer_id: member.buyer_id,
+    }))
 }
 
 /// The hand-over a release of `released_order` made, for a retried release to finish it.

@@ -9,7 +9,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::Json;
 use crate::failure::Failure;
 use crate::openapi::Status;
-use crate::temporal;
+use crate::readiness::Readiness;
 
 /// The process is up.
 #[utoipa::path(get, path = "/healthz", tag = "operations",
@@ -23,20 +23,13 @@ pub async fn healthz() -> Json<Value> {
     responses((status = 200, description = "Database and Temporal reachable", body = Status),
         (status = 503, description = "Names what is unreachable", body = ErrorBody)))]
 pub async fn readyz(
+    State(readiness): State<Readiness>,
     State(db): State<DatabaseConnection>,
     State(client): State<Client>,
 ) -> Result<Json<Value>, ApiError> {
-    let database = db.ping().await.is_ok();
-    let temporal = temporal::is_ready(&client).await;
-    if database && temporal {
+    let down = readiness.unreachable(&db, &client).await;
+    if down.is_empty() {
         return Ok(Json(json!({"status": "ready"})));
     }
-    let down: Vec<&str> = [
-        (!database).then_some("database"),
-        (!temporal).then_some("temporal"),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
     Err(Failure::Unavailable(format!("Not ready: {} unreachable", down.join(", "))).into())
 }

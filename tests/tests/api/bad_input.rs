@@ -91,3 +91,46 @@ async fn a_wrong_method_is_405_in_the_contract_shape() {
     assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(response.error_messages(), ["Method not allowed"]);
 }
+
+#[tokio::test]
+async fn a_nul_or_a_right_to_left_override_in_a_title_is_a_field_error() {
+    let app = TestApp::spawn().await;
+    let mut seller = app.signed_up("seller@example.com").await;
+
+    for title in ["Gig\u{0}night", "Free \u{202E}3$ teg"] {
+        let listed = seller
+            .post(
+                "/api/tickets",
+                serde_json::json!({"title": title, "price": 20}),
+            )
+            .await;
+
+        assert_eq!(listed.status, StatusCode::BAD_REQUEST, "{}", listed.body);
+        assert_eq!(listed.error_fields(), ["title"], "{title:?}");
+        assert_eq!(
+            listed.error_messages(),
+            ["Title must not contain control or text-direction characters"]
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_nul_in_an_email_is_a_field_error_not_a_500() {
+    let app = TestApp::spawn().await;
+
+    let response = app
+        .anonymous()
+        .post(
+            "/api/users/signin",
+            serde_json::json!({"email": "ann\u{0}@example.com", "password": "password123"}),
+        )
+        .await;
+
+    assert_eq!(
+        response.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        response.body
+    );
+    assert_eq!(response.error_fields(), ["email"]);
+}

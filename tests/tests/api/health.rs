@@ -48,3 +48,20 @@ async fn readyz_is_503_naming_the_database_when_it_is_gone() {
         "Not ready: database unreachable"
     );
 }
+
+#[tokio::test]
+async fn a_burst_of_readiness_checks_costs_the_database_and_temporal_one_probe() {
+    let app = TestApp::spawn().await;
+
+    let checks = (0..100).map(|_| {
+        let mut anyone = app.anonymous();
+        async move { anyone.get("/readyz").await.status }
+    });
+    let answers = futures::future::join_all(checks).await;
+
+    assert!(answers.iter().all(|status| *status == StatusCode::OK));
+    // One probe answers everyone for a second; a burst that straddles a second boundary on a
+    // loaded machine may take two.
+    let probes = app.state.readiness.probes();
+    assert!((1..=2).contains(&probes), "{probes} probes for 100 checks");
+}

@@ -6,6 +6,7 @@ mod claims;
 mod hardening;
 mod health;
 mod histories;
+mod limits;
 mod listing;
 mod metrics;
 mod migrations;

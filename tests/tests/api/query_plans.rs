@@ -95,10 +95,20 @@ async fn run_the_hot_paths(db: &DatabaseConnection, seller_id: UserId) {
     users::find_user_by_email(db, "buyer@example.com")
         .await
         .unwrap();
-    let session = sessions::start_session(db, buyer.id, chrono::Utc::now() + a_day())
-        .await
-        .unwrap();
+    let session = sessions::start_session(
+        db,
+        buyer.id,
+        chrono::Utc::now() + a_day(),
+        Some("192.0.2.1"),
+    )
+    .await
+    .unwrap();
     assert!(sessions::is_live(db, session, buyer.id).await.unwrap());
+    assert!(
+        sessions::is_signed_in_from(db, buyer.id, "192.0.2.1")
+            .await
+            .unwrap()
+    );
 
     let sell = |title: &'static str| {
         tickets::create_ticket(

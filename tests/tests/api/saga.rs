@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use axum::http::StatusCode;
+use boxoffice_domain::UserId;
 use boxoffice_tests::TestApp;
 use boxoffice_tests::fixtures::{
     buyer, id_of, listed_ticket, make_completion_impossible, order_for, order_reaches, pay,
@@ -340,4 +341,37 @@ async fn each_charge_names_its_payment_method_and_reports_the_card_it_charged_fo
         .await
         .expect("the status query");
     assert_eq!(status.card.as_deref(), Some("mastercard ending 4444"));
+}
+
+#[tokio::test]
+async fn a_cancel_sent_to_temporal_for_another_buyer_is_rejected_and_the_order_stays_held() {
+    let app = TestApp::spawn().await;
+    let (_, ticket) = listed_ticket(&app, "Guarded", json!(20)).await;
+    let mut owner = buyer(&app).await;
+    let order = order_for(&mut owner, &ticket).await;
+    let stranger = UserId::new();
+
+    // Straight to Temporal, past the gateway's ownership check, as whoever reaches the frontend.
+    let rejected = app
+        .state
+        .temporal
+        .get_workflow_handle::<PurchaseWorkflow>(format!("order-{}", id_of(&order)))
+        .execute_update(
+            PurchaseWorkflow::cancel,
+            stranger,
+            temporalio_client::WorkflowExecuteUpdateOptions::default(),
+        )
+        .await;
+
+    match rejected {
+        Err(temporalio_client::errors::WorkflowUpdateError::Failed(failure)) => {
+            assert_eq!(
+                failure.message,
+                boxoffice_workflows::purchase::NOT_THE_BUYER
+            );
+        }
+        other => panic!("the stranger's cancel was not rejected: {other:?}"),
+    }
+    let still = owner.get(&format!("/api/orders/{}", id_of(&order))).await;
+    assert_eq!(still.body["status"], "created");
 }

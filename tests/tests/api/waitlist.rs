@@ -4,11 +4,16 @@
 use std::time::Duration;
 
 use axum::http::StatusCode;
+use boxoffice_activities::entities::ticket;
+use boxoffice_activities::store::claims::{self, Claim, ClaimRequest};
 use boxoffice_activities::store::orders::{self, Release};
+use boxoffice_activities::store::tickets;
 use boxoffice_activities::store::waitlists::HandOverRules;
 use boxoffice_domain::saga::CancelReason;
+use boxoffice_domain::{OrderId, UserId};
 use boxoffice_tests::fixtures::{buyer, eventually, id_of, listed_ticket, order_for, pay};
 use boxoffice_tests::{ApiClient, TestApp};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 /// Holds short enough to watch several end.
@@ -261,4 +266,111 @@ async fn a_release_retried_after_a_crash_hands_the_ticket_to_the_same_member_onc
     assert_eq!(first_view["state"], "handedOver");
     assert_eq!(first_view["orderId"], once.order_id.to_string());
     assert_eq!(standing(&mut second, &ticket).await["position"], 1);
+}
+
+/// The shopper's own id, as the API tells them.
+async fn id_of_user(shopper: &mut ApiClient<'_>) -> UserId {
+    let me = shopper.get("/api/users/currentuser").await.body;
+    me["currentUser"]["id"].as_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn twenty_parallel_joins_by_one_shopper_put_them_on_ten_lists_and_no_more() {
+    let app = TestApp::spawn().await;
+    // Twenty held tickets: five holders with four holds each, the most one buyer may hold.
+    let mut held = Vec::new();
+    for mut holder in app.signed_in_buyers(5).await {
+        for i in 0..4 {
+            let (_, ticket) = listed_ticket(&app, &format!("Show {i}"), json!(30)).await;
+            order_for(&mut holder, &ticket).await;
+            held.push(ticket);
+        }
+    }
+    let shopper = app.signed_in_buyers(1).await.remove(0);
+
+    let joins = held.iter().map(|ticket| {
+        let mut shopper = shopper.clone();
+        let path = format!("/api/tickets/{}/waitlist", id_of(ticket));
+        async move { shopper.post(&path, json!({})).await }
+    });
+    let answers = futures::future::join_all(joins).await;
+
+    let joined = answers
+        .iter()
+        .filter(|answer| answer.status == StatusCode::CREATED)
+        .count();
+    assert_eq!(joined, 10);
+    for refused in answers.iter().filter(|a| a.status != StatusCode::CREATED) {
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+        assert_eq!(
+            refused.error_messages(),
+            ["You are on 10 waiting lists already; leave one first"]
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_hand_over_reads_a_long_list_page_by_page_to_the_first_member_who_can_take_it() {
+    let app = TestApp::spawn().await;
+    let (mut seller, ticket) = listed_ticket(&app, "Long queue", json!(40)).await;
+    let mut holder = buyer(&app).await;
+    let order = order_for(&mut holder, &ticket).await;
+    let mut members = app.signed_in_buyers(60).await;
+    let mut member_ids = Vec::new();
+    for member in &mut members {
+        join(member, &ticket).await;
+        member_ids.push(id_of_user(member).await);
+    }
+    // The first 55 each hold another ticket (a live claim): the most the rules below allow, so
+    // the turn passes them, over more than one page of the list, to the 56th.
+    let seller_id = id_of_user(&mut seller).await;
+    tickets::list_in_bulk(&app.state.db, seller_id, 55, chrono::Duration::zero())
+        .await
+        .unwrap();
+    let others = ticket::Entity::find()
+        .filter(ticket::Column::UserId.eq(seller_id))
+        .filter(ticket::Column::OrderId.is_null())
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    for (other, &buyer_id) in others.iter().zip(&member_ids[..55]) {
+        let request = ClaimRequest {
+            ticket_id: other.id,
+            order_id: OrderId::new(),
+            buyer_id,
+            lease: Duration::from_secs(600),
+            max_holds: 4,
+        };
+        let claim = claims::claim_ticket(&app.state.db, request).await.unwrap();
+        assert!(matches!(claim, Claim::Won(_)));
+    }
+    app.stop_worker();
+    let rules = HandOverRules {
+        max_holds: 1,
+        lease: Duration::from_secs(60),
+    };
+
+    let released = orders::release_order(
+        &app.state.db,
+        id_of(&order).parse().unwrap(),
+        CancelReason::Expired,
+        Some(rules),
+    )
+    .await
+    .unwrap();
+
+    let Release::Released {
+        handed_over: Some(handed_over),
+        ..
+    } = released
+    else {
+        panic!("the ticket was handed to nobody: {released:?}");
+    };
+    assert_eq!(handed_over.buyer_id, member_ids[55]);
+    assert_eq!(standing(&mut members[0], &ticket).await["state"], "skipped");
+    assert_eq!(
+        standing(&mut members[54], &ticket).await["state"],
+        "skipped"
+    );
+    assert_eq!(standing(&mut members[56], &ticket).await["position"], 1);
 }

@@ -54,6 +54,9 @@ pub const CARD_SUMMARY_PATCH: &str = "card-summary";
 ///   action with the reserve step's marker.
 pub const LEAN_SAGA_PATCH: &str = "lean-saga";
 
+/// Why a `cancel` update naming another buyer is rejected.
+pub const NOT_THE_BUYER: &str = "Only the buyer may cancel this order";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct PendingPayment {
     attempt: u32,
@@ -502,8 +505,14 @@ impl PurchaseWorkflow {
     fn validate_cancel(
         &self,
         _ctx: &WorkflowContextView,
-        _buyer_id: &UserId,
+        buyer_id: &UserId,
     ) -> Result<(), Box<dyn Error + Send + Sync>> {
+        // The gateway checks ownership first; Temporal's frontend is a trusted boundary, but
+        // whoever reaches it still cannot cancel someone else's order. A rejected update leaves
+        // no event in the history, so this changes no replay.
+        if *buyer_id != self.input.buyer_id {
+            return Err(NOT_THE_BUYER.into());
+        }
         self.why_not_cancellable()
             .map_or(Ok(()), |reason| Err(reason.into()))
     }
