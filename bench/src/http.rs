@@ -143,14 +143,7 @@ impl Shop {
 
     /// The shop's `boxoffice_http_requests_shed_total`, by reason (from its `/metrics`).
     pub async fn shed_counts(&self) -> anyhow::Result<std::collections::BTreeMap<String, f64>> {
-        let text = self
-            .http
-            .get(format!("{}/metrics", self.base))
-            .send()
-            .await?
-            .error_for_status()?
-            .text()
-            .await?;
+        let text = self.metrics().await?;
         Ok(text
             .lines()
             .filter_map(|line| {
@@ -159,6 +152,31 @@ impl Shop {
                 Some((reason.to_owned(), count.trim().parse().ok()?))
             })
             .collect())
+    }
+
+    /// The value of the unlabelled gauge or counter `name` on the shop's `/metrics`.
+    pub async fn metric(&self, name: &str) -> anyhow::Result<f64> {
+        let text = self.metrics().await?;
+        text.lines()
+            .find_map(|line| {
+                line.strip_prefix(name)?
+                    .strip_prefix(' ')?
+                    .trim()
+                    .parse()
+                    .ok()
+            })
+            .with_context(|| format!("{name} is not on /metrics"))
+    }
+
+    async fn metrics(&self) -> anyhow::Result<String> {
+        Ok(self
+            .http
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await?
+            .error_for_status()?
+            .text()
+            .await?)
     }
 
     pub async fn get(&self, session: Option<&Session>, path: &str) -> anyhow::Result<Answer> {

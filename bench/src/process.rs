@@ -57,6 +57,10 @@ pub fn unclaimed_port() -> anyhow::Result<u16> {
     bail!("no free port between 20000 and 32000")
 }
 
+/// What `dev`'s password hashing is sized for in the bench: a 64-core node, a 512 MiB pod.
+const HASHING_AS_IF_CPUS: u64 = 64;
+const HASHING_AS_IF_MEMORY_LIMIT_MIB: u64 = 512;
+
 /// A running `boxoffice dev`; stopped (SIGTERM, then SIGKILL) when dropped.
 pub struct RunningShop {
     child: Child,
@@ -81,6 +85,13 @@ impl RunningShop {
             // The bench signs up thousands of buyers from one address; only dev may switch the
             // limits off (the extra gateways keep them: a buyer places a few holds there).
             .env("BOXOFFICE_RATE_LIMITS", "off")
+            // Password hashing sized as on a large node in a small pod: the `signin` row shows
+            // that its memory stays within the pod's budget.
+            .env("BOXOFFICE_CPUS", HASHING_AS_IF_CPUS.to_string())
+            .env(
+                "BOXOFFICE_MEMORY_LIMIT_MIB",
+                HASHING_AS_IF_MEMORY_LIMIT_MIB.to_string(),
+            )
             .env_remove("TEMPORAL_ADDRESS")
             .env_remove("JWT_SECRET");
         match &plan.database_url {

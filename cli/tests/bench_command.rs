@@ -55,6 +55,10 @@ fn a_smoke_run_of_the_bench_measures_every_row_and_the_shop_holds_up() {
     assert_eq!(figure("rush", "workflows started"), 6);
     assert_eq!(figure("signin", "other"), 0);
     assert_eq!(figure("signin", "503 without Retry-After"), 0);
+    // Sized as for a 64-core node in a 512 MiB pod: a quarter of the pod for six buffers.
+    assert_eq!(figure("signin", "hashing threads"), 6.0);
+    assert_eq!(figure("signin", "hashing budget MiB"), 128.0);
+    assert_eq!(figure("signin", "hashing peak within budget"), "yes");
     assert_eq!(figure("expiry", "never freed"), 0);
     assert_eq!(figure("expiry-baseline", "never closed"), 0);
     assert_eq!(figure("storefront", "non-200"), 0);

@@ -4,6 +4,7 @@ as rendered with its defaults and with values-production.yaml.
     .venv/bin/python deploy/checks/test_manifests.py    (deploy/validators.sh installs the .venv)
 """
 
+import ipaddress
 import re
 import sys
 import tempfile
@@ -25,9 +26,14 @@ def load_yaml(path: Path):
     return yaml.safe_load(path.read_text())
 
 
+REQUIRED = "<required>"
+
+
 def interpolate(text: str) -> str:
-    """Compose's interpolation with no environment set: ${VAR:-default} -> default, $$ -> $."""
+    """Compose's interpolation with no environment set: ${VAR:-default} -> default,
+    ${VAR:?message} (required) -> <required>, $$ -> $."""
     text = re.sub(r"\$\{\w+:?-([^}]*)\}", r"\1", text)
+    text = re.sub(r"\$\{\w+:?\?[^}]*\}", REQUIRED, text)
     return text.replace("$$", "$")
 
 
@@ -145,9 +151,12 @@ class Compose(unittest.TestCase):
                 name,
             )
 
-    def test_trial_secrets(self):
-        for name, service in self.by_command("serve").items():
-            self.assertGreaterEqual(len(service["environment"]["JWT_SECRET"].encode()), 32, name)
+    def test_the_session_secret_is_required_never_a_fixed_default(self):
+        raw = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+        for name in self.by_command("serve"):
+            self.assertRegex(raw[name]["environment"]["JWT_SECRET"], r"^\$\{JWT_SECRET:\?.+\}$", name)
+
+    def test_stripe_is_the_emulator_with_its_test_keys(self):
         emulator_lib = REPO / "stripe-emulator" / "src" / "lib.rs"
         emulator = self.services["stripe-emulator"]
         self.assertEqual(emulator["entrypoint"], ["stripe-emulator"])
@@ -310,6 +319,84 @@ class Chart(unittest.TestCase):
             mounts = [m["mountPath"] for m in container["volumeMounts"]]
             for var in ("TEMPORAL_TLS_CLIENT_CERT_PATH", "TEMPORAL_TLS_CLIENT_KEY_PATH"):
                 self.assertTrue(any(env[var].startswith(m + "/") for m in mounts), var)
+
+
+    def test_metrics_have_a_port_of_their_own_that_the_service_does_not_expose(self):
+        for name, values, docs in self.each():
+            with self.subTest(values=name):
+                (service,) = self.of_kind(docs, "Service")
+                (container,) = self.deployment(docs, "gateway")["spec"]["template"]["spec"]["containers"]
+                ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+                env = {e["name"]: e.get("value") for e in container["env"]}
+                self.assertEqual(env["BOXOFFICE_METRICS_ADDR"], f"0.0.0.0:{ports['metrics']}")
+                self.assertNotEqual(ports["metrics"], ports["http"])
+                exposed = [p["targetPort"] for p in service["spec"]["ports"]]
+                self.assertEqual(exposed, ["http"])
+
+    def test_the_gateway_trusts_the_proxies_of_its_values(self):
+        for name, values, docs in self.each():
+            with self.subTest(values=name):
+                wanted = values.get("gateway", {}).get("trustedProxies", self.values["gateway"]["trustedProxies"])
+                (container,) = self.deployment(docs, "gateway")["spec"]["template"]["spec"]["containers"]
+                env = {e["name"]: e.get("value") for e in container["env"]}
+                self.assertEqual(env["BOXOFFICE_TRUSTED_PROXIES"].split(","), wanted)
+        # The default is an in-cluster ingress's: private ranges only, never everyone.
+        for block in self.values["gateway"]["trustedProxies"]:
+            self.assertFalse(ipaddress.ip_network(block).is_global, block)
+
+    def policies(self, docs):
+        return {d["metadata"]["name"].removeprefix("boxoffice-"): d for d in self.of_kind(docs, "NetworkPolicy")}
+
+    def test_by_default_network_policies_let_only_the_shop_reach_temporal_and_postgres(self):
+        docs = [d for d in yaml.safe_load_all(self.renders["default"][1]) if d]
+        policies = self.policies(docs)
+        self.assertEqual(set(policies), {"gateway", "worker", "migrate", "temporal-frontend", "postgres"})
+        shop = lambda *components: [
+            {
+                "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "boxoffice"}},
+                "podSelector": {"matchLabels": {
+                    "app.kubernetes.io/name": "boxoffice",
+                    "app.kubernetes.io/instance": "boxoffice",
+                    "app.kubernetes.io/component": c,
+                }},
+            }
+            for c in components
+        ]
+        frontend = policies["temporal-frontend"]
+        self.assertEqual(frontend["metadata"]["namespace"], "temporal")
+        self.assertEqual(frontend["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"], "frontend")
+        (rule,) = frontend["spec"]["ingress"]
+        self.assertEqual(rule["ports"], [{"port": 7233}])
+        # The shop's gateways and workers, and Temporal's own pods (its namespace's): no one else.
+        self.assertEqual(rule["from"], shop("gateway", "worker") + [{"podSelector": {}}])
+        postgres = policies["postgres"]
+        (rule,) = postgres["spec"]["ingress"]
+        self.assertEqual(rule["ports"], [{"port": 5432}])
+        self.assertEqual(
+            rule["from"],
+            shop("gateway", "worker", "migrate")
+            + [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "temporal"}}}],
+        )
+
+    def test_by_default_the_shops_pods_take_traffic_only_where_it_belongs(self):
+        docs = [d for d in yaml.safe_load_all(self.renders["default"][1]) if d]
+        policies = self.policies(docs)
+        for component in ("gateway", "worker", "migrate"):
+            policy = policies[component]
+            self.assertEqual(policy["spec"]["policyTypes"], ["Ingress"])
+            self.assertEqual(policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"], component)
+        ports = lambda component: [r["ports"] for r in policies[component]["spec"].get("ingress", [])]
+        self.assertEqual(ports("gateway"), [[{"port": "http"}], [{"port": "metrics"}]])
+        self.assertEqual(ports("worker"), [[{"port": "metrics"}]])
+        self.assertEqual(ports("migrate"), [])
+        ingress_controller = policies["gateway"]["spec"]["ingress"][0]["from"]
+        self.assertEqual(ingress_controller, self.values["networkPolicy"]["gateway"]["from"])
+
+    def test_network_policies_can_be_switched_off_for_a_cluster_without_them(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as override:
+            yaml.safe_dump({"networkPolicy": {"enabled": False}}, override)
+            docs = [d for d in yaml.safe_load_all(render(str(CHART), [override.name])) if d]
+        self.assertEqual(self.of_kind(docs, "NetworkPolicy"), [])
 
 
 class TemporalValues(unittest.TestCase):

@@ -92,7 +92,7 @@ pub fn required_id<Id: std::str::FromStr>(
 #[utoipa::path(post, path = "/api/orders", tag = "orders", request_body = OrderInput,
     responses((status = 201, description = "The ticket is held; the order's workflow is order-<id>", body = OrderView),
         (status = 400, description = "Invalid input, ticket already reserved, or your own ticket", body = ErrorBody),
-        (status = 429, description = "The buyer already holds the most tickets one buyer may (4 by default)", body = ErrorBody),
+        (status = 429, description = "The buyer already holds the most tickets one buyer may (4 by default), or placed 60 orders this hour; see `Retry-After`", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn create(
     State(purchases): State<Purchases>,
@@ -139,7 +139,8 @@ pub async fn show(
 #[utoipa::path(delete, path = "/api/orders/{id}", tag = "orders", params(("id" = Uuid, Path)),
     responses((status = 204, description = "Cancelled; the ticket is for sale again"),
         (status = 400, description = "The order is complete", body = ErrorBody),
-        (status = 401, description = "Not signed in, or another user's order", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+        (status = 401, description = "Not signed in, or another user's order", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody),
+        (status = 429, description = "30 orders cancelled by this buyer this hour; see `Retry-After`", body = ErrorBody)))]
 pub async fn cancel(
     State(purchases): State<Purchases>,
     SignedIn(user): SignedIn,

@@ -143,7 +143,8 @@ pub async fn show(
     request_body = TicketInput,
     responses((status = 200, body = TicketView),
         (status = 400, description = "Invalid input, or the ticket is reserved or sold", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Changed since that version", body = ErrorBody)))]
+        (status = 401, description = "Not signed in", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Changed since that version", body = ErrorBody),
+        (status = 429, description = "120 changes by this seller this hour; see `Retry-After`", body = ErrorBody)))]
 pub async fn update(
     State(tickets): State<Tickets>,
     SignedIn(user): SignedIn,
