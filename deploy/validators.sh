@@ -16,19 +16,6 @@ requirements="$repo/deploy/checks/requirements.txt"
 DOCKER_COMPOSE_VERSION=1.29.2-3 # Debian 12's
 log() { printf '[validators] %s\n' "$*"; }
 
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
-
-apt_updated=
-apt_install() {
-  if [ -z "$apt_updated" ]; then
-    as_root apt-get update -qq
-    apt_updated=1
-  fi
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-}
-
 install_python_validators() {
   if [ ! -x "$venv/bin/python" ]; then
     command -v python3 >/dev/null || apt_install python3 python3-venv

@@ -109,6 +109,21 @@ impl Bench {
             .unwrap()
     }
 
+    /// A new order holding the ticket: reserve has run for it.
+    async fn reserved_order(&self) -> OrderId {
+        let order = OrderId::new();
+        self.reserve(order).await;
+        order
+    }
+
+    /// A new order holding the ticket and charged with a good card: the order and its
+    /// PaymentIntent.
+    async fn charged_order(&self) -> (OrderId, String) {
+        let order = self.reserved_order().await;
+        let intent = charged_intent(self.charge(order, 1, "pm_card_visa").await);
+        (order, intent)
+    }
+
     fn charge_input(&self, order_id: OrderId, attempt: u32, payment_method: &str) -> ChargeInput {
         ChargeInput {
             order_id,
@@ -242,8 +257,7 @@ async fn reserve_refuses_a_ticket_held_by_another_order_the_sellers_own_and_a_mi
 #[tokio::test]
 async fn a_retried_charge_returns_the_first_payment_intent_and_names_the_card() {
     let bench = Bench::new().await;
-    let order = OrderId::new();
-    bench.reserve(order).await;
+    let order = bench.reserved_order().await;
 
     let first = bench.charge(order, 1, "pm_card_visa").await;
     let retried = bench.charge(order, 1, "pm_card_visa").await;
@@ -259,8 +273,7 @@ async fn a_retried_charge_returns_the_first_payment_intent_and_names_the_card() 
 #[tokio::test]
 async fn a_declined_card_is_an_answer_not_a_fault_and_the_next_attempt_is_a_new_charge() {
     let bench = Bench::new().await;
-    let order = OrderId::new();
-    bench.reserve(order).await;
+    let order = bench.reserved_order().await;
 
     let declined = bench.charge(order, 1, "pm_card_visa_chargeDeclined").await;
     let second = bench.charge(order, 2, "pm_card_mastercard").await;
@@ -276,8 +289,7 @@ async fn a_declined_card_is_an_answer_not_a_fault_and_the_next_attempt_is_a_new_
 #[tokio::test]
 async fn an_unknown_payment_method_is_rejected_without_a_charge() {
     let bench = Bench::new().await;
-    let order = OrderId::new();
-    bench.reserve(order).await;
+    let order = bench.reserved_order().await;
 
     let rejected = bench.charge(order, 1, "pm_no_such_method").await;
 
@@ -290,9 +302,7 @@ async fn an_unknown_payment_method_is_rejected_without_a_charge() {
 #[tokio::test]
 async fn complete_sells_the_ticket_once_and_a_retry_returns_the_same_payment() {
     let bench = Bench::new().await;
-    let order = OrderId::new();
-    bench.reserve(order).await;
-    let intent = charged_intent(bench.charge(order, 1, "pm_card_visa").await);
+    let (order, intent) = bench.charged_order().await;
 
     let first = bench.complete(order, &intent).await.unwrap();
     let retried = bench.complete(order, &intent).await.unwrap();
@@ -311,9 +321,7 @@ async fn complete_sells_the_ticket_once_and_a_retry_returns_the_same_payment() {
 #[tokio::test]
 async fn complete_fails_for_good_once_the_hold_has_ended_so_the_saga_refunds() {
     let bench = Bench::new().await;
-    let order = OrderId::new();
-    bench.reserve(order).await;
-    let intent = charged_intent(bench.charge(order, 1, "pm_card_visa").await);
+    let (order, intent) = bench.charged_order().await;
     bench.release(order, CancelReason::Expired).await.unwrap();
 
     let refused = bench.complete(order, &intent).await.unwrap_err();
@@ -324,8 +332,7 @@ async fn complete_fails_for_good_once_the_hold_has_ended_so_the_saga_refunds() {
 #[tokio::test]
 async fn release_frees_the_ticket_once_and_a_retry_changes_nothing() {
     let bench = Bench::new().await;
-    let order = OrderId::new();
-    bench.reserve(order).await;
+    let order = bench.reserved_order().await;
 
     bench.release(order, CancelReason::Expired).await.unwrap();
     bench.release(order, CancelReason::Expired).await.unwrap();
@@ -342,9 +349,7 @@ async fn release_frees_the_ticket_once_and_a_retry_changes_nothing() {
 #[tokio::test]
 async fn release_never_frees_a_sold_ticket_and_says_it_was_sold() {
     let bench = Bench::new().await;
-    let order = OrderId::new();
-    bench.reserve(order).await;
-    let intent = charged_intent(bench.charge(order, 1, "pm_card_visa").await);
+    let (order, intent) = bench.charged_order().await;
     let payment_id = bench.complete(order, &intent).await.unwrap();
 
     let found = bench.release(order, CancelReason::Expired).await.unwrap();
@@ -357,9 +362,7 @@ async fn release_never_frees_a_sold_ticket_and_says_it_was_sold() {
 #[tokio::test]
 async fn a_retried_refund_gives_the_money_back_once_and_records_it() {
     let bench = Bench::new().await;
-    let order = OrderId::new();
-    bench.reserve(order).await;
-    let intent = charged_intent(bench.charge(order, 1, "pm_card_visa").await);
+    let (order, intent) = bench.charged_order().await;
     let refund = RefundInput {
         order_id: order,
         payment_intent: intent.clone(),

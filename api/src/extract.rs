@@ -2,9 +2,11 @@
 
 use axum::extract::{FromRef, FromRequest, FromRequestParts};
 use axum::http::request::Parts;
+use axum_extra::extract::CookieJar;
 use boxoffice_activities::store::sessions;
+use std::sync::Arc;
 
-use crate::auth::{SessionKeys, SessionUser};
+use crate::auth::{self, SessionKeys, SessionUser};
 use crate::error::ApiError;
 use crate::state::Reader;
 
@@ -52,13 +54,13 @@ pub struct CurrentUser(pub Option<SessionUser>);
 impl<S> FromRequestParts<S> for CurrentUser
 where
     S: Send + Sync,
-    std::sync::Arc<SessionKeys>: FromRef<S>,
+    Arc<SessionKeys>: FromRef<S>,
     Reader: FromRef<S>,
 {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let keys = std::sync::Arc::<SessionKeys>::from_ref(state);
+        let keys = Arc::<SessionKeys>::from_ref(state);
         let Some(user) = keys.claimed_user(&parts.headers) else {
             return Ok(Self(None));
         };
@@ -80,7 +82,7 @@ pub struct SignedIn(pub SessionUser);
 impl<S> FromRequestParts<S> for SignedIn
 where
     S: Send + Sync,
-    std::sync::Arc<SessionKeys>: FromRef<S>,
+    Arc<SessionKeys>: FromRef<S>,
     Reader: FromRef<S>,
 {
     type Rejection = ApiError;
@@ -90,5 +92,42 @@ where
             .await
             .unwrap_or_else(|never| match never {});
         user.map(SignedIn).ok_or_else(ApiError::unauthorized)
+    }
+}
+
+/// The browser's cookies, to start or end its session in (signing up, in or out, on the API and
+/// the pages alike): a new session cookie is `Secure` when the request came over HTTPS.
+pub struct SessionJar {
+    pub keys: Arc<SessionKeys>,
+    https: bool,
+    jar: CookieJar,
+}
+
+impl SessionJar {
+    /// The cookies with a session cookie for `user`.
+    pub fn started(self, user: &SessionUser) -> Result<CookieJar, jsonwebtoken::errors::Error> {
+        let cookie = self.keys.session_cookie(user, self.https)?;
+        Ok(self.jar.add(cookie))
+    }
+
+    /// The cookies with the session cookie cleared.
+    pub fn ended(self) -> CookieJar {
+        self.jar.add(self.keys.removal(auth::SESSION_COOKIE))
+    }
+}
+
+impl<S> FromRequestParts<S> for SessionJar
+where
+    S: Send + Sync,
+    Arc<SessionKeys>: FromRef<S>,
+{
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self {
+            keys: Arc::<SessionKeys>::from_ref(state),
+            https: auth::is_https(&parts.headers),
+            jar: CookieJar::from_headers(&parts.headers),
+        })
     }
 }

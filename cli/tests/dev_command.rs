@@ -161,17 +161,7 @@ async fn dev_serves_the_shop_stops_everything_it_started_and_keeps_its_data() {
 
     let dev = Dev::start(&data_dir, &addr, &data_dir.join("first-run.log"));
     wait_until_ready(&base).await;
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let signup = client
-        .post(format!("{base}/api/users/signup"))
-        .json(&serde_json::json!({"email": "dev@example.com", "password": "password123"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signup.status(), 201);
+    let client = signed_up(&format!("{base}/api"), "dev@example.com").await;
     let listed = client
         .post(format!("{base}/api/tickets"))
         .json(&serde_json::json!({"title": "Kept across runs", "price": 10}))
@@ -235,17 +225,7 @@ async fn dev_serves_the_shop_stops_everything_it_started_and_keeps_its_data() {
 
 /// A second user orders the ticket and cancels; returns the order's id.
 async fn order_and_cancel(base: &str, ticket_id: &serde_json::Value) -> String {
-    let buyer = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let signup = buyer
-        .post(format!("{base}/api/users/signup"))
-        .json(&serde_json::json!({"email": "buyer@example.com", "password": "password123"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signup.status(), 201);
+    let buyer = signed_up(&format!("{base}/api"), "buyer@example.com").await;
     let order: serde_json::Value = buyer
         .post(format!("{base}/api/orders"))
         .json(&serde_json::json!({"ticketId": ticket_id}))

@@ -1,5 +1,36 @@
 # Shell helpers shared by the checks that run the shop for real (deploy/lighthouse, deploy/schemathesis,
-# deploy/drill) and by the installers (deploy/validators.sh). Sourced, never run.
+# deploy/drill) and by the installers (deploy/dev-tools.sh, deploy/validators.sh). Sourced, never run.
+
+# Runs a command as root: itself when we are root, else through sudo.
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Installs Debian packages quietly, updating the package lists first (once per run).
+apt_updated=
+apt_install() { # apt_install PACKAGE...
+  if [ -z "$apt_updated" ]; then
+    as_root apt-get update -qq
+    apt_updated=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# The one argument of a check that runs the shop, BINARY (e.g. target/debug/boxoffice): sets $bin
+# to its absolute path, or exits 2 saying how to call the check.
+shop_binary() { # shop_binary "$@"
+  [ $# -eq 1 ] || { echo "usage: $0 BINARY   (e.g. target/debug/boxoffice)" >&2; exit 2; }
+  bin=$(realpath "$1")
+  [ -x "$bin" ] || { echo "$0: $1 is not an executable" >&2; exit 2; }
+}
+
+# Exits 2 naming the first of the TOOLs (commands or paths) that is missing.
+needs() { # needs TOOL...
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "$0: needs $tool" >&2; exit 2; }
+  done
+}
 
 # A TCP port nobody listens on right now.
 free_port() {

@@ -20,14 +20,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 # shellcheck source=../lib/shop.sh
 . "$repo/deploy/lib/shop.sh"
-[ $# -eq 1 ] || { echo "usage: $0 BINARY   (e.g. target/debug/boxoffice)" >&2; exit 2; }
-bin=$(realpath "$1")
-[ -x "$bin" ] || { echo "$0: $1 is not an executable" >&2; exit 2; }
-out=${BOXOFFICE_LIGHTHOUSE_OUT:-$repo/target/lighthouse}
+shop_binary "$@"
 export CHROME_PATH=${CHROME_PATH:-/usr/bin/chromium}
-for tool in node npm curl "$CHROME_PATH"; do
-  command -v "$tool" >/dev/null || { echo "$0: needs $tool" >&2; exit 2; }
-done
+needs node npm curl "$CHROME_PATH"
+out=${BOXOFFICE_LIGHTHOUSE_OUT:-$repo/target/lighthouse}
 started=$SECONDS
 
 # Node dependencies, exactly as locked; reinstalled only when package-lock.json changes.

@@ -28,27 +28,20 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 # shellcheck source=../lib/shop.sh
 . "$repo/deploy/lib/shop.sh"
-[ $# -eq 1 ] || { echo "usage: $0 BINARY   (e.g. target/debug/boxoffice)" >&2; exit 2; }
-bin=$(realpath "$1")
-[ -x "$bin" ] || { echo "$0: $1 is not an executable" >&2; exit 2; }
+shop_binary "$@"
+needs curl
 out=${BOXOFFICE_SCHEMATHESIS_OUT:-$repo/target/schemathesis}
 seed=${BOXOFFICE_SCHEMATHESIS_SEED:-20261201}
 examples=${BOXOFFICE_SCHEMATHESIS_EXAMPLES:-200}
 venv="$repo/.venv"
 requirements="$here/requirements.txt"
-command -v curl >/dev/null || { echo "$0: needs curl" >&2; exit 2; }
 started=$SECONDS
 log() { printf '[schemathesis] %s\n' "$*"; }
 
 # Schemathesis, exactly as pinned; pip runs only when a pin is missing or at another version.
 if [ ! -x "$venv/bin/python" ]; then # deploy/validators.sh or dev-tools.sh usually made it already
   log "creating $venv"
-  python3 -m venv "$venv" 2>/dev/null || {
-    as_root=(); [ "$(id -u)" -eq 0 ] || as_root=(sudo)
-    "${as_root[@]}" apt-get update -qq
-    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
-    python3 -m venv "$venv"
-  }
+  python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$venv"; }
 fi
 if ! venv_has_pins "$venv" "$requirements"; then
   log "installing deploy/schemathesis/requirements.txt into $venv"

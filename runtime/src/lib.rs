@@ -2,6 +2,7 @@
 //! configuration, the Temporal worker and dev server, and the connection to Temporal. The gateway
 //! itself is `boxoffice-api`; the `boxoffice` binary (`cli/`) runs these as its subcommands.
 
+pub mod child;
 pub mod commands;
 pub mod config;
 pub mod dev;

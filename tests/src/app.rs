@@ -13,9 +13,10 @@ use boxoffice_api::app::{self, AppState, Settings, StripeSettings};
 use boxoffice_api::auth::{SessionKeys, SessionUser};
 use boxoffice_api::limits::LimitSettings;
 use boxoffice_api::passwords::HashingBudget;
-use boxoffice_workflows::SagaSettings;
+use boxoffice_domain::OrderId;
+use boxoffice_workflows::{PurchaseWorkflow, SagaSettings, workflow_id};
 use serde_json::Value;
-use temporalio_client::WorkflowCountOptions;
+use temporalio_client::{Client, WorkflowCountOptions, WorkflowHandle};
 use tower::ServiceExt;
 
 use stripe_emulator::{EmulatorConfig, RunningEmulator, StripeEmulator};
@@ -156,12 +157,7 @@ impl TestApp {
     /// A client signed up (and so signed in) as `email`, with password `password123`.
     pub async fn signed_up(&self, email: &str) -> ApiClient<'_> {
         let mut client = self.anonymous();
-        let response = client
-            .post(
-                "/api/users/signup",
-                serde_json::json!({"email": email, "password": "password123"}),
-            )
-            .await;
+        let response = client.sign_up(email, "password123").await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
         client
     }
@@ -221,6 +217,17 @@ impl TestApp {
         seen
     }
 
+    /// The purchase saga (the workflow) of `order`, an order as the API answers it.
+    pub fn saga_of(&self, order: &Value) -> WorkflowHandle<Client, PurchaseWorkflow> {
+        let order_id: OrderId = order["id"]
+            .as_str()
+            .and_then(|id| id.parse().ok())
+            .unwrap_or_else(|| panic!("not an order: {order}"));
+        self.state
+            .temporal
+            .get_workflow_handle(workflow_id(order_id))
+    }
+
     /// Sends a raw request, for bodies a JSON value can't express.
     pub async fn send(&self, request: Request<Body>) -> ApiResponse {
         ApiResponse::read(self.router_response(request).await).await
@@ -278,6 +285,18 @@ impl ApiClient<'_> {
 
     pub async fn delete(&mut self, path: &str) -> ApiResponse {
         self.call(Method::DELETE, path, None).await
+    }
+
+    /// Posts `email` and `password`, whatever they are, to sign-up.
+    pub async fn sign_up(&mut self, email: &str, password: &str) -> ApiResponse {
+        let credentials = serde_json::json!({"email": email, "password": password});
+        self.post("/api/users/signup", credentials).await
+    }
+
+    /// Posts `email` and `password`, whatever they are, to sign-in.
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> ApiResponse {
+        let credentials = serde_json::json!({"email": email, "password": password});
+        self.post("/api/users/signin", credentials).await
     }
 
     pub fn session_cookie(&self) -> Option<&str> {
@@ -363,6 +382,13 @@ impl ApiResponse {
             .collect()
     }
 
+    /// Asserts that the answer is `status` with a contract error body of exactly `messages`.
+    #[track_caller]
+    pub fn assert_error<const N: usize>(&self, status: StatusCode, messages: [&str; N]) {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_eq!(self.error_messages(), messages);
+    }
+
     /// The `field`s named by a contract error body, in order.
     pub fn error_fields(&self) -> Vec<String> {
         self.body["errors"]
@@ -402,13 +428,5 @@ impl TestServer {
         let router = app::router(app.state.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
         Self { base_url, app }
-    }
-
-    /// A reqwest client that keeps cookies, like a browser.
-    pub fn http_client() -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .expect("http client")
     }
 }

@@ -20,11 +20,32 @@ pub async fn listed_ticket<'a>(
             uuid::Uuid::new_v4().simple()
         ))
         .await;
+    let ticket = list_ticket(&mut seller, title, price).await;
+    (seller, ticket)
+}
+
+/// The seller lists a ticket, and it is created; returns it.
+pub async fn list_ticket(seller: &mut ApiClient<'_>, title: &str, price: Value) -> Value {
     let response = seller
         .post("/api/tickets", json!({"title": title, "price": price}))
         .await;
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
-    (seller, response.body)
+    response.body
+}
+
+/// The string at `pointer` (`/title`, `/ticket/title`) in each item of a JSON list.
+pub fn each_at<'a>(list: &'a Value, pointer: &str) -> Vec<&'a str> {
+    let items = list
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"));
+    items
+        .iter()
+        .map(|item| {
+            item.pointer(pointer)
+                .and_then(Value::as_str)
+                .expect(pointer)
+        })
+        .collect()
 }
 
 /// A fresh buyer.
@@ -34,6 +55,31 @@ pub async fn buyer(app: &TestApp) -> ApiClient<'_> {
         uuid::Uuid::new_v4().simple()
     ))
     .await
+}
+
+/// A ticket listed at `price` and a fresh buyer who has ordered it (so it is held for them): the
+/// buyer, the ticket and the order.
+pub async fn ordered_ticket<'a>(
+    app: &'a TestApp,
+    title: &str,
+    price: Value,
+) -> (ApiClient<'a>, Value, Value) {
+    let (_, ticket) = listed_ticket(app, title, price).await;
+    let mut buyer = buyer(app).await;
+    let order = order_for(&mut buyer, &ticket).await;
+    (buyer, ticket, order)
+}
+
+/// The buyer pays for the order with a good card, and the payment is accepted (201).
+pub async fn pay_with_a_good_card(buyer: &mut ApiClient<'_>, order: &Value) {
+    let response = pay(buyer, order, "pm_card_visa").await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+}
+
+/// The buyer cancels the order, and it is cancelled (204).
+pub async fn cancel(buyer: &mut ApiClient<'_>, order: &Value) {
+    let response = buyer.delete(&format!("/api/orders/{}", id_of(order))).await;
+    assert_eq!(response.status, StatusCode::NO_CONTENT, "{}", response.body);
 }
 
 /// The buyer orders the ticket and the order is created.
@@ -84,6 +130,20 @@ pub async fn make_completion_impossible(app: &TestApp, order: &Value) {
         ))
         .await
         .expect("update the order");
+}
+
+/// What Stripe.js sends Stripe (here the app's emulator) from the buyer's browser: `form` posted
+/// to `path` (`/v1/tokens`, `/v1/payment_methods`) with the publishable key. Returns the object
+/// made.
+pub async fn from_stripe_js(app: &TestApp, path: &str, form: &[(&str, &str)]) -> Value {
+    let response = reqwest::Client::new()
+        .post(format!("{}{path}", app.stripe.base_url))
+        .bearer_auth(stripe_emulator::TEST_PUBLISHABLE_KEY)
+        .form(form)
+        .send()
+        .await
+        .expect("reach the Stripe emulator");
+    response.json().await.expect("a Stripe object")
 }
 
 pub fn id_of(value: &Value) -> &str {

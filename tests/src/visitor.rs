@@ -44,6 +44,18 @@ impl Reply {
         self.header(header::CONTENT_TYPE)
     }
 
+    /// Asserts that the body contains `text`, showing the body when it does not.
+    #[track_caller]
+    pub fn assert_shows(&self, text: &str) {
+        assert!(self.body.contains(text), "{text:?} not in: {}", self.body);
+    }
+
+    /// Asserts that the body does not contain `text`, showing the body when it does.
+    #[track_caller]
+    pub fn assert_does_not_show(&self, text: &str) {
+        assert!(!self.body.contains(text), "{text:?} in: {}", self.body);
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body)
             .unwrap_or_else(|err| panic!("not JSON ({err}): {}", self.body))
@@ -117,6 +129,13 @@ impl Visitor {
         self.page(reply.location()).await
     }
 
+    /// The page a 303 sends the browser to, which must be `location`.
+    pub async fn follow_to(&self, reply: &Reply, location: &str) -> Reply {
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+        assert_eq!(reply.location(), location);
+        self.page(location).await
+    }
+
     pub async fn get_json(&self, path: &str) -> Value {
         let reply = self.get(path).await;
         assert_eq!(reply.status, StatusCode::OK, "GET {path}: {}", reply.body);
@@ -127,28 +146,28 @@ impl Visitor {
         Self::read(self.client.post(self.url(path)).json(&body)).await
     }
 
+    /// Submits the sign-up form with `email` and `password`, whatever they are.
+    pub async fn submit_sign_up(&self, email: &str, password: &str) -> Reply {
+        let fields = [("email", email), ("password", password)];
+        self.submit("/auth/signup", "/auth/signup", &fields).await
+    }
+
     /// Signs up through the sign-up form and lands on the home page, signed in.
     pub async fn sign_up(&self, email: &str) -> Reply {
-        let reply = self
-            .submit(
-                "/auth/signup",
-                "/auth/signup",
-                &[("email", email), ("password", PASSWORD)],
-            )
-            .await;
+        let reply = self.submit_sign_up(email, PASSWORD).await;
         assert_eq!(reply.location(), "/");
         self.follow(&reply).await
     }
 
+    /// Submits the sell form with `title` and `price`, whatever they are.
+    pub async fn submit_sell(&self, title: &str, price: &str) -> Reply {
+        let fields = [("title", title), ("price", price)];
+        self.submit("/tickets/new", "/tickets/new", &fields).await
+    }
+
     /// Lists a ticket through the sell form; returns the path of its page.
     pub async fn sell(&self, title: &str, price: &str) -> String {
-        let reply = self
-            .submit(
-                "/tickets/new",
-                "/tickets/new",
-                &[("title", title), ("price", price)],
-            )
-            .await;
+        let reply = self.submit_sell(title, price).await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
         reply.location().to_owned()
     }

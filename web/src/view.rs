@@ -160,18 +160,7 @@ pub enum Page {
     NewTicket {
         form: Form,
     },
-    Ticket {
-        ticket: TicketSummary,
-        availability: Availability,
-        /// `None` when nobody is signed in.
-        viewer: Option<Viewer>,
-        /// Errors from trying to buy it.
-        buy_errors: Vec<String>,
-        /// The owner's edit form, prefilled with the ticket or the rejected input.
-        edit: Form,
-        version: i32,
-        waitlist: WaitlistBox,
-    },
+    Ticket(TicketPage),
     Orders {
         orders: Vec<OrderSummary>,
         /// The next page's link, when there are older orders.
@@ -190,6 +179,21 @@ pub enum Page {
 pub enum Viewer {
     Owner,
     Shopper,
+}
+
+/// One ticket's page: Buy, its waiting list and, for its owner, the edit form.
+#[derive(Debug, Clone)]
+pub struct TicketPage {
+    pub ticket: TicketSummary,
+    pub availability: Availability,
+    /// `None` when nobody is signed in.
+    pub viewer: Option<Viewer>,
+    /// Errors from trying to buy it.
+    pub buy_errors: Vec<String>,
+    /// The owner's edit form, prefilled with the ticket or the rejected input.
+    pub edit: Form,
+    pub version: i32,
+    pub waitlist: WaitlistBox,
 }
 
 #[derive(Debug, Clone)]

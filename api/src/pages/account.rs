@@ -1,15 +1,14 @@
 //! Sign up, sign in and sign out: the same accounts and session cookie as the JSON API.
 
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
-use axum_extra::extract::CookieJar;
 use boxoffice_web::view::{AuthKind, Form, Page};
 use serde::Deserialize;
 use std::sync::Arc;
 
 use crate::accounts::{AccountError, Accounts, Credentials};
-use crate::auth::{self, SessionKeys, SessionUser};
+use crate::auth::SessionUser;
+use crate::extract::SessionJar;
 use crate::limits::ClientAddress;
 use crate::pages::context::PageContext;
 use crate::pages::error::Refusal;
@@ -51,28 +50,24 @@ pub async fn signin_page(context: PageContext, Query(query): Query<Next>) -> Htm
 
 pub async fn signup(
     State(accounts): State<Accounts>,
-    State(keys): State<Arc<SessionKeys>>,
     client: ClientAddress,
-    headers: HeaderMap,
-    jar: CookieJar,
+    session: SessionJar,
     CsrfForm(fields): CsrfForm,
 ) -> Response {
     let typed = Typed::of(&fields);
     let signed_up = accounts.sign_up(client, typed.credentials()).await;
-    start_session(signed_up, AuthKind::SignUp, fields, &keys, &headers, jar)
+    start_session(signed_up, AuthKind::SignUp, fields, session)
 }
 
 pub async fn signin(
     State(accounts): State<Accounts>,
-    State(keys): State<Arc<SessionKeys>>,
     client: ClientAddress,
-    headers: HeaderMap,
-    jar: CookieJar,
+    session: SessionJar,
     CsrfForm(fields): CsrfForm,
 ) -> Response {
     let typed = Typed::of(&fields);
     let signed_in = accounts.sign_in(client, typed.credentials()).await;
-    start_session(signed_in, AuthKind::SignIn, fields, &keys, &headers, jar)
+    start_session(signed_in, AuthKind::SignIn, fields, session)
 }
 
 /// The form's e-mail and password, as typed.
@@ -102,26 +97,28 @@ fn start_session(
     user: Result<SessionUser, AccountError>,
     kind: AuthKind,
     fields: Fields,
-    keys: &SessionKeys,
-    headers: &HeaderMap,
-    jar: CookieJar,
+    session: SessionJar,
 ) -> Response {
     let (form_path, welcome) = match kind {
         AuthKind::SignUp => ("/auth/signup", "Welcome to boxoffice! You are signed in."),
         AuthKind::SignIn => ("/auth/signin", "You are signed in."),
     };
     let next = local_path(fields.get("next"));
-    let cookie = user.map_err(Refusal::from).and_then(|user| {
-        keys.session_cookie(&user, auth::is_https(headers))
-            .map_err(Refusal::from)
-    });
-    match cookie {
-        Ok(cookie) => (
-            jar.add(cookie),
-            redirect_with(next.as_deref().unwrap_or("/"), Flash::notice(welcome), keys),
+    let keys = Arc::clone(&session.keys);
+    let started = user
+        .map_err(Refusal::from)
+        .and_then(|user| session.started(&user).map_err(Refusal::from));
+    match started {
+        Ok(jar) => (
+            jar,
+            redirect_with(
+                next.as_deref().unwrap_or("/"),
+                Flash::notice(welcome),
+                &keys,
+            ),
         )
             .into_response(),
-        Err(err) => fields.refused(form_path, err, keys),
+        Err(err) => fields.refused(form_path, err, &keys),
     }
 }
 
@@ -133,8 +130,7 @@ pub async fn signout_page(context: PageContext) -> Html<String> {
 pub async fn signout(
     context: PageContext,
     State(accounts): State<Accounts>,
-    State(keys): State<Arc<SessionKeys>>,
-    jar: CookieJar,
+    session: SessionJar,
     CsrfForm(fields): CsrfForm,
 ) -> Response {
     let everywhere = fields.get("everywhere").is_some();
@@ -146,13 +142,10 @@ pub async fn signout(
     let notice = match ended {
         Ok(()) if everywhere => "You are signed out everywhere.",
         Ok(()) => "You are signed out.",
-        Err(err) => return fields.refused("/auth/signout", err, &keys),
+        Err(err) => return fields.refused("/auth/signout", err, &session.keys),
     };
-    (
-        jar.add(keys.removal(auth::SESSION_COOKIE)),
-        redirect_with("/", Flash::notice(notice), &keys),
-    )
-        .into_response()
+    let signed_out = redirect_with("/", Flash::notice(notice), &session.keys);
+    (session.ended(), signed_out).into_response()
 }
 
 #[cfg(test)]

@@ -1,13 +1,16 @@
 //! Posted forms: CSRF-checked fields, and what happens when the domain refuses them.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::response::{IntoResponse, Response};
+use boxoffice_domain::{OrderId, TicketId};
 use boxoffice_web::view::CSRF_FIELD;
 use serde_json::Value;
 
-use crate::auth::SessionKeys;
+use crate::auth::{SessionKeys, SessionUser};
+use crate::pages::PageId;
 use crate::pages::context::PageContext;
 use crate::pages::error::{PageError, Refusal};
 use crate::pages::flash::{Flash, redirect_with};
@@ -91,5 +94,76 @@ impl FromRequest<AppState> for CsrfForm {
             return Err(PageError::Forbidden);
         }
         Ok(Self(Fields(fields)))
+    }
+}
+
+/// A record with a page of its own (`/tickets/{id}`, `/orders/{id}`), where the forms about it are
+/// and to which they answer.
+pub trait RecordPage {
+    fn page(&self) -> String;
+}
+
+impl RecordPage for TicketId {
+    fn page(&self) -> String {
+        format!("/tickets/{self}")
+    }
+}
+
+impl RecordPage for OrderId {
+    fn page(&self) -> String {
+        format!("/orders/{self}")
+    }
+}
+
+/// A form posted from a record's page (Buy, Pay, Cancel, Edit…) by a signed-in user: the record's
+/// id from the path (a 404 when it is no id), the [`CsrfForm`]'s fields, and the user (signed out:
+/// a redirect to sign in that comes back to the page).
+pub struct RecordForm<Id> {
+    pub id: Id,
+    pub user: SessionUser,
+    pub fields: Fields,
+    here: String,
+    keys: Arc<SessionKeys>,
+}
+
+impl<Id> RecordForm<Id> {
+    /// Back to the record's page: with `done`'s notice, or with the input and why it was refused.
+    pub fn back(self, done: Result<String, impl Into<Refusal>>) -> Response {
+        self.fields
+            .back_to(&self.here, done.map_err(Into::into), &self.keys)
+    }
+
+    /// Back to the record's page with the input and why it was refused.
+    pub fn refused(self, refusal: impl Into<Refusal>) -> Response {
+        self.fields.refused(&self.here, refusal, &self.keys)
+    }
+
+    /// On to `location` (another page) with `notice`.
+    pub fn on_to(self, location: &str, notice: &str) -> Response {
+        redirect_with(location, Flash::notice(notice), &self.keys)
+    }
+}
+
+impl<Id> FromRequest<AppState> for RecordForm<Id>
+where
+    Id: RecordPage + std::str::FromStr + Send,
+{
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let PageId(id) = PageId::<Id>::from_request_parts(&mut parts, state).await?;
+        let context = PageContext::from_request_parts(&mut parts, state).await?;
+        let request = Request::from_parts(parts, body);
+        let CsrfForm(fields) = CsrfForm::from_request(request, state).await?;
+        let here = id.page();
+        let user = context.require_user(&here)?.clone();
+        Ok(Self {
+            id,
+            user,
+            fields,
+            here,
+            keys: Arc::clone(&state.sessions),
+        })
     }
 }

@@ -11,12 +11,11 @@ use boxoffice_domain::saga::Standing;
 use boxoffice_web::view::{OrderPage, OrderState, OrderSummary, Page, StripeSetup};
 use chrono::Utc;
 
-use crate::auth::SessionKeys;
 use crate::domain::PaymentToken;
 use crate::extract::Query;
 use crate::pages::context::PageContext;
 use crate::pages::error::{PageError, Refusal};
-use crate::pages::forms::CsrfForm;
+use crate::pages::forms::RecordForm;
 use crate::pages::{PageId, render};
 use crate::purchases::Purchases;
 use crate::routes::PageQuery;
@@ -98,16 +97,8 @@ pub async fn order_page(
     Ok(render(&context, &Page::Order(Box::new(page))))
 }
 
-pub async fn pay(
-    context: PageContext,
-    State(purchases): State<Purchases>,
-    State(keys): State<Arc<SessionKeys>>,
-    PageId(id): PageId<OrderId>,
-    CsrfForm(fields): CsrfForm,
-) -> Result<Response, PageError> {
-    let here = format!("/orders/{id}");
-    let buyer = context.require_user(&here)?;
-    let payment_method = fields.get("payment_method").unwrap_or("").trim();
+pub async fn pay(State(purchases): State<Purchases>, form: RecordForm<OrderId>) -> Response {
+    let payment_method = form.fields.get("payment_method").unwrap_or("").trim();
     let paid = if payment_method.is_empty() {
         Err(Refusal::message(
             "Enter your card details to pay (this needs JavaScript).",
@@ -115,30 +106,18 @@ pub async fn pay(
     } else {
         match PaymentToken::parse_text(payment_method) {
             Ok(token) => purchases
-                .pay_order(buyer.id, id, token)
+                .pay_order(form.user.id, form.id, token)
                 .await
                 .map_err(Refusal::from),
             Err(invalid) => Err(invalid.into()),
         }
     };
-    let done = paid.map(|_| "Payment received. Enjoy the show!".to_owned());
-    Ok(fields.back_to(&here, done, &keys))
+    form.back(paid.map(|_| "Payment received. Enjoy the show!".to_owned()))
 }
 
-pub async fn cancel(
-    context: PageContext,
-    State(purchases): State<Purchases>,
-    State(keys): State<Arc<SessionKeys>>,
-    PageId(id): PageId<OrderId>,
-    CsrfForm(fields): CsrfForm,
-) -> Result<Response, PageError> {
-    let here = format!("/orders/{id}");
-    let buyer = context.require_user(&here)?;
-    let cancelled = purchases
-        .cancel_order(buyer.id, id)
-        .await
-        .map_err(Refusal::from);
-    let done =
-        cancelled.map(|()| "Your order is cancelled and the ticket is back on sale.".to_owned());
-    Ok(fields.back_to(&here, done, &keys))
+pub async fn cancel(State(purchases): State<Purchases>, form: RecordForm<OrderId>) -> Response {
+    let cancelled = purchases.cancel_order(form.user.id, form.id).await;
+    form.back(
+        cancelled.map(|()| "Your order is cancelled and the ticket is back on sale.".to_owned()),
+    )
 }

@@ -10,7 +10,9 @@ use axum::response::{Html, Response};
 use boxoffice_activities::entities::ticket;
 use boxoffice_domain::TicketId;
 use boxoffice_domain::saga::Standing;
-use boxoffice_web::view::{Availability, Form, Page, TicketSummary, Viewer, WaitlistBox};
+use boxoffice_web::view::{
+    Availability, Form, Page, TicketPage, TicketSummary, Viewer, WaitlistBox,
+};
 
 use crate::auth::SessionKeys;
 use crate::domain::{self, FieldError, Invalid, Price, Title};
@@ -19,7 +21,7 @@ use crate::listing::{self, DEFAULT_PAGE_SIZE};
 use crate::pages::context::PageContext;
 use crate::pages::error::{PageError, Refusal};
 use crate::pages::flash::{Flash, redirect_with};
-use crate::pages::forms::{CsrfForm, Fields};
+use crate::pages::forms::{CsrfForm, Fields, RecordForm};
 use crate::pages::{PageId, render};
 use crate::purchases::Purchases;
 use crate::routes::PageQuery;
@@ -148,7 +150,7 @@ pub async fn ticket_page(
         your_turn,
         note: list.note,
     };
-    let page = Page::Ticket {
+    let page = Page::Ticket(TicketPage {
         ticket: summary(&ticket),
         availability,
         viewer,
@@ -156,25 +158,18 @@ pub async fn ticket_page(
         edit,
         version: ticket.version,
         waitlist,
-    };
+    });
     Ok(render(&context, &page))
 }
 
-pub async fn edit_ticket(
-    context: PageContext,
-    State(tickets): State<Tickets>,
-    State(keys): State<Arc<SessionKeys>>,
-    PageId(id): PageId<TicketId>,
-    CsrfForm(fields): CsrfForm,
-) -> Result<Response, PageError> {
-    let here = format!("/tickets/{id}");
-    let owner = context.require_user(&here)?;
-    let version = fields
+pub async fn edit_ticket(State(tickets): State<Tickets>, form: RecordForm<TicketId>) -> Response {
+    let version = form
+        .fields
         .get("version")
         .map(|v| v.trim().parse::<i32>())
         .transpose()
         .map_err(|_| Refusal::from(FieldError::new("version", "Reload the page and try again")));
-    let edited = match (parse_ticket(&fields), version) {
+    let edited = match (parse_ticket(&form.fields), version) {
         (Ok((title, price)), Ok(seen_version)) => {
             let change = Change {
                 title,
@@ -182,7 +177,7 @@ pub async fn edit_ticket(
                 seen_version,
             };
             tickets
-                .change(id, owner.id, change)
+                .change(form.id, form.user.id, change)
                 .await
                 .map_err(Refusal::from)
         }
@@ -190,61 +185,35 @@ pub async fn edit_ticket(
         (_, Err(refusal)) => Err(refusal),
     };
     // A refusal keeps the title in the flash, so the page knows it was the edit form that failed.
-    let done = edited.map(|_| "Your changes are saved.".to_owned());
-    Ok(fields.back_to(&here, done, &keys))
+    form.back(edited.map(|_| "Your changes are saved.".to_owned()))
 }
 
-pub async fn buy(
-    context: PageContext,
-    State(purchases): State<Purchases>,
-    State(keys): State<Arc<SessionKeys>>,
-    PageId(ticket_id): PageId<TicketId>,
-    CsrfForm(fields): CsrfForm,
-) -> Result<Response, PageError> {
-    let here = format!("/tickets/{ticket_id}");
-    let buyer = context.require_user(&here)?;
-    Ok(match purchases.place_order(buyer.id, ticket_id).await {
-        Ok((order, _)) => redirect_with(
+pub async fn buy(State(purchases): State<Purchases>, form: RecordForm<TicketId>) -> Response {
+    match purchases.place_order(form.user.id, form.id).await {
+        Ok((order, _)) => form.on_to(
             &format!("/orders/{}", order.id),
-            Flash::notice("The ticket is held for you. Pay before the time runs out to keep it."),
-            &keys,
+            "The ticket is held for you. Pay before the time runs out to keep it.",
         ),
-        Err(err) => fields.refused(&here, err, &keys),
-    })
+        Err(err) => form.refused(err),
+    }
 }
 
 /// Joins the ticket's waiting list, back to the ticket with the shopper's place.
 pub async fn join_waitlist(
-    context: PageContext,
     State(waitlists): State<Waitlists>,
-    State(keys): State<Arc<SessionKeys>>,
-    PageId(ticket_id): PageId<TicketId>,
-    CsrfForm(fields): CsrfForm,
-) -> Result<Response, PageError> {
-    let here = format!("/tickets/{ticket_id}");
-    let shopper = context.require_user(&here)?;
-    let done = waitlists
-        .join(ticket_id, shopper.id)
-        .await
-        .map(|place| format!("You are on the waiting list: number {}.", place.position))
-        .map_err(Refusal::from);
-    Ok(fields.back_to(&here, done, &keys))
+    form: RecordForm<TicketId>,
+) -> Response {
+    let joined = waitlists.join(form.id, form.user.id).await;
+    form.back(
+        joined.map(|place| format!("You are on the waiting list: number {}.", place.position)),
+    )
 }
 
 /// Leaves the ticket's waiting list.
 pub async fn leave_waitlist(
-    context: PageContext,
     State(waitlists): State<Waitlists>,
-    State(keys): State<Arc<SessionKeys>>,
-    PageId(ticket_id): PageId<TicketId>,
-    CsrfForm(fields): CsrfForm,
-) -> Result<Response, PageError> {
-    let here = format!("/tickets/{ticket_id}");
-    let shopper = context.require_user(&here)?;
-    let done = waitlists
-        .leave(ticket_id, shopper.id)
-        .await
-        .map(|()| "You left the waiting list.".to_owned())
-        .map_err(Refusal::from);
-    Ok(fields.back_to(&here, done, &keys))
+    form: RecordForm<TicketId>,
+) -> Response {
+    let left = waitlists.leave(form.id, form.user.id).await;
+    form.back(left.map(|()| "You left the waiting list.".to_owned()))
 }

@@ -3,14 +3,12 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use axum_extra::extract::CookieJar;
 use serde_json::json;
-use std::sync::Arc;
 
 use crate::accounts::{Accounts, Credentials};
-use crate::auth::{self, SessionKeys, SessionUser};
+use crate::auth::SessionUser;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{CurrentUser, SignedIn};
+use crate::extract::{CurrentUser, SessionJar, SignedIn};
 use crate::extract::{Json, JsonObject};
 use crate::limits::ClientAddress;
 use crate::openapi::{SignInInput, SignUpInput};
@@ -21,15 +19,12 @@ use crate::security;
         (status = 429, description = "Too many sign-ups from this address; see `Retry-After`", body = ErrorBody)))]
 pub async fn signup(
     State(accounts): State<Accounts>,
-    State(keys): State<Arc<SessionKeys>>,
     client: ClientAddress,
-    headers: HeaderMap,
-    jar: CookieJar,
+    session: SessionJar,
     Json(body): Json<JsonObject>,
 ) -> Result<impl IntoResponse, ApiError> {
     let user = accounts.sign_up(client, credentials(&body)).await?;
-    let jar = jar.add(keys.session_cookie(&user, auth::is_https(&headers))?);
-    Ok((StatusCode::CREATED, jar, Json(user)))
+    Ok((StatusCode::CREATED, session.started(&user)?, Json(user)))
 }
 
 fn credentials(body: &JsonObject) -> Credentials<'_> {
@@ -44,15 +39,12 @@ fn credentials(body: &JsonObject) -> Credentials<'_> {
         (status = 429, description = "Too many sign-ins from this address or for this account; see `Retry-After`", body = ErrorBody)))]
 pub async fn signin(
     State(accounts): State<Accounts>,
-    State(keys): State<Arc<SessionKeys>>,
     client: ClientAddress,
-    headers: HeaderMap,
-    jar: CookieJar,
+    session: SessionJar,
     Json(body): Json<JsonObject>,
 ) -> Result<impl IntoResponse, ApiError> {
     let user = accounts.sign_in(client, credentials(&body)).await?;
-    let jar = jar.add(keys.session_cookie(&user, auth::is_https(&headers))?);
-    Ok((jar, Json(user)))
+    Ok((session.started(&user)?, Json(user)))
 }
 
 #[utoipa::path(post, path = "/api/users/signout", tag = "users",
@@ -60,10 +52,9 @@ pub async fn signin(
         (status = 403, description = "Sent from another site (its `Origin` names another host)", body = ErrorBody)))]
 pub async fn signout(
     State(accounts): State<Accounts>,
-    State(keys): State<Arc<SessionKeys>>,
     CurrentUser(user): CurrentUser,
     headers: HeaderMap,
-    jar: CookieJar,
+    session: SessionJar,
 ) -> Result<impl IntoResponse, ApiError> {
     if !security::same_origin(&headers) {
         return Err(ApiError::Forbidden);
@@ -71,7 +62,7 @@ pub async fn signout(
     if let Some(user) = user {
         accounts.sign_out(&user).await?;
     }
-    Ok((jar.add(keys.removal(auth::SESSION_COOKIE)), Json(json!({}))))
+    Ok((session.ended(), Json(json!({}))))
 }
 
 #[utoipa::path(post, path = "/api/users/signout/everywhere", tag = "users",
@@ -80,16 +71,15 @@ pub async fn signout(
         (status = 403, description = "Sent from another site", body = ErrorBody)))]
 pub async fn signout_everywhere(
     State(accounts): State<Accounts>,
-    State(keys): State<Arc<SessionKeys>>,
     SignedIn(user): SignedIn,
     headers: HeaderMap,
-    jar: CookieJar,
+    session: SessionJar,
 ) -> Result<impl IntoResponse, ApiError> {
     if !security::same_origin(&headers) {
         return Err(ApiError::Forbidden);
     }
     accounts.sign_out_everywhere(&user).await?;
-    Ok((jar.add(keys.removal(auth::SESSION_COOKIE)), Json(json!({}))))
+    Ok((session.ended(), Json(json!({}))))
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]

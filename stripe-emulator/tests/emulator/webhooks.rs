@@ -13,7 +13,7 @@ use stripe_emulator::{EmulatorConfig, TEST_WEBHOOK_SECRET};
 use stripe_webhook::{EventObject, EventType, Webhook};
 use tokio::sync::mpsc;
 
-use crate::support::{card_payment, idempotent, start_with};
+use crate::support::{Harness, card_payment, idempotent, start_with};
 
 type Deliveries = mpsc::UnboundedReceiver<(String, String)>;
 
@@ -47,15 +47,27 @@ async fn flaky_receiver(failures: usize) -> (String, Deliveries) {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .expect("receiver binds");
-    let url = format!(
-        "http://{}/webhooks/stripe",
-        listener.local_addr().expect("local address")
-    );
+    let (listener, url) = webhook_endpoint().await;
     tokio::spawn(async move { axum::serve(listener, app).await });
     (url, received)
+}
+
+/// A listener on a free port, and the URL of a webhook endpoint on it.
+async fn webhook_endpoint() -> (tokio::net::TcpListener, String) {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .expect("a free port");
+    let address = listener.local_addr().expect("local address");
+    (listener, format!("http://{address}/webhooks/stripe"))
+}
+
+/// An emulator that posts its webhooks to `url`, signed with `secret`.
+async fn posting_webhooks_to(url: String, secret: &str) -> Harness {
+    start_with(EmulatorConfig {
+        webhook_url: Some(url),
+        webhook_secret: secret.to_owned(),
+    })
+    .await
 }
 
 async fn next_delivery(received: &mut Deliveries) -> (String, String) {
@@ -68,11 +80,7 @@ async fn next_delivery(received: &mut Deliveries) -> (String, String) {
 #[tokio::test]
 async fn a_succeeded_payment_sends_a_signed_event_that_async_stripe_webhook_accepts() {
     let (url, mut received) = receiver().await;
-    let harness = start_with(EmulatorConfig {
-        webhook_url: Some(url),
-        webhook_secret: TEST_WEBHOOK_SECRET.to_owned(),
-    })
-    .await;
+    let harness = posting_webhooks_to(url, TEST_WEBHOOK_SECRET).await;
     let intent = card_payment(2500, "pm_card_visa")
         .customize()
         .request_strategy(idempotent("order-9"))
@@ -103,11 +111,7 @@ async fn a_succeeded_payment_sends_a_signed_event_that_async_stripe_webhook_acce
 #[tokio::test]
 async fn a_declined_payment_sends_payment_intent_payment_failed() {
     let (url, mut received) = receiver().await;
-    let harness = start_with(EmulatorConfig {
-        webhook_url: Some(url),
-        webhook_secret: TEST_WEBHOOK_SECRET.to_owned(),
-    })
-    .await;
+    let harness = posting_webhooks_to(url, TEST_WEBHOOK_SECRET).await;
     let _declined = card_payment(2500, "pm_card_visa_chargeDeclinedInsufficientFunds")
         .send(&harness.client)
         .await;
@@ -128,11 +132,7 @@ async fn a_declined_payment_sends_payment_intent_payment_failed() {
 #[tokio::test]
 async fn the_signature_does_not_verify_with_another_secret() {
     let (url, mut received) = receiver().await;
-    let harness = start_with(EmulatorConfig {
-        webhook_url: Some(url),
-        webhook_secret: "whsec_the_real_one".to_owned(),
-    })
-    .await;
+    let harness = posting_webhooks_to(url, "whsec_the_real_one").await;
     card_payment(2500, "pm_card_visa")
         .send(&harness.client)
         .await
@@ -146,19 +146,9 @@ async fn the_signature_does_not_verify_with_another_secret() {
 #[tokio::test]
 async fn an_unreachable_webhook_endpoint_does_not_fail_the_payment() {
     // Nothing listens on a port that was just released.
-    let closed = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .expect("binds");
-    let url = format!(
-        "http://{}/webhooks/stripe",
-        closed.local_addr().expect("address")
-    );
+    let (closed, url) = webhook_endpoint().await;
     drop(closed);
-    let harness = start_with(EmulatorConfig {
-        webhook_url: Some(url),
-        ..EmulatorConfig::default()
-    })
-    .await;
+    let harness = posting_webhooks_to(url, TEST_WEBHOOK_SECRET).await;
 
     card_payment(2500, "pm_card_visa")
         .send(&harness.client)
@@ -169,11 +159,7 @@ async fn an_unreachable_webhook_endpoint_does_not_fail_the_payment() {
 #[tokio::test]
 async fn a_rejected_delivery_is_retried_with_the_same_event() {
     let (url, mut received) = flaky_receiver(1).await;
-    let harness = start_with(EmulatorConfig {
-        webhook_url: Some(url),
-        ..EmulatorConfig::default()
-    })
-    .await;
+    let harness = posting_webhooks_to(url, TEST_WEBHOOK_SECRET).await;
     card_payment(2500, "pm_card_visa")
         .send(&harness.client)
         .await

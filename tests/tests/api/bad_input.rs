@@ -1,6 +1,6 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use boxoffice_tests::TestApp;
+use boxoffice_tests::{ApiResponse, TestApp};
 
 fn post(path: &str, content_type: Option<&str>, body: impl Into<Body>) -> Request<Body> {
     let mut request = Request::post(path);
@@ -10,30 +10,23 @@ fn post(path: &str, content_type: Option<&str>, body: impl Into<Body>) -> Reques
     request.body(body.into()).unwrap()
 }
 
+/// Posts `body` to sign-up as JSON.
+async fn sign_up_with(app: &TestApp, body: impl Into<Body>) -> ApiResponse {
+    app.send(post("/api/users/signup", Some("application/json"), body))
+        .await
+}
+
 #[tokio::test]
 async fn malformed_json_is_400_in_the_contract_shape() {
     let app = TestApp::spawn().await;
-    let response = app
-        .send(post(
-            "/api/users/signup",
-            Some("application/json"),
-            "{\"email\": ",
-        ))
-        .await;
-    assert_eq!(response.status, StatusCode::BAD_REQUEST);
-    assert_eq!(response.error_messages(), ["Malformed JSON body"]);
+    let response = sign_up_with(&app, "{\"email\": ").await;
+    response.assert_error(StatusCode::BAD_REQUEST, ["Malformed JSON body"]);
 }
 
 #[tokio::test]
 async fn a_body_that_is_not_an_object_is_400() {
     let app = TestApp::spawn().await;
-    let response = app
-        .send(post(
-            "/api/users/signup",
-            Some("application/json"),
-            "[1, 2]",
-        ))
-        .await;
+    let response = sign_up_with(&app, "[1, 2]").await;
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
     assert!(response.error_messages()[0].starts_with("Invalid JSON body"));
 }
@@ -41,13 +34,7 @@ async fn a_body_that_is_not_an_object_is_400() {
 #[tokio::test]
 async fn fields_of_the_wrong_type_are_field_errors() {
     let app = TestApp::spawn().await;
-    let response = app
-        .send(post(
-            "/api/users/signup",
-            Some("application/json"),
-            r#"{"email": 42, "password": ["x"]}"#,
-        ))
-        .await;
+    let response = sign_up_with(&app, r#"{"email": 42, "password": ["x"]}"#).await;
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
     assert_eq!(response.error_fields(), ["email", "password"]);
 }
@@ -59,11 +46,8 @@ async fn an_oversized_body_is_413_in_the_contract_shape() {
         r#"{{"email": "{}", "password": "password123"}}"#,
         "a".repeat(200_000)
     );
-    let response = app
-        .send(post("/api/users/signup", Some("application/json"), huge))
-        .await;
-    assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(response.error_messages(), ["Request body is too large"]);
+    let response = sign_up_with(&app, huge).await;
+    response.assert_error(StatusCode::PAYLOAD_TOO_LARGE, ["Request body is too large"]);
 }
 
 #[tokio::test]
@@ -80,16 +64,14 @@ async fn a_body_without_a_json_content_type_is_415_in_the_contract_shape() {
 async fn an_unknown_route_is_404_in_the_contract_shape() {
     let app = TestApp::spawn().await;
     let response = app.anonymous().get("/api/nothing-here").await;
-    assert_eq!(response.status, StatusCode::NOT_FOUND);
-    assert_eq!(response.error_messages(), ["No such route"]);
+    response.assert_error(StatusCode::NOT_FOUND, ["No such route"]);
 }
 
 #[tokio::test]
 async fn a_wrong_method_is_405_in_the_contract_shape() {
     let app = TestApp::spawn().await;
     let response = app.anonymous().delete("/api/tickets").await;
-    assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(response.error_messages(), ["Method not allowed"]);
+    response.assert_error(StatusCode::METHOD_NOT_ALLOWED, ["Method not allowed"]);
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use boxoffice_tests::TestApp;
-use boxoffice_tests::fixtures::{buyer, id_of, listed_ticket, order_for, pay};
+use boxoffice_tests::fixtures::{buyer, id_of, listed_ticket, order_for, ordered_ticket, pay};
 use serde_json::json;
 
 #[tokio::test]
@@ -48,9 +48,7 @@ async fn the_fifth_hold_of_one_buyer_is_429_with_retry_after() {
 #[tokio::test]
 async fn the_sixth_payment_attempt_on_an_order_is_429() {
     let app = TestApp::spawn().await;
-    let (_seller, ticket) = listed_ticket(&app, "Gig", json!(25)).await;
-    let mut buyer = buyer(&app).await;
-    let order = order_for(&mut buyer, &ticket).await;
+    let (mut buyer, _, order) = ordered_ticket(&app, "Gig", json!(25)).await;
     for _ in 0..5 {
         let declined = pay(&mut buyer, &order, "tok_chargeDeclined").await;
         assert_eq!(
@@ -84,21 +82,11 @@ async fn the_sixth_sign_in_for_one_account_within_a_minute_is_429() {
     app.signed_up("ann@example.com").await;
     let mut stranger = app.anonymous();
     for _ in 0..5 {
-        let wrong = stranger
-            .post(
-                "/api/users/signin",
-                json!({"email": "ann@example.com", "password": "guess-again"}),
-            )
-            .await;
+        let wrong = stranger.sign_in("ann@example.com", "guess-again").await;
         assert_eq!(wrong.status, StatusCode::BAD_REQUEST, "{}", wrong.body);
     }
 
-    let sixth = stranger
-        .post(
-            "/api/users/signin",
-            json!({"email": "Ann@example.com", "password": "password123"}),
-        )
-        .await;
+    let sixth = stranger.sign_in("Ann@example.com", "password123").await;
 
     assert_eq!(
         sixth.status,
@@ -137,12 +125,7 @@ async fn signing_out_everywhere_ends_every_session_of_the_account() {
     let app = TestApp::spawn().await;
     let mut phone = app.signed_up("ann@example.com").await;
     let mut laptop = app.anonymous();
-    let signed_in = laptop
-        .post(
-            "/api/users/signin",
-            json!({"email": "ann@example.com", "password": "password123"}),
-        )
-        .await;
+    let signed_in = laptop.sign_in("ann@example.com", "password123").await;
     assert_eq!(signed_in.status, StatusCode::OK);
 
     let ended = phone.post("/api/users/signout/everywhere", json!({})).await;

@@ -11,10 +11,10 @@ use axum::http::StatusCode;
 use boxoffice_runtime::replay::{NamedHistory, histories_at, replay_all, to_proto3_json};
 use boxoffice_runtime::temporal_server::find_cli;
 use boxoffice_tests::fixtures::{
-    buyer, id_of, listed_ticket, make_completion_impossible, order_for, order_reaches, pay,
+    cancel, id_of, make_completion_impossible, order_reaches, ordered_ticket, pay,
+    pay_with_a_good_card,
 };
 use boxoffice_tests::{TestApp, shared_temporal};
-use boxoffice_workflows::{PurchaseWorkflow, workflow_id};
 use serde_json::{Value, json};
 use temporalio_client::{WorkflowFetchHistoryOptions, WorkflowGetResultOptions};
 use temporalio_common::protos::temporal::api::history::v1::History;
@@ -40,11 +40,7 @@ async fn replay(history_json: &[u8]) -> Result<(), String> {
 
 /// Waits for the order's workflow to finish, replays its history, and keeps it if asked to.
 async fn replays_and_is_kept(app: &TestApp, order: &Value, name: &str) {
-    let order_id: boxoffice_domain::OrderId = id_of(order).parse().unwrap();
-    let handle = app
-        .state
-        .temporal
-        .get_workflow_handle::<PurchaseWorkflow>(workflow_id(order_id));
+    let handle = app.saga_of(order);
     tokio::time::timeout(
         Duration::from_secs(30),
         handle.get_result(WorkflowGetResultOptions::default()),
@@ -69,37 +65,25 @@ async fn replays_and_is_kept(app: &TestApp, order: &Value, name: &str) {
 #[tokio::test]
 async fn a_paid_order_replays() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Happy path", json!(20)).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
-    assert_eq!(
-        pay(&mut buyer_client, &order, "pm_card_visa").await.status,
-        StatusCode::CREATED
-    );
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Happy path", json!(20)).await;
+    pay_with_a_good_card(&mut buyer_client, &order).await;
     replays_and_is_kept(&app, &order, "happy_path").await;
 }
 
 #[tokio::test]
 async fn a_declined_then_paid_order_replays() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Decline then pay", json!(20)).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Decline then pay", json!(20)).await;
     let declined = pay(&mut buyer_client, &order, "pm_card_visa_chargeDeclined").await;
     assert_eq!(declined.status, StatusCode::PAYMENT_REQUIRED);
-    assert_eq!(
-        pay(&mut buyer_client, &order, "pm_card_visa").await.status,
-        StatusCode::CREATED
-    );
+    pay_with_a_good_card(&mut buyer_client, &order).await;
     replays_and_is_kept(&app, &order, "decline_then_pay").await;
 }
 
 #[tokio::test]
 async fn an_expired_order_replays() {
     let app = TestApp::spawn_with_hold(2).await;
-    let (_, ticket) = listed_ticket(&app, "Expiry", json!(20)).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
+    let (buyer_client, _, order) = ordered_ticket(&app, "Expiry", json!(20)).await;
     order_reaches(&buyer_client, &order, "cancelled", Duration::from_secs(20)).await;
     replays_and_is_kept(&app, &order, "expiry").await;
 }
@@ -107,22 +91,15 @@ async fn an_expired_order_replays() {
 #[tokio::test]
 async fn a_cancelled_order_replays() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Cancel", json!(20)).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
-    let cancelled = buyer_client
-        .delete(&format!("/api/orders/{}", id_of(&order)))
-        .await;
-    assert_eq!(cancelled.status, StatusCode::NO_CONTENT);
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Cancel", json!(20)).await;
+    cancel(&mut buyer_client, &order).await;
     replays_and_is_kept(&app, &order, "cancel").await;
 }
 
 #[tokio::test]
 async fn a_refunded_order_replays() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Refund", json!(20)).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Refund", json!(20)).await;
     make_completion_impossible(&app, &order).await;
     assert_eq!(
         pay(&mut buyer_client, &order, "pm_card_visa").await.status,
@@ -206,13 +183,8 @@ async fn a_history_the_code_no_longer_matches_fails_replay_naming_the_workflow_a
 #[tokio::test]
 async fn a_history_shown_by_the_temporal_cli_as_proto3_json_replays() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Downloaded", json!(20)).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
-    assert_eq!(
-        pay(&mut buyer_client, &order, "pm_card_visa").await.status,
-        StatusCode::CREATED
-    );
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Downloaded", json!(20)).await;
+    pay_with_a_good_card(&mut buyer_client, &order).await;
     order_reaches(&buyer_client, &order, "complete", Duration::from_secs(20)).await;
     let workflow = format!("order-{}", id_of(&order));
 

@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 use boxoffice_activities::store::catalog;
-use boxoffice_tests::fixtures::{buyer, id_of, listed_ticket, order_for};
+use boxoffice_tests::fixtures::{buyer, cancel, id_of, list_ticket, listed_ticket, order_for};
 use boxoffice_tests::{ApiClient, TestApp};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
@@ -20,14 +20,6 @@ fn titles(body: &Value) -> Vec<String> {
         .iter()
         .map(|ticket| ticket["title"].as_str().unwrap_or_default().to_owned())
         .collect()
-}
-
-async fn sell(seller: &mut ApiClient<'_>, title: &str) -> Value {
-    let response = seller
-        .post("/api/tickets", json!({"title": title, "price": 10}))
-        .await;
-    assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
-    response.body
 }
 
 #[tokio::test]
@@ -49,15 +41,7 @@ async fn a_ticket_ordered_is_gone_from_the_next_listing_and_back_once_the_order_
         home.body
     );
 
-    let cancelled = buyer
-        .delete(&format!("/api/orders/{}", id_of(&order)))
-        .await;
-    assert_eq!(
-        cancelled.status,
-        StatusCode::NO_CONTENT,
-        "{}",
-        cancelled.body
-    );
+    cancel(&mut buyer, &order).await;
     assert_eq!(listed_titles(&mut shopper, "/api/tickets").await, ["Opera"]);
 }
 
@@ -89,8 +73,8 @@ async fn an_edited_price_is_in_the_next_listing() {
 async fn the_listing_pages_newest_first_with_a_link_to_the_next_page() {
     let app = TestApp::spawn().await;
     let (mut seller, _) = listed_ticket(&app, "First", json!(10)).await;
-    sell(&mut seller, "Second").await;
-    sell(&mut seller, "Third").await;
+    list_ticket(&mut seller, "Second", json!(10)).await;
+    list_ticket(&mut seller, "Third", json!(10)).await;
     let mut shopper = app.anonymous();
 
     let first = shopper.get("/api/tickets?limit=2").await;
@@ -207,7 +191,7 @@ async fn the_plain_listing_is_a_hundred_tickets_with_a_link_to_the_rest() {
 async fn my_orders_page_oldest_first_with_a_link_to_the_next_page() {
     let app = TestApp::spawn().await;
     let (mut seller, first) = listed_ticket(&app, "One", json!(10)).await;
-    let second = sell(&mut seller, "Two").await;
+    let second = list_ticket(&mut seller, "Two", json!(10)).await;
     let mut buyer = buyer(&app).await;
     order_for(&mut buyer, &first).await;
     order_for(&mut buyer, &second).await;

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use boxoffice_tests::TestApp;
-use boxoffice_tests::fixtures::{buyer, id_of, listed_ticket, order_for, order_reaches, pay};
+use boxoffice_tests::fixtures::{
+    buyer, cancel, listed_ticket, order_for, order_reaches, pay_with_a_good_card,
+};
 use serde_json::json;
 
 async fn scrape(app: &TestApp) -> String {
@@ -64,15 +66,9 @@ async fn orders_that_end_are_counted_by_outcome_with_how_long_they_were_held() {
     let (_, cancelled_ticket) = listed_ticket(&app, "Also counted", json!(10)).await;
     let mut shopper = buyer(&app).await;
     let paid_order = order_for(&mut shopper, &paid_ticket).await;
-    assert_eq!(
-        pay(&mut shopper, &paid_order, "pm_card_visa").await.status,
-        StatusCode::CREATED
-    );
+    pay_with_a_good_card(&mut shopper, &paid_order).await;
     let cancelled_order = order_for(&mut shopper, &cancelled_ticket).await;
-    let cancel = shopper
-        .delete(&format!("/api/orders/{}", id_of(&cancelled_order)))
-        .await;
-    assert_eq!(cancel.status, StatusCode::NO_CONTENT);
+    cancel(&mut shopper, &cancelled_order).await;
     order_reaches(&shopper, &paid_order, "complete", Duration::from_secs(10)).await;
 
     let after = scrape(&app).await;

@@ -1,7 +1,7 @@
 use axum::http::StatusCode;
 use boxoffice_tests::TestApp;
-use boxoffice_tests::fixtures::{buyer, id_of, listed_ticket, order_for};
-use boxoffice_workflows::{PurchaseWorkflow, Stage, workflow_id};
+use boxoffice_tests::fixtures::{buyer, each_at, id_of, listed_ticket, order_for, ordered_ticket};
+use boxoffice_workflows::{PurchaseWorkflow, Stage};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use temporalio_client::WorkflowQueryOptions;
@@ -38,15 +38,11 @@ async fn ordering_a_ticket_holds_it_and_returns_201_with_a_created_order() {
 #[tokio::test]
 async fn each_order_is_a_workflow_named_for_it_that_answers_the_status_query() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
-    let mut buyer = buyer(&app).await;
-    let order = order_for(&mut buyer, &ticket).await;
+    let (_, _, order) = ordered_ticket(&app, "Concert", json!(20)).await;
     let order_id: boxoffice_domain::OrderId = id_of(&order).parse().unwrap();
 
     let status = app
-        .state
-        .temporal
-        .get_workflow_handle::<PurchaseWorkflow>(workflow_id(order_id))
+        .saga_of(&order)
         .query(
             PurchaseWorkflow::status,
             (),
@@ -103,8 +99,7 @@ async fn ordering_a_reserved_ticket_is_400() {
         .post("/api/orders", json!({"ticketId": ticket["id"]}))
         .await;
 
-    assert_eq!(response.status, StatusCode::BAD_REQUEST);
-    assert_eq!(response.error_messages(), ["Ticket is already reserved"]);
+    response.assert_error(StatusCode::BAD_REQUEST, ["Ticket is already reserved"]);
 }
 
 #[tokio::test]
@@ -114,8 +109,7 @@ async fn ordering_your_own_ticket_is_400() {
     let response = seller
         .post("/api/orders", json!({"ticketId": ticket["id"]}))
         .await;
-    assert_eq!(response.status, StatusCode::BAD_REQUEST);
-    assert_eq!(response.error_messages(), ["Cannot buy your own ticket"]);
+    response.assert_error(StatusCode::BAD_REQUEST, ["Cannot buy your own ticket"]);
 }
 
 #[tokio::test]
@@ -132,14 +126,10 @@ async fn listing_orders_returns_the_callers_orders_oldest_first_with_their_ticke
     let response = buyer_client.get("/api/orders").await;
 
     assert_eq!(response.status, StatusCode::OK);
-    let titles: Vec<&str> = response
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["ticket"]["title"].as_str().unwrap())
-        .collect();
-    assert_eq!(titles, ["First", "Second"]);
+    assert_eq!(
+        each_at(&response.body, "/ticket/title"),
+        ["First", "Second"]
+    );
 }
 
 #[tokio::test]
@@ -154,9 +144,7 @@ async fn listing_orders_requires_a_session() {
 #[tokio::test]
 async fn showing_an_order_returns_it_to_its_buyer_only() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Concert", json!(20)).await;
     let path = format!("/api/orders/{}", id_of(&order));
 
     let own = buyer_client.get(&path).await;
@@ -182,9 +170,7 @@ async fn showing_an_unknown_order_is_404() {
 #[tokio::test]
 async fn cancelling_an_order_returns_204_and_puts_the_ticket_back_on_sale() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
+    let (mut buyer_client, ticket, order) = ordered_ticket(&app, "Concert", json!(20)).await;
     let path = format!("/api/orders/{}", id_of(&order));
 
     let response = buyer_client.delete(&path).await;
@@ -201,8 +187,7 @@ async fn cancelling_an_order_returns_204_and_puts_the_ticket_back_on_sale() {
 #[tokio::test]
 async fn cancelling_someone_elses_order_is_401_and_an_unknown_one_404() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
-    let order = order_for(&mut buyer(&app).await, &ticket).await;
+    let (_, _, order) = ordered_ticket(&app, "Concert", json!(20)).await;
 
     let other = buyer(&app)
         .await
@@ -220,9 +205,7 @@ async fn cancelling_someone_elses_order_is_401_and_an_unknown_one_404() {
 #[tokio::test]
 async fn cancelling_a_complete_order_is_400() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Concert", json!(20)).await;
     let paid = boxoffice_tests::fixtures::pay(&mut buyer_client, &order, "pm_card_visa").await;
     assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.body);
 
@@ -230,18 +213,13 @@ async fn cancelling_a_complete_order_is_400() {
         .delete(&format!("/api/orders/{}", id_of(&order)))
         .await;
 
-    assert_eq!(response.status, StatusCode::BAD_REQUEST);
-    assert_eq!(
-        response.error_messages(),
-        ["Cannot cancel a completed order"]
-    );
+    response.assert_error(StatusCode::BAD_REQUEST, ["Cannot cancel a completed order"]);
 }
 
 #[tokio::test]
 async fn support_finds_a_live_hold_by_its_order_status_and_ids() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
-    let order = order_for(&mut buyer(&app).await, &ticket).await;
+    let (_, ticket, order) = ordered_ticket(&app, "Concert", json!(20)).await;
     let query = format!(
         "OrderStatus = 'AwaitingPayment' AND OrderId = '{}' AND TicketId = '{}'",
         id_of(&order),

@@ -10,7 +10,9 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use boxoffice_activities::entities::payment;
 use boxoffice_tests::TestApp;
-use boxoffice_tests::fixtures::{buyer, id_of, listed_ticket, order_for, order_reaches, pay};
+use boxoffice_tests::fixtures::{
+    buyer, from_stripe_js, id_of, listed_ticket, order_for, order_reaches, ordered_ticket, pay,
+};
 use boxoffice_workflows::PurchaseWorkflow;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -31,8 +33,7 @@ async fn returns_a_404_when_purchasing_an_order_that_does_not_exist() {
 #[tokio::test]
 async fn returns_a_401_when_purchasing_an_order_that_doesnt_belong_to_the_user() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!("20")).await;
-    let order = order_for(&mut buyer(&app).await, &ticket).await;
+    let (_, _, order) = ordered_ticket(&app, "Concert", json!("20")).await;
 
     let response = pay(&mut buyer(&app).await, &order, "tok_visa").await;
 
@@ -43,9 +44,7 @@ async fn returns_a_401_when_purchasing_an_order_that_doesnt_belong_to_the_user()
 #[tokio::test]
 async fn returns_a_400_when_purchasing_a_cancelled_order() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!("20")).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Concert", json!("20")).await;
     buyer_client
         .delete(&format!("/api/orders/{}", id_of(&order)))
         .await;
@@ -59,9 +58,7 @@ async fn returns_a_400_when_purchasing_a_cancelled_order() {
 #[tokio::test]
 async fn returns_a_201_with_valid_inputs() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!("42.50")).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
+    let (mut buyer_client, ticket, order) = ordered_ticket(&app, "Concert", json!("42.50")).await;
 
     let response = pay(&mut buyer_client, &order, "tok_visa").await;
 
@@ -99,14 +96,11 @@ async fn returns_a_201_with_valid_inputs() {
 #[tokio::test]
 async fn a_declined_token_is_402_and_the_order_stays_payable_with_another_token() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!("20")).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Concert", json!("20")).await;
 
     let declined = pay(&mut buyer_client, &order, "tok_chargeDeclined").await;
 
-    assert_eq!(declined.status, StatusCode::PAYMENT_REQUIRED);
-    assert_eq!(declined.error_messages(), ["Your card was declined."]);
+    declined.assert_error(StatusCode::PAYMENT_REQUIRED, ["Your card was declined."]);
     let still_open = buyer_client
         .get(&format!("/api/orders/{}", id_of(&order)))
         .await
@@ -132,9 +126,7 @@ async fn each_declining_test_token_gives_stripes_message() {
         ),
         ("tok_chargeDeclinedFraudulent", "Your card was declined."),
     ] {
-        let (_, ticket) = listed_ticket(&app, token, json!("20")).await;
-        let mut buyer_client = buyer(&app).await;
-        let order = order_for(&mut buyer_client, &ticket).await;
+        let (mut buyer_client, _, order) = ordered_ticket(&app, token, json!("20")).await;
 
         let response = pay(&mut buyer_client, &order, token).await;
 
@@ -146,9 +138,7 @@ async fn each_declining_test_token_gives_stripes_message() {
 #[tokio::test]
 async fn a_malformed_token_is_400_on_token_and_never_reaches_stripe() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!("20")).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Concert", json!("20")).await;
 
     for token in [
         json!("not-a-token"),
@@ -178,21 +168,17 @@ async fn a_malformed_token_is_400_on_token_and_never_reaches_stripe() {
 async fn a_token_made_by_stripe_js_from_a_typed_card_pays_once() {
     let app = TestApp::spawn().await;
     // What Stripe.js `createToken(card)` sends when the buyer types 4242 4242 4242 4242.
-    let token: Value = reqwest::Client::new()
-        .post(format!("{}/v1/tokens", app.stripe.base_url))
-        .bearer_auth(stripe_emulator::TEST_PUBLISHABLE_KEY)
-        .form(&[
+    let token = from_stripe_js(
+        &app,
+        "/v1/tokens",
+        &[
             ("card[number]", "4242424242424242"),
             ("card[exp_month]", "12"),
             ("card[exp_year]", "2034"),
             ("card[cvc]", "123"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     let token = token["id"].as_str().unwrap();
     let (_, first_ticket) = listed_ticket(&app, "First", json!("20")).await;
     let (_, second_ticket) = listed_ticket(&app, "Second", json!("20")).await;
@@ -218,9 +204,7 @@ async fn a_token_made_by_stripe_js_from_a_typed_card_pays_once() {
 #[tokio::test]
 async fn a_token_charge_reports_the_card_stripe_made_from_the_token_for_support_staff() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!("20")).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Concert", json!("20")).await;
 
     let declined = pay(&mut buyer_client, &order, "tok_chargeDeclined").await;
     assert_eq!(declined.status, StatusCode::PAYMENT_REQUIRED);
@@ -238,9 +222,7 @@ async fn a_token_charge_reports_the_card_stripe_made_from_the_token_for_support_
 
 /// The card the order's saga last charged, as its status query names it.
 async fn card_shown_to_support(app: &TestApp, order: &Value) -> Option<String> {
-    app.state
-        .temporal
-        .get_workflow_handle::<PurchaseWorkflow>(format!("order-{}", id_of(order)))
+    app.saga_of(order)
         .query(
             PurchaseWorkflow::status,
             (),

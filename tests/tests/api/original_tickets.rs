@@ -4,17 +4,13 @@
 //! counterpart here (no NATS: the saga reads tickets from the database).
 
 use axum::http::StatusCode;
-use boxoffice_tests::fixtures::{buyer, id_of, listed_ticket, order_for};
+use boxoffice_tests::fixtures::{buyer, id_of, list_ticket, listed_ticket, order_for};
 use boxoffice_tests::{ApiClient, TestApp};
 use serde_json::{Value, json};
 
 /// Lists a ticket the way the original's client does, and expects it created.
 async fn sell(seller: &mut ApiClient<'_>, title: &str, price: &str) -> Value {
-    let response = seller
-        .post("/api/tickets", json!({"title": title, "price": price}))
-        .await;
-    assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
-    response.body
+    list_ticket(seller, title, json!(price)).await
 }
 
 // new.test.ts
@@ -216,8 +212,7 @@ async fn rejects_updates_if_the_ticket_is_reserved() {
         )
         .await;
 
-    assert_eq!(response.status, StatusCode::BAD_REQUEST);
-    assert_eq!(response.error_messages(), ["Cannot edit a reserved ticket"]);
+    response.assert_error(StatusCode::BAD_REQUEST, ["Cannot edit a reserved ticket"]);
 }
 
 #[tokio::test]

@@ -1,15 +1,15 @@
 use axum::http::StatusCode;
 use boxoffice_tests::TestApp;
-use boxoffice_tests::fixtures::{buyer, id_of, listed_ticket, order_for, order_reaches, pay};
+use boxoffice_tests::fixtures::{
+    buyer, from_stripe_js, id_of, order_reaches, ordered_ticket, pay, pay_with_a_good_card,
+};
 use serde_json::{Value, json};
 use std::time::Duration;
 
 #[tokio::test]
 async fn paying_with_a_good_card_returns_201_completes_the_order_and_sells_the_ticket() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!(20.5)).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
+    let (mut buyer_client, ticket, order) = ordered_ticket(&app, "Concert", json!(20.5)).await;
 
     let response = pay(&mut buyer_client, &order, "pm_card_visa").await;
 
@@ -39,25 +39,19 @@ async fn paying_with_a_good_card_returns_201_completes_the_order_and_sells_the_t
 #[tokio::test]
 async fn a_test_card_number_tokenised_by_stripe_js_pays_too() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
-    let payment_method: Value = reqwest::Client::new()
-        .post(format!("{}/v1/payment_methods", app.stripe.base_url))
-        .bearer_auth(stripe_emulator::TEST_PUBLISHABLE_KEY)
-        .form(&[
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Concert", json!(20)).await;
+    let payment_method = from_stripe_js(
+        &app,
+        "/v1/payment_methods",
+        &[
             ("type", "card"),
             ("card[number]", "4242424242424242"),
             ("card[exp_month]", "12"),
             ("card[exp_year]", "2034"),
             ("card[cvc]", "123"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
 
     let response = pay(
         &mut buyer_client,
@@ -72,14 +66,11 @@ async fn a_test_card_number_tokenised_by_stripe_js_pays_too() {
 #[tokio::test]
 async fn a_declined_card_is_402_and_the_order_stays_payable_with_another_card() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Concert", json!(20)).await;
 
     let declined = pay(&mut buyer_client, &order, "pm_card_visa_chargeDeclined").await;
 
-    assert_eq!(declined.status, StatusCode::PAYMENT_REQUIRED);
-    assert_eq!(declined.error_messages(), ["Your card was declined."]);
+    declined.assert_error(StatusCode::PAYMENT_REQUIRED, ["Your card was declined."]);
     let still_open = buyer_client
         .get(&format!("/api/orders/{}", id_of(&order)))
         .await
@@ -102,28 +93,23 @@ async fn a_declined_card_is_402_and_the_order_stays_payable_with_another_card() 
 #[tokio::test]
 async fn insufficient_funds_gives_stripes_message() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Concert", json!(20)).await;
     let response = pay(
         &mut buyer_client,
         &order,
         "pm_card_visa_chargeDeclinedInsufficientFunds",
     )
     .await;
-    assert_eq!(response.status, StatusCode::PAYMENT_REQUIRED);
-    assert_eq!(
-        response.error_messages(),
-        ["Your card has insufficient funds."]
+    response.assert_error(
+        StatusCode::PAYMENT_REQUIRED,
+        ["Your card has insufficient funds."],
     );
 }
 
 #[tokio::test]
 async fn an_unknown_payment_method_is_400_and_the_order_stays_payable() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Concert", json!(20)).await;
 
     let response = pay(&mut buyer_client, &order, "pm_does_not_exist").await;
 
@@ -170,8 +156,7 @@ async fn paying_for_an_unknown_order_is_404() {
 #[tokio::test]
 async fn paying_for_someone_elses_order_is_401_and_charges_nothing() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
-    let order = order_for(&mut buyer(&app).await, &ticket).await;
+    let (_, _, order) = ordered_ticket(&app, "Concert", json!(20)).await;
 
     let response = pay(&mut buyer(&app).await, &order, "pm_card_visa").await;
 
@@ -182,59 +167,45 @@ async fn paying_for_someone_elses_order_is_401_and_charges_nothing() {
 #[tokio::test]
 async fn paying_for_a_cancelled_order_is_400_and_charges_nothing() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Concert", json!(20)).await;
     buyer_client
         .delete(&format!("/api/orders/{}", id_of(&order)))
         .await;
 
     let response = pay(&mut buyer_client, &order, "pm_card_visa").await;
 
-    assert_eq!(response.status, StatusCode::BAD_REQUEST);
-    assert_eq!(response.error_messages(), ["Order is cancelled"]);
+    response.assert_error(StatusCode::BAD_REQUEST, ["Order is cancelled"]);
     assert!(app.stripe.emulator.payment_intents().is_empty());
 }
 
 #[tokio::test]
 async fn paying_twice_is_400_already_paid_and_charges_once() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
-    assert_eq!(
-        pay(&mut buyer_client, &order, "pm_card_visa").await.status,
-        StatusCode::CREATED
-    );
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Concert", json!(20)).await;
+    pay_with_a_good_card(&mut buyer_client, &order).await;
 
     let again = pay(&mut buyer_client, &order, "pm_card_visa").await;
 
-    assert_eq!(again.status, StatusCode::BAD_REQUEST);
-    assert_eq!(again.error_messages(), ["Order is already paid"]);
+    again.assert_error(StatusCode::BAD_REQUEST, ["Order is already paid"]);
     assert_eq!(app.stripe.emulator.payment_intents().len(), 1);
 }
 
 #[tokio::test]
 async fn paying_after_the_hold_expired_is_400_and_charges_nothing() {
     let app = TestApp::spawn_with_hold(2).await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Concert", json!(20)).await;
     order_reaches(&buyer_client, &order, "cancelled", Duration::from_secs(20)).await;
 
     let response = pay(&mut buyer_client, &order, "pm_card_visa").await;
 
-    assert_eq!(response.status, StatusCode::BAD_REQUEST);
-    assert_eq!(response.error_messages(), ["Order has expired"]);
+    response.assert_error(StatusCode::BAD_REQUEST, ["Order has expired"]);
     assert!(app.stripe.emulator.payment_intents().is_empty());
 }
 
 #[tokio::test]
 async fn a_double_click_on_pay_charges_once_and_the_second_click_is_400() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
-    let mut first_tab = buyer(&app).await;
-    let order = order_for(&mut first_tab, &ticket).await;
+    let (mut first_tab, _, order) = ordered_ticket(&app, "Concert", json!(20)).await;
     let mut second_tab = first_tab.clone();
 
     let (first, second) = tokio::join!(

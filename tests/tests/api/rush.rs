@@ -100,11 +100,7 @@ async fn a_gateway_that_dies_after_winning_the_claim_keeps_the_ticket_only_until
     let during_lease = next
         .post("/api/orders", json!({"ticketId": ticket_id}))
         .await;
-    assert_eq!(during_lease.status, StatusCode::BAD_REQUEST);
-    assert_eq!(
-        during_lease.error_messages(),
-        ["Ticket is already reserved"]
-    );
+    during_lease.assert_error(StatusCode::BAD_REQUEST, ["Ticket is already reserved"]);
     assert_eq!(
         app.workflows_started(0).await,
         0,
@@ -181,10 +177,7 @@ async fn a_sign_up_burst_beyond_the_hashing_queue_is_answered_503_never_500() {
         let mut visitor = app.anonymous();
         async move {
             visitor
-                .post(
-                    "/api/users/signup",
-                    json!({"email": format!("burst-{i}@example.com"), "password": "password123"}),
-                )
+                .sign_up(&format!("burst-{i}@example.com"), "password123")
                 .await
         }
     });
@@ -204,10 +197,7 @@ async fn a_sign_up_burst_beyond_the_hashing_queue_is_answered_503_never_500() {
     // Once the burst has passed, the refused can sign up.
     let mut late = app.anonymous();
     let response = late
-        .post(
-            "/api/users/signup",
-            json!({"email": "after-the-burst@example.com", "password": "password123"}),
-        )
+        .sign_up("after-the-burst@example.com", "password123")
         .await;
     assert_eq!(response.status, StatusCode::CREATED);
 }

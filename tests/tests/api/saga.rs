@@ -6,7 +6,8 @@ use axum::http::StatusCode;
 use boxoffice_domain::UserId;
 use boxoffice_tests::TestApp;
 use boxoffice_tests::fixtures::{
-    buyer, id_of, listed_ticket, make_completion_impossible, order_for, order_reaches, pay,
+    buyer, id_of, listed_ticket, make_completion_impossible, order_for, order_reaches,
+    ordered_ticket, pay,
 };
 use boxoffice_workflows::PurchaseWorkflow;
 use chrono::{DateTime, Utc};
@@ -17,9 +18,7 @@ use temporalio_common::protos::temporal::api::history::v1::history_event::Attrib
 #[tokio::test]
 async fn an_unpaid_hold_expires_cancels_the_order_as_expired_and_frees_the_ticket() {
     let app = TestApp::spawn_with_hold(2).await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
+    let (mut buyer_client, ticket, order) = ordered_ticket(&app, "Concert", json!(20)).await;
 
     let expired = order_reaches(&buyer_client, &order, "cancelled", Duration::from_secs(20)).await;
 
@@ -85,9 +84,7 @@ async fn of_twenty_concurrent_buyers_for_one_ticket_exactly_one_gets_201() {
 #[tokio::test]
 async fn a_hold_still_expires_on_time_when_the_worker_is_replaced_mid_hold() {
     let app = TestApp::spawn_with_hold(4).await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Concert", json!(20)).await;
     let expires_at: DateTime<Utc> = order["expiresAt"].as_str().unwrap().parse().unwrap();
 
     app.stop_worker();
@@ -110,9 +107,7 @@ async fn a_hold_still_expires_on_time_when_the_worker_is_replaced_mid_hold() {
 #[tokio::test]
 async fn a_charge_retried_after_its_response_was_lost_creates_exactly_one_payment_intent() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Concert", json!(20)).await;
     // The first charge goes through at Stripe, but its response arrives after the activity's
     // timeout, so Temporal retries it with the same idempotency key.
     app.stripe
@@ -129,9 +124,7 @@ async fn a_charge_retried_after_its_response_was_lost_creates_exactly_one_paymen
 async fn a_charge_stripe_is_slow_to_answer_moves_to_a_scheduled_activity_shows_charging_and_completes()
  {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Slow Stripe", json!(20)).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Slow Stripe", json!(20)).await;
     // Longer than the quick charge's window: two answers held back past the attempt's timeout.
     app.stripe
         .emulator
@@ -142,9 +135,7 @@ async fn a_charge_stripe_is_slow_to_answer_moves_to_a_scheduled_activity_shows_c
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
     assert_eq!(app.stripe.emulator.payment_intents().len(), 1);
     let events = app
-        .state
-        .temporal
-        .get_workflow_handle::<PurchaseWorkflow>(format!("order-{}", id_of(&order)))
+        .saga_of(&order)
         .fetch_history(temporalio_client::WorkflowFetchHistoryOptions::default())
         .into_events()
         .await
@@ -177,9 +168,7 @@ async fn a_charge_stripe_is_slow_to_answer_moves_to_a_scheduled_activity_shows_c
 #[tokio::test]
 async fn a_charge_that_cannot_be_completed_is_refunded_and_the_ticket_freed() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
-    let mut buyer_client = buyer(&app).await;
-    let order = order_for(&mut buyer_client, &ticket).await;
+    let (mut buyer_client, ticket, order) = ordered_ticket(&app, "Concert", json!(20)).await;
     make_completion_impossible(&app, &order).await;
 
     let response = pay(&mut buyer_client, &order, "pm_card_visa").await;
@@ -229,9 +218,8 @@ async fn a_payment_racing_the_expiry_is_either_charged_and_complete_or_not_charg
     let app = TestApp::spawn_with_hold(2).await;
     let mut races = Vec::new();
     for delay_ms in [1_700u64, 1_850, 1_950, 2_000, 2_050, 2_150] {
-        let (_, ticket) = listed_ticket(&app, &format!("Race {delay_ms}"), json!(10)).await;
-        let mut buyer_client = buyer(&app).await;
-        let order = order_for(&mut buyer_client, &ticket).await;
+        let (buyer_client, _, order) =
+            ordered_ticket(&app, &format!("Race {delay_ms}"), json!(10)).await;
         races.push((delay_ms, buyer_client, order));
     }
 
@@ -279,18 +267,13 @@ async fn settle(buyer: &boxoffice_tests::ApiClient<'_>, order: &Value) -> Value 
 #[tokio::test]
 async fn each_charge_names_its_payment_method_and_reports_the_card_it_charged_for_support_staff() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Labelled", json!(20)).await;
-    let mut buyer = buyer(&app).await;
-    let order = order_for(&mut buyer, &ticket).await;
+    let (mut buyer, _, order) = ordered_ticket(&app, "Labelled", json!(20)).await;
     let declined = pay(&mut buyer, &order, "pm_card_visa_chargeDeclined").await;
     assert_eq!(declined.status, StatusCode::PAYMENT_REQUIRED);
     let paid = pay(&mut buyer, &order, "pm_card_mastercard").await;
     assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.body);
 
-    let handle = app
-        .state
-        .temporal
-        .get_workflow_handle::<PurchaseWorkflow>(format!("order-{}", id_of(&order)));
+    let handle = app.saga_of(&order);
     let events = handle
         .fetch_history(temporalio_client::WorkflowFetchHistoryOptions::default())
         .into_events()

@@ -1,13 +1,14 @@
 use axum::http::StatusCode;
+use boxoffice_tests::fixtures::{each_at, id_of, list_ticket};
 use boxoffice_tests::{ApiClient, TestApp};
 use serde_json::{Value, json};
 
-async fn create_ticket(client: &mut ApiClient<'_>, title: &str, price: Value) -> Value {
-    let response = client
-        .post("/api/tickets", json!({"title": title, "price": price}))
-        .await;
-    assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
-    response.body
+/// seller@example.com, who has listed "Concert" at 20: the seller, the ticket and its path.
+async fn seller_with_a_ticket(app: &TestApp) -> (ApiClient<'_>, Value, String) {
+    let mut seller = app.signed_up("seller@example.com").await;
+    let ticket = list_ticket(&mut seller, "Concert", json!(20)).await;
+    let path = format!("/api/tickets/{}", id_of(&ticket));
+    (seller, ticket, path)
 }
 
 #[tokio::test]
@@ -16,7 +17,7 @@ async fn creating_a_ticket_returns_201_with_version_0_and_no_order() {
     let mut seller = app.signed_up("seller@example.com").await;
     let me = seller.get("/api/users/currentuser").await.body;
 
-    let ticket = create_ticket(&mut seller, "Concert", json!(20)).await;
+    let ticket = list_ticket(&mut seller, "Concert", json!(20)).await;
 
     assert_eq!(ticket["title"], "Concert");
     assert_eq!(ticket["price"], json!(20));
@@ -32,8 +33,7 @@ async fn creating_a_ticket_requires_a_session() {
         .anonymous()
         .post("/api/tickets", json!({"title": "Concert", "price": 20}))
         .await;
-    assert_eq!(response.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(response.error_messages(), ["Not authorized"]);
+    response.assert_error(StatusCode::UNAUTHORIZED, ["Not authorized"]);
 }
 
 #[tokio::test]
@@ -84,9 +84,9 @@ async fn creating_a_ticket_with_two_bad_fields_reports_both() {
 async fn prices_keep_their_cents() {
     let app = TestApp::spawn().await;
     let mut seller = app.signed_up("seller@example.com").await;
-    let ticket = create_ticket(&mut seller, "Matinee", json!(12.5)).await;
+    let ticket = list_ticket(&mut seller, "Matinee", json!(12.5)).await;
     assert_eq!(ticket["price"], json!(12.5));
-    let cents = create_ticket(&mut seller, "Cheap seat", json!(0.75)).await;
+    let cents = list_ticket(&mut seller, "Cheap seat", json!(0.75)).await;
     assert_eq!(cents["price"], json!(0.75));
 }
 
@@ -94,32 +94,21 @@ async fn prices_keep_their_cents() {
 async fn listing_returns_tickets_for_sale_newest_first_without_a_session() {
     let app = TestApp::spawn().await;
     let mut seller = app.signed_up("seller@example.com").await;
-    create_ticket(&mut seller, "First", json!(10)).await;
-    create_ticket(&mut seller, "Second", json!(20)).await;
+    list_ticket(&mut seller, "First", json!(10)).await;
+    list_ticket(&mut seller, "Second", json!(20)).await;
 
     let response = app.anonymous().get("/api/tickets").await;
 
     assert_eq!(response.status, StatusCode::OK);
-    let titles: Vec<&str> = response
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["title"].as_str().unwrap())
-        .collect();
-    assert_eq!(titles, ["Second", "First"]);
+    assert_eq!(each_at(&response.body, "/title"), ["Second", "First"]);
 }
 
 #[tokio::test]
 async fn showing_a_ticket_returns_it() {
     let app = TestApp::spawn().await;
-    let mut seller = app.signed_up("seller@example.com").await;
-    let ticket = create_ticket(&mut seller, "Concert", json!(20)).await;
+    let (_, ticket, path) = seller_with_a_ticket(&app).await;
 
-    let response = app
-        .anonymous()
-        .get(&format!("/api/tickets/{}", ticket["id"].as_str().unwrap()))
-        .await;
+    let response = app.anonymous().get(&path).await;
 
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.body, ticket);
@@ -132,24 +121,20 @@ async fn showing_an_unknown_ticket_is_404() {
         .anonymous()
         .get(&format!("/api/tickets/{}", uuid::Uuid::new_v4()))
         .await;
-    assert_eq!(response.status, StatusCode::NOT_FOUND);
-    assert_eq!(response.error_messages(), ["Not found"]);
+    response.assert_error(StatusCode::NOT_FOUND, ["Not found"]);
 }
 
 #[tokio::test]
 async fn a_malformed_ticket_id_is_400() {
     let app = TestApp::spawn().await;
     let response = app.anonymous().get("/api/tickets/not-an-id").await;
-    assert_eq!(response.status, StatusCode::BAD_REQUEST);
-    assert_eq!(response.error_messages(), ["Invalid id"]);
+    response.assert_error(StatusCode::BAD_REQUEST, ["Invalid id"]);
 }
 
 #[tokio::test]
 async fn the_owner_updates_a_ticket_and_its_version_goes_up() {
     let app = TestApp::spawn().await;
-    let mut seller = app.signed_up("seller@example.com").await;
-    let ticket = create_ticket(&mut seller, "Concert", json!(20)).await;
-    let path = format!("/api/tickets/{}", ticket["id"].as_str().unwrap());
+    let (mut seller, _, path) = seller_with_a_ticket(&app).await;
 
     let response = seller
         .put(&path, json!({"title": "Concert (moved)", "price": 25.5}))
@@ -165,14 +150,10 @@ async fn the_owner_updates_a_ticket_and_its_version_goes_up() {
 #[tokio::test]
 async fn updating_requires_a_session() {
     let app = TestApp::spawn().await;
-    let mut seller = app.signed_up("seller@example.com").await;
-    let ticket = create_ticket(&mut seller, "Concert", json!(20)).await;
+    let (_, _, path) = seller_with_a_ticket(&app).await;
     let response = app
         .anonymous()
-        .put(
-            &format!("/api/tickets/{}", ticket["id"].as_str().unwrap()),
-            json!({"title": "Mine now", "price": 1}),
-        )
+        .put(&path, json!({"title": "Mine now", "price": 1}))
         .await;
     assert_eq!(response.status, StatusCode::UNAUTHORIZED);
 }
@@ -180,9 +161,7 @@ async fn updating_requires_a_session() {
 #[tokio::test]
 async fn updating_someone_elses_ticket_is_401_and_changes_nothing() {
     let app = TestApp::spawn().await;
-    let mut seller = app.signed_up("seller@example.com").await;
-    let ticket = create_ticket(&mut seller, "Concert", json!(20)).await;
-    let path = format!("/api/tickets/{}", ticket["id"].as_str().unwrap());
+    let (mut seller, ticket, path) = seller_with_a_ticket(&app).await;
 
     let mut other = app.signed_up("other@example.com").await;
     let response = other
@@ -209,9 +188,7 @@ async fn updating_an_unknown_ticket_is_404() {
 #[tokio::test]
 async fn updating_with_invalid_input_is_400_and_changes_nothing() {
     let app = TestApp::spawn().await;
-    let mut seller = app.signed_up("seller@example.com").await;
-    let ticket = create_ticket(&mut seller, "Concert", json!(20)).await;
-    let path = format!("/api/tickets/{}", ticket["id"].as_str().unwrap());
+    let (mut seller, ticket, path) = seller_with_a_ticket(&app).await;
 
     let response = seller
         .put(&path, json!({"title": "", "price": "free"}))
@@ -225,20 +202,14 @@ async fn updating_with_invalid_input_is_400_and_changes_nothing() {
 #[tokio::test]
 async fn a_held_ticket_cannot_be_edited() {
     let app = TestApp::spawn().await;
-    let mut seller = app.signed_up("seller@example.com").await;
-    let ticket = create_ticket(&mut seller, "Concert", json!(20)).await;
-    let id: uuid::Uuid = ticket["id"].as_str().unwrap().parse().unwrap();
-    hold_ticket(&app, id).await;
+    let (mut seller, ticket, path) = seller_with_a_ticket(&app).await;
+    hold_ticket(&app, id_of(&ticket).parse().unwrap()).await;
 
     let response = seller
-        .put(
-            &format!("/api/tickets/{id}"),
-            json!({"title": "Changed", "price": 30}),
-        )
+        .put(&path, json!({"title": "Changed", "price": 30}))
         .await;
 
-    assert_eq!(response.status, StatusCode::BAD_REQUEST);
-    assert_eq!(response.error_messages(), ["Cannot edit a reserved ticket"]);
+    response.assert_error(StatusCode::BAD_REQUEST, ["Cannot edit a reserved ticket"]);
 }
 
 /// Marks the ticket as held by an order, as the saga's reserve step does.
@@ -257,9 +228,7 @@ async fn hold_ticket(app: &TestApp, ticket_id: uuid::Uuid) {
 #[tokio::test]
 async fn of_two_concurrent_edits_from_the_same_version_one_wins_and_the_other_gets_409() {
     let app = TestApp::spawn().await;
-    let mut seller = app.signed_up("seller@example.com").await;
-    let ticket = create_ticket(&mut seller, "Concert", json!(20)).await;
-    let path = format!("/api/tickets/{}", ticket["id"].as_str().unwrap());
+    let (seller, _, path) = seller_with_a_ticket(&app).await;
     let mut second_tab = app.anonymous();
     let session = seller.session_cookie().unwrap().to_owned();
 
@@ -296,9 +265,7 @@ async fn of_two_concurrent_edits_from_the_same_version_one_wins_and_the_other_ge
 #[tokio::test]
 async fn an_edit_from_a_stale_version_is_409() {
     let app = TestApp::spawn().await;
-    let mut seller = app.signed_up("seller@example.com").await;
-    let ticket = create_ticket(&mut seller, "Concert", json!(20)).await;
-    let path = format!("/api/tickets/{}", ticket["id"].as_str().unwrap());
+    let (mut seller, _, path) = seller_with_a_ticket(&app).await;
     seller
         .put(&path, json!({"title": "First edit", "price": 20}))
         .await;
@@ -317,9 +284,7 @@ async fn an_edit_from_a_stale_version_is_409() {
 #[tokio::test]
 async fn a_version_written_with_a_zero_fraction_is_that_version_and_a_fraction_is_a_400() {
     let app = TestApp::spawn().await;
-    let mut seller = app.signed_up("seller@example.com").await;
-    let ticket = create_ticket(&mut seller, "Concert", json!(20)).await;
-    let path = format!("/api/tickets/{}", ticket["id"].as_str().unwrap());
+    let (mut seller, _, path) = seller_with_a_ticket(&app).await;
 
     let halfway = seller
         .put(&path, json!({"title": "Edit", "price": 20, "version": 0.5}))

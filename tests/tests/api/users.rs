@@ -7,12 +7,7 @@ async fn signup_returns_201_with_the_user_and_a_session_cookie() {
     let app = TestApp::spawn().await;
     let mut client = app.anonymous();
 
-    let response = client
-        .post(
-            "/api/users/signup",
-            json!({"email": "ann@example.com", "password": "password123"}),
-        )
-        .await;
+    let response = client.sign_up("ann@example.com", "password123").await;
 
     assert_eq!(response.status, StatusCode::CREATED);
     assert_eq!(response.body["email"], "ann@example.com");
@@ -30,13 +25,7 @@ async fn signup_returns_201_with_the_user_and_a_session_cookie() {
 #[tokio::test]
 async fn signup_rejects_an_invalid_email() {
     let app = TestApp::spawn().await;
-    let response = app
-        .anonymous()
-        .post(
-            "/api/users/signup",
-            json!({"email": "not-an-email", "password": "password123"}),
-        )
-        .await;
+    let response = app.anonymous().sign_up("not-an-email", "password123").await;
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
     assert_eq!(response.error_fields(), ["email"]);
 }
@@ -45,13 +34,7 @@ async fn signup_rejects_an_invalid_email() {
 async fn signup_rejects_passwords_shorter_than_8_or_longer_than_128() {
     let app = TestApp::spawn().await;
     for password in ["short".to_owned(), "x".repeat(129)] {
-        let response = app
-            .anonymous()
-            .post(
-                "/api/users/signup",
-                json!({"email": "ann@example.com", "password": password}),
-            )
-            .await;
+        let response = app.anonymous().sign_up("ann@example.com", &password).await;
         assert_eq!(response.status, StatusCode::BAD_REQUEST);
         assert_eq!(response.error_fields(), ["password"]);
     }
@@ -72,14 +55,10 @@ async fn signup_with_an_email_in_use_is_rejected_case_insensitively() {
 
     let response = app
         .anonymous()
-        .post(
-            "/api/users/signup",
-            json!({"email": "ANN@Example.com", "password": "password123"}),
-        )
+        .sign_up("ANN@Example.com", "password123")
         .await;
 
-    assert_eq!(response.status, StatusCode::BAD_REQUEST);
-    assert_eq!(response.error_messages(), ["Email in use"]);
+    response.assert_error(StatusCode::BAD_REQUEST, ["Email in use"]);
 }
 
 #[tokio::test]
@@ -88,12 +67,7 @@ async fn signin_with_the_right_password_returns_the_user_and_a_session() {
     app.signed_up("ann@example.com").await;
     let mut client = app.anonymous();
 
-    let response = client
-        .post(
-            "/api/users/signin",
-            json!({"email": "Ann@example.com", "password": "password123"}),
-        )
-        .await;
+    let response = client.sign_in("Ann@example.com", "password123").await;
 
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.body["email"], "ann@example.com");
@@ -108,22 +82,15 @@ async fn signin_gives_the_same_answer_for_a_wrong_password_and_an_unknown_email(
 
     let wrong_password = app
         .anonymous()
-        .post(
-            "/api/users/signin",
-            json!({"email": "ann@example.com", "password": "wrong-password"}),
-        )
+        .sign_in("ann@example.com", "wrong-password")
         .await;
     let unknown_email = app
         .anonymous()
-        .post(
-            "/api/users/signin",
-            json!({"email": "bob@example.com", "password": "password123"}),
-        )
+        .sign_in("bob@example.com", "password123")
         .await;
 
     for response in [&wrong_password, &unknown_email] {
-        assert_eq!(response.status, StatusCode::BAD_REQUEST);
-        assert_eq!(response.error_messages(), ["Invalid credentials"]);
+        response.assert_error(StatusCode::BAD_REQUEST, ["Invalid credentials"]);
         assert!(response.set_cookie.is_none());
     }
 }

@@ -11,7 +11,9 @@ use boxoffice_activities::store::tickets;
 use boxoffice_activities::store::waitlists::HandOverRules;
 use boxoffice_domain::saga::CancelReason;
 use boxoffice_domain::{OrderId, UserId};
-use boxoffice_tests::fixtures::{buyer, eventually, id_of, listed_ticket, order_for, pay};
+use boxoffice_tests::fixtures::{
+    buyer, eventually, id_of, listed_ticket, order_for, ordered_ticket, pay,
+};
 use boxoffice_tests::{ApiClient, TestApp};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -58,9 +60,7 @@ async fn handed_to(member: &ApiClient<'_>, ticket: &Value) -> Value {
 #[tokio::test]
 async fn five_members_get_the_ticket_in_the_order_they_joined_through_two_expiries_and_a_sale() {
     let app = TestApp::spawn_with_hold(HOLD_SECS).await;
-    let (_seller, ticket) = listed_ticket(&app, "Final", json!(80)).await;
-    let mut winner = buyer(&app).await;
-    let first_order = order_for(&mut winner, &ticket).await;
+    let (_winner, ticket, first_order) = ordered_ticket(&app, "Final", json!(80)).await;
     let mut members = Vec::new();
     for expected in 1..=5 {
         let mut member = buyer(&app).await;
@@ -194,10 +194,9 @@ async fn one_cannot_wait_for_a_ticket_for_sale_ones_own_or_one_held_for_oneself(
     let path = format!("/api/tickets/{}/waitlist", id_of(&ticket));
 
     let for_sale = shopper.post(&path, json!({})).await;
-    assert_eq!(for_sale.status, StatusCode::BAD_REQUEST);
-    assert_eq!(
-        for_sale.error_messages(),
-        ["The ticket is for sale: buy it instead"]
+    for_sale.assert_error(
+        StatusCode::BAD_REQUEST,
+        ["The ticket is for sale: buy it instead"],
     );
     order_for(&mut shopper, &ticket).await;
     let mine = shopper.post(&path, json!({})).await;
@@ -225,9 +224,7 @@ async fn one_cannot_wait_for_a_ticket_for_sale_ones_own_or_one_held_for_oneself(
 #[tokio::test]
 async fn a_release_retried_after_a_crash_hands_the_ticket_to_the_same_member_once() {
     let app = TestApp::spawn().await;
-    let (_seller, ticket) = listed_ticket(&app, "Ballet", json!(25)).await;
-    let mut winner = buyer(&app).await;
-    let order = order_for(&mut winner, &ticket).await;
+    let (_winner, ticket, order) = ordered_ticket(&app, "Ballet", json!(25)).await;
     let mut first = buyer(&app).await;
     let mut second = buyer(&app).await;
     join(&mut first, &ticket).await;

@@ -2,7 +2,9 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use boxoffice_tests::fixtures::{buyer, eventually, listed_ticket, order_for, pay};
+use boxoffice_tests::fixtures::{
+    buyer, eventually, listed_ticket, order_for, pay_with_a_good_card,
+};
 use boxoffice_tests::{TestApp, TestServer};
 use hmac::{Hmac, Mac};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -48,10 +50,7 @@ async fn a_successful_payment_sends_a_signed_webhook_that_is_recorded() {
     let (_, ticket) = listed_ticket(app, "Concert", json!(20)).await;
     let mut buyer_client = buyer(app).await;
     let order = order_for(&mut buyer_client, &ticket).await;
-    assert_eq!(
-        pay(&mut buyer_client, &order, "pm_card_visa").await.status,
-        StatusCode::CREATED
-    );
+    pay_with_a_good_card(&mut buyer_client, &order).await;
 
     let recorded = eventually(
         "the webhook to be recorded",
@@ -91,8 +90,7 @@ async fn a_webhook_with_a_bad_signature_is_400() {
     let response = app
         .send(webhook(&payload, &signed(&payload, "whsec_someone_else")))
         .await;
-    assert_eq!(response.status, StatusCode::BAD_REQUEST);
-    assert_eq!(response.error_messages(), ["Invalid Stripe signature"]);
+    response.assert_error(StatusCode::BAD_REQUEST, ["Invalid Stripe signature"]);
 }
 
 #[tokio::test]
@@ -103,11 +101,7 @@ async fn a_webhook_without_a_signature_is_400() {
         .body(Body::from(unrelated_event("evt_unsigned")))
         .unwrap();
     let response = app.send(request).await;
-    assert_eq!(response.status, StatusCode::BAD_REQUEST);
-    assert_eq!(
-        response.error_messages(),
-        ["Missing Stripe-Signature header"]
-    );
+    response.assert_error(StatusCode::BAD_REQUEST, ["Missing Stripe-Signature header"]);
 }
 
 #[tokio::test]

@@ -5,14 +5,9 @@
 use boxoffice_tests::TestServer;
 use boxoffice_tests::browser::Browser;
 use boxoffice_tests::fixtures::{eventually, id_of, listed_ticket};
+use boxoffice_tests::visitor::{PASSWORD, email};
 use serde_json::json;
 use std::time::Duration;
-
-const PASSWORD: &str = "password123";
-
-fn email(role: &str) -> String {
-    format!("{role}-{}@example.com", uuid::Uuid::new_v4().simple())
-}
 
 async fn sign_up(browser: &mut Browser, email: &str) {
     browser.visit("/auth/signup").await;
@@ -37,6 +32,16 @@ async fn buy(browser: &mut Browser, ticket_id: &str) {
     browser.visit(&format!("/tickets/{ticket_id}")).await;
     browser.press("Buy for $25.00").await;
     browser.wait_for_text("#order .badge", "Held").await;
+}
+
+/// A browser (screenshots named for `test_name`) that has signed up as a buyer and bought
+/// `title`, a ticket someone listed at $25: it is on the order page, the ticket held.
+async fn buyer_holding(server: &TestServer, title: &str, test_name: &str) -> Browser {
+    let (_seller, ticket) = listed_ticket(&server.app, title, json!(25)).await;
+    let mut browser = Browser::open(&server.base_url, test_name).await;
+    sign_up(&mut browser, &email("buyer")).await;
+    buy(&mut browser, id_of(&ticket)).await;
+    browser
 }
 
 #[tokio::test]
@@ -98,10 +103,7 @@ async fn a_shopper_buys_a_ticket_another_user_listed_and_pays_by_card() {
 #[tokio::test]
 async fn a_declined_card_is_explained_and_a_second_card_pays() {
     let server = TestServer::spawn().await;
-    let (_seller, ticket) = listed_ticket(&server.app, "Cup final", json!(25)).await;
-    let mut browser = Browser::open(&server.base_url, "decline-then-pay").await;
-    sign_up(&mut browser, &email("buyer")).await;
-    buy(&mut browser, id_of(&ticket)).await;
+    let mut browser = buyer_holding(&server, "Cup final", "decline-then-pay").await;
 
     type_card(&browser, "4000 0000 0000 0002").await;
     browser.press("Pay $25.00").await;
@@ -121,10 +123,7 @@ async fn a_declined_card_is_explained_and_a_second_card_pays() {
 #[tokio::test]
 async fn an_open_order_page_counts_down_and_shows_the_hold_expiring() {
     let server = TestServer::spawn_with_hold(15).await;
-    let (_seller, ticket) = listed_ticket(&server.app, "Late show", json!(25)).await;
-    let mut browser = Browser::open(&server.base_url, "hold-expires").await;
-    sign_up(&mut browser, &email("buyer")).await;
-    buy(&mut browser, id_of(&ticket)).await;
+    let mut browser = buyer_holding(&server, "Late show", "hold-expires").await;
 
     let first = browser.text_of("#time-left").await;
     let ticked = eventually("the countdown ticks", Duration::from_secs(5), || async {
@@ -150,10 +149,7 @@ async fn an_open_order_page_counts_down_and_shows_the_hold_expiring() {
 #[tokio::test]
 async fn a_shopper_cancels_an_order_and_the_ticket_is_for_sale_again() {
     let server = TestServer::spawn().await;
-    let (_seller, ticket) = listed_ticket(&server.app, "Matinee", json!(25)).await;
-    let mut browser = Browser::open(&server.base_url, "cancel").await;
-    sign_up(&mut browser, &email("buyer")).await;
-    buy(&mut browser, id_of(&ticket)).await;
+    let mut browser = buyer_holding(&server, "Matinee", "cancel").await;
 
     browser.press("Cancel order").await;
     browser.wait_for_text("#order .badge", "Cancelled").await;

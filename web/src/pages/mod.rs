@@ -15,7 +15,7 @@ use crate::view::{AuthKind, Chrome, Page};
 use account::{auth, sign_out};
 use forms::csrf_input;
 use orders::{order_page, orders_page};
-use shop::{TicketView, home, new_ticket, ticket_page};
+use shop::{home, new_ticket, ticket_page};
 
 pub fn document(chrome: &Chrome, page: &Page) -> Element {
     let title = format!("{} · boxoffice", page_title(page));
@@ -58,7 +58,7 @@ fn page_title(page: &Page) -> String {
         } => "Sign in".into(),
         Page::SignOut => "Sign out".into(),
         Page::NewTicket { .. } => "Sell a ticket".into(),
-        Page::Ticket { ticket, .. } => ticket.title.clone(),
+        Page::Ticket(page) => page.ticket.title.clone(),
         Page::Orders { .. } => "My orders".into(),
         Page::Order(order) => format!("Order for {}", order.ticket_title),
         Page::Error { title, .. } => title.clone(),
@@ -68,10 +68,10 @@ fn page_title(page: &Page) -> String {
 /// What search engines show under the title.
 fn page_description(page: &Page) -> String {
     match page {
-        Page::Ticket { ticket, .. } => format!(
+        Page::Ticket(page) => format!(
             "{} for {} on boxoffice: buy it, and it is held for you while you pay.",
-            ticket.title,
-            money(ticket.price_cents)
+            page.ticket.title,
+            money(page.ticket.price_cents)
         ),
         _ => "boxoffice: buy and sell tickets. A ticket you order is held for you while you pay \
               by card."
@@ -86,26 +86,7 @@ fn content(chrome: &Chrome, page: &Page) -> Element {
         Page::Auth { kind, form, next } => auth(*kind, form, next.as_deref(), csrf),
         Page::SignOut => sign_out(chrome, csrf),
         Page::NewTicket { form } => new_ticket(form, csrf),
-        Page::Ticket {
-            ticket,
-            availability,
-            viewer,
-            buy_errors,
-            edit,
-            version,
-            waitlist,
-        } => ticket_page(
-            TicketView {
-                ticket,
-                availability: *availability,
-                viewer: *viewer,
-                buy_errors,
-                edit,
-                version: *version,
-                waitlist,
-            },
-            chrome,
-        ),
+        Page::Ticket(ticket) => ticket_page(ticket, chrome),
         Page::Orders { orders, more } => orders_page(orders, more.as_deref()),
         Page::Order(order) => order_page(order, csrf),
         Page::Error {

@@ -5,7 +5,7 @@ use dioxus::prelude::*;
 
 use super::forms::{Field, csrf_input, field, form_errors};
 use crate::format::money;
-use crate::view::{Availability, Chrome, Form, TicketSummary, Viewer, WaitlistBox};
+use crate::view::{Availability, Chrome, Form, TicketPage, TicketSummary, Viewer, WaitlistBox};
 
 pub(super) fn home(tickets: &[TicketSummary], more: Option<&str>, signed_in: bool) -> Element {
     rsx! {
@@ -56,27 +56,15 @@ pub(super) fn new_ticket(form: &Form, csrf: &str) -> Element {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(super) struct TicketView<'a> {
-    pub ticket: &'a TicketSummary,
-    pub availability: Availability,
-    pub viewer: Option<Viewer>,
-    pub buy_errors: &'a [String],
-    pub edit: &'a Form,
-    pub version: i32,
-    pub waitlist: &'a WaitlistBox,
-}
-
-pub(super) fn ticket_page(view: TicketView<'_>, chrome: &Chrome) -> Element {
-    let TicketView {
+pub(super) fn ticket_page(page: &TicketPage, chrome: &Chrome) -> Element {
+    let TicketPage {
         ticket,
-        availability,
-        viewer,
         buy_errors,
         edit,
-        version,
         waitlist,
-    } = view;
+        ..
+    } = page;
+    let (availability, viewer, version) = (page.availability, page.viewer, page.version);
     let csrf = chrome.csrf_token.as_str();
     let hold = chrome.hold.as_str();
     let (badge_class, badge) = match availability {

@@ -1,9 +1,29 @@
 //! Accounts: one session for the pages and the JSON API; signing in and coming back.
 
 use boxoffice_tests::TestServer;
-use boxoffice_tests::visitor::{PASSWORD, Visitor, email, input_value};
+use boxoffice_tests::visitor::{PASSWORD, Reply, Visitor, email, input_value};
 use reqwest::StatusCode;
 use serde_json::json;
+
+/// An account signed up through the JSON API (password [`PASSWORD`]), and a browser that is not
+/// signed in.
+async fn account_and_signed_out_browser(server: &TestServer, role: &str) -> (String, Visitor) {
+    let address = email(role);
+    server.app.signed_up(&address).await;
+    (address, Visitor::new(server))
+}
+
+/// Submits the sign-in form of the page at `page` with `next` and the credentials.
+async fn sign_in(
+    visitor: &Visitor,
+    page: &str,
+    next: &str,
+    address: &str,
+    password: &str,
+) -> Reply {
+    let fields = [("next", next), ("email", address), ("password", password)];
+    visitor.submit(page, "/auth/signin", &fields).await
+}
 
 #[tokio::test]
 async fn signing_up_through_the_page_signs_in_the_json_api_too() {
@@ -13,7 +33,7 @@ async fn signing_up_through_the_page_signs_in_the_json_api_too() {
 
     let home = visitor.sign_up(&address).await;
 
-    assert!(home.body.contains(&address), "{}", home.body);
+    home.assert_shows(&address);
     let me = visitor.get_json("/api/users/currentuser").await;
     assert_eq!(me["currentUser"]["email"], address.as_str());
 }
@@ -21,9 +41,7 @@ async fn signing_up_through_the_page_signs_in_the_json_api_too() {
 #[tokio::test]
 async fn signing_in_through_the_json_api_signs_in_the_pages_too() {
     let server = TestServer::spawn().await;
-    let address = email("shopper");
-    server.app.signed_up(&address).await;
-    let visitor = Visitor::new(&server);
+    let (address, visitor) = account_and_signed_out_browser(&server, "shopper").await;
     let before = visitor.page("/").await;
     assert!(!before.body.contains(&address));
 
@@ -36,12 +54,7 @@ async fn signing_in_through_the_json_api_signs_in_the_pages_too() {
 
     assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
     let home = visitor.page("/").await;
-    assert!(
-        home.body
-            .contains(&format!("Signed in as <strong>{address}</strong>")),
-        "{}",
-        home.body
-    );
+    home.assert_shows(&format!("Signed in as <strong>{address}</strong>"));
 }
 
 // Signing in and coming back.
@@ -59,53 +72,34 @@ async fn selling_while_signed_out_redirects_to_sign_in_with_the_way_back() {
 #[tokio::test]
 async fn signing_in_through_the_form_with_next_lands_on_that_page() {
     let server = TestServer::spawn().await;
-    let address = email("seller");
-    server.app.signed_up(&address).await;
-    let visitor = Visitor::new(&server);
+    let (address, visitor) = account_and_signed_out_browser(&server, "seller").await;
     let to_sign_in = visitor.get("/tickets/new").await;
     let sign_in_page = to_sign_in.location().to_owned();
     let form = visitor.page(&sign_in_page).await;
     assert_eq!(input_value(&form.body, "next"), Some("/tickets/new"));
 
-    let reply = visitor
-        .submit(
-            &sign_in_page,
-            "/auth/signin",
-            &[
-                ("next", "/tickets/new"),
-                ("email", address.as_str()),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
+    let reply = sign_in(&visitor, &sign_in_page, "/tickets/new", &address, PASSWORD).await;
 
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    assert_eq!(reply.location(), "/tickets/new");
-    let sell = visitor.follow(&reply).await;
-    assert!(sell.body.contains("Sell a ticket"), "{}", sell.body);
+    let sell = visitor.follow_to(&reply, "/tickets/new").await;
+    sell.assert_shows("Sell a ticket");
     assert!(sell.body.contains(&address));
 }
 
 #[tokio::test]
 async fn an_off_site_next_is_ignored_after_signing_in() {
     let server = TestServer::spawn().await;
-    let address = email("shopper");
-    server.app.signed_up(&address).await;
-    let visitor = Visitor::new(&server);
+    let (address, visitor) = account_and_signed_out_browser(&server, "shopper").await;
     let form = visitor.page("/auth/signin?next=//evil.example").await;
     assert_eq!(input_value(&form.body, "next"), None);
 
-    let reply = visitor
-        .submit(
-            "/auth/signin",
-            "/auth/signin",
-            &[
-                ("next", "//evil.example"),
-                ("email", address.as_str()),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
+    let reply = sign_in(
+        &visitor,
+        "/auth/signin",
+        "//evil.example",
+        &address,
+        PASSWORD,
+    )
+    .await;
 
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     assert_eq!(reply.location(), "/");
@@ -114,9 +108,7 @@ async fn an_off_site_next_is_ignored_after_signing_in() {
 #[tokio::test]
 async fn a_next_that_a_browser_would_read_as_another_site_is_ignored_after_signing_in() {
     let server = TestServer::spawn().await;
-    let address = email("shopper");
-    server.app.signed_up(&address).await;
-    let visitor = Visitor::new(&server);
+    let (address, visitor) = account_and_signed_out_browser(&server, "shopper").await;
     let base = url::Url::parse(&server.base_url).expect("the base URL");
 
     // Browsers drop tabs and newlines from a URL, and read a backslash as a slash.
@@ -127,17 +119,7 @@ async fn a_next_that_a_browser_would_read_as_another_site_is_ignored_after_signi
         "/\n/evil.example",
         "/\r\n/evil.example",
     ] {
-        let reply = visitor
-            .submit(
-                "/auth/signin",
-                "/auth/signin",
-                &[
-                    ("next", next),
-                    ("email", address.as_str()),
-                    ("password", PASSWORD),
-                ],
-            )
-            .await;
+        let reply = sign_in(&visitor, "/auth/signin", next, &address, PASSWORD).await;
 
         assert_eq!(
             reply.status,
@@ -154,39 +136,23 @@ async fn a_next_that_a_browser_would_read_as_another_site_is_ignored_after_signi
 #[tokio::test]
 async fn a_refused_sign_in_keeps_the_way_back() {
     let server = TestServer::spawn().await;
-    let address = email("seller");
-    server.app.signed_up(&address).await;
-    let visitor = Visitor::new(&server);
+    let (address, visitor) = account_and_signed_out_browser(&server, "seller").await;
     let sign_in_page = "/auth/signin?next=%2Ftickets%2Fnew";
 
-    let refused = visitor
-        .submit(
-            sign_in_page,
-            "/auth/signin",
-            &[
-                ("next", "/tickets/new"),
-                ("email", address.as_str()),
-                ("password", "not-the-password"),
-            ],
-        )
-        .await;
-    assert_eq!(refused.location(), "/auth/signin");
-    let form = visitor.follow(&refused).await;
-    assert!(form.body.contains("role=\"alert\""), "{}", form.body);
+    let refused = sign_in(
+        &visitor,
+        sign_in_page,
+        "/tickets/new",
+        &address,
+        "not-the-password",
+    )
+    .await;
+    let form = visitor.follow_to(&refused, "/auth/signin").await;
+    form.assert_shows("role=\"alert\"");
     assert_eq!(input_value(&form.body, "email"), Some(address.as_str()));
     assert_eq!(input_value(&form.body, "next"), Some("/tickets/new"));
     let next = input_value(&form.body, "next").expect("next").to_owned();
-    let signed_in = visitor
-        .submit(
-            "/auth/signin",
-            "/auth/signin",
-            &[
-                ("next", next.as_str()),
-                ("email", address.as_str()),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
+    let signed_in = sign_in(&visitor, "/auth/signin", &next, &address, PASSWORD).await;
 
     assert_eq!(signed_in.location(), "/tickets/new");
 }

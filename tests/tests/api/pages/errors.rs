@@ -9,7 +9,7 @@ use serde_json::json;
 fn assert_is_the_404_page(reply: &Reply) {
     assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
     assert_eq!(reply.content_type(), "text/html; charset=utf-8");
-    assert!(reply.body.contains("Page not found"), "{}", reply.body);
+    reply.assert_shows("Page not found");
 }
 
 #[tokio::test]
@@ -22,7 +22,7 @@ async fn someone_elses_order_is_the_404_page() {
     let reply = visitor.get(&format!("/orders/{}", id_of(&order))).await;
 
     assert_is_the_404_page(&reply);
-    assert!(!reply.body.contains("Concert"), "{}", reply.body);
+    reply.assert_does_not_show("Concert");
 }
 
 #[tokio::test]
@@ -78,16 +78,8 @@ async fn a_failure_on_our_side_is_the_sites_500_page_without_details() {
         "{}",
         reply.content_type()
     );
-    assert!(
-        reply.body.contains("Something went wrong"),
-        "{}",
-        reply.body
-    );
-    assert!(
-        reply.body.contains("class=\"site-header\""),
-        "{}",
-        reply.body
-    );
+    reply.assert_shows("Something went wrong");
+    reply.assert_shows("class=\"site-header\"");
     assert!(
         !reply.body.contains("tickets\" does not exist"),
         "leaks the cause: {}",

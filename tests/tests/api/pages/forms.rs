@@ -1,7 +1,7 @@
 //! Forms: POST, 303 and the flash; CSRF tokens and `Origin`.
 
 use boxoffice_tests::TestServer;
-use boxoffice_tests::visitor::{PASSWORD, Visitor, csrf_token, email, input_value, text_of};
+use boxoffice_tests::visitor::{PASSWORD, Reply, Visitor, csrf_token, email, input_value, text_of};
 use reqwest::StatusCode;
 use reqwest::header;
 use serde_json::{Value, json};
@@ -13,17 +13,9 @@ async fn signing_up_with_bad_input_shows_the_form_again_with_each_message_next_t
     let server = TestServer::spawn().await;
     let visitor = Visitor::new(&server);
 
-    let reply = visitor
-        .submit(
-            "/auth/signup",
-            "/auth/signup",
-            &[("email", "not-an-email"), ("password", "s3cr3t")],
-        )
-        .await;
+    let reply = visitor.submit_sign_up("not-an-email", "s3cr3t").await;
 
-    assert_eq!(reply.status, StatusCode::SEE_OTHER);
-    assert_eq!(reply.location(), "/auth/signup");
-    let form = visitor.follow(&reply).await;
+    let form = visitor.follow_to(&reply, "/auth/signup").await;
     assert_eq!(
         text_of(&form.body, "email-error"),
         Some("Email must be valid")
@@ -34,7 +26,7 @@ async fn signing_up_with_bad_input_shows_the_form_again_with_each_message_next_t
     );
     assert_eq!(input_value(&form.body, "email"), Some("not-an-email"));
     assert_eq!(input_value(&form.body, "password"), Some(""));
-    assert!(!form.body.contains("s3cr3t"), "{}", form.body);
+    form.assert_does_not_show("s3cr3t");
     assert_eq!(users_in_the_database(&server).await, 0);
 }
 
@@ -42,13 +34,7 @@ async fn signing_up_with_bad_input_shows_the_form_again_with_each_message_next_t
 async fn the_messages_of_a_rejected_form_are_shown_only_once() {
     let server = TestServer::spawn().await;
     let visitor = Visitor::new(&server);
-    let reply = visitor
-        .submit(
-            "/auth/signup",
-            "/auth/signup",
-            &[("email", "not-an-email"), ("password", "s3cr3t")],
-        )
-        .await;
+    let reply = visitor.submit_sign_up("not-an-email", "s3cr3t").await;
     let first = visitor.follow(&reply).await;
     assert!(
         text_of(&first.body, "email-error").is_some(),
@@ -67,13 +53,7 @@ async fn the_messages_of_a_rejected_form_are_shown_only_once() {
 async fn visiting_another_page_first_does_not_lose_a_rejected_forms_messages() {
     let server = TestServer::spawn().await;
     let visitor = Visitor::new(&server);
-    visitor
-        .submit(
-            "/auth/signup",
-            "/auth/signup",
-            &[("email", "not-an-email"), ("password", "s3cr3t")],
-        )
-        .await;
+    visitor.submit_sign_up("not-an-email", "s3cr3t").await;
 
     visitor.page("/").await;
     let form = visitor.page("/auth/signup").await;
@@ -87,6 +67,12 @@ async fn visiting_another_page_first_does_not_lose_a_rejected_forms_messages() {
 }
 
 // CSRF and Origin.
+
+fn assert_is_the_expired_form_page(reply: &Reply) {
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(reply.content_type(), "text/html; charset=utf-8");
+    reply.assert_shows("This form has expired");
+}
 
 #[tokio::test]
 async fn a_form_without_the_csrf_token_is_refused_and_changes_nothing() {
@@ -102,13 +88,7 @@ async fn a_form_without_the_csrf_token_is_refused_and_changes_nothing() {
         )
         .await;
 
-    assert_eq!(reply.status, StatusCode::FORBIDDEN);
-    assert_eq!(reply.content_type(), "text/html; charset=utf-8");
-    assert!(
-        reply.body.contains("This form has expired"),
-        "{}",
-        reply.body
-    );
+    assert_is_the_expired_form_page(&reply);
     assert_eq!(users_in_the_database(&server).await, 0);
     let me = visitor.get_json("/api/users/currentuser").await;
     assert_eq!(me["currentUser"], Value::Null);
@@ -133,13 +113,7 @@ async fn a_form_with_a_wrong_csrf_token_is_refused_and_changes_nothing() {
         )
         .await;
 
-    assert_eq!(reply.status, StatusCode::FORBIDDEN);
-    assert_eq!(reply.content_type(), "text/html; charset=utf-8");
-    assert!(
-        reply.body.contains("This form has expired"),
-        "{}",
-        reply.body
-    );
+    assert_is_the_expired_form_page(&reply);
     assert_eq!(tickets_in_the_database(&server).await, 0);
     assert_eq!(seller.get_json("/api/tickets").await, json!([]));
 }
@@ -148,20 +122,8 @@ async fn a_form_with_a_wrong_csrf_token_is_refused_and_changes_nothing() {
 async fn a_form_posted_from_another_site_is_refused_even_with_a_valid_token() {
     let server = TestServer::spawn().await;
     let seller = Visitor::signed_up(&server, "seller").await;
-    let token = csrf_token(&seller.page("/tickets/new").await.body);
 
-    let reply = Visitor::read(
-        seller
-            .client
-            .post(seller.url("/tickets/new"))
-            .header(header::ORIGIN, "https://evil.example")
-            .form(&[
-                ("csrf_token", token.as_str()),
-                ("title", "Cross-site"),
-                ("price", "10"),
-            ]),
-    )
-    .await;
+    let reply = sell_with_a_valid_token_from(&seller, "https://evil.example", "Cross-site").await;
 
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(reply.content_type(), "text/html; charset=utf-8");
@@ -172,21 +134,21 @@ async fn a_form_posted_from_another_site_is_refused_even_with_a_valid_token() {
 async fn a_form_posted_from_this_site_with_its_origin_is_accepted() {
     let server = TestServer::spawn().await;
     let seller = Visitor::signed_up(&server, "seller").await;
-    let token = csrf_token(&seller.page("/tickets/new").await.body);
 
-    let reply = Visitor::read(
-        seller
-            .client
-            .post(seller.url("/tickets/new"))
-            .header(header::ORIGIN, &server.base_url)
-            .form(&[
-                ("csrf_token", token.as_str()),
-                ("title", "Same site"),
-                ("price", "10"),
-            ]),
-    )
-    .await;
+    let reply = sell_with_a_valid_token_from(&seller, &server.base_url, "Same site").await;
 
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     assert_eq!(tickets_in_the_database(&server).await, 1);
+}
+
+/// Posts the sell form with a valid CSRF token, as a page on `origin` would.
+async fn sell_with_a_valid_token_from(seller: &Visitor, origin: &str, title: &str) -> Reply {
+    let token = csrf_token(&seller.page("/tickets/new").await.body);
+    let fields = [
+        ("csrf_token", token.as_str()),
+        ("title", title),
+        ("price", "10"),
+    ];
+    let request = seller.client.post(seller.url("/tickets/new"));
+    Visitor::read(request.header(header::ORIGIN, origin).form(&fields)).await
 }

@@ -1,11 +1,10 @@
 //! Home: the tickets for sale, the page visitors share, and titles shown as text.
 
 use boxoffice_tests::TestServer;
-use boxoffice_tests::fixtures::{buyer, id_of, listed_ticket, order_for};
+use boxoffice_tests::fixtures::{buyer, cancel, id_of, listed_ticket, order_for};
 use boxoffice_tests::visitor::{
     Visitor, decode_entities, email, input_value, links_to, text_after,
 };
-use reqwest::StatusCode;
 use serde_json::json;
 
 #[tokio::test]
@@ -16,10 +15,10 @@ async fn home_lists_the_tickets_for_sale_with_money_prices_and_links_to_their_pa
 
     let home = Visitor::new(&server).page("/").await;
 
-    assert!(home.body.contains("Final, front row"), "{}", home.body);
-    assert!(home.body.contains("$1,234.50"), "{}", home.body);
-    assert!(home.body.contains("Matinee"), "{}", home.body);
-    assert!(home.body.contains("$20.00"), "{}", home.body);
+    home.assert_shows("Final, front row");
+    home.assert_shows("$1,234.50");
+    home.assert_shows("Matinee");
+    home.assert_shows("$20.00");
     let links = links_to(&home.body, "/tickets/");
     assert!(links.contains(&format!("/tickets/{}", id_of(&big)).as_str()));
     assert!(links.contains(&format!("/tickets/{}", id_of(&small)).as_str()));
@@ -37,15 +36,7 @@ async fn the_home_page_visitors_share_loses_an_ordered_ticket_at_once_and_gets_i
     let order = order_for(&mut buyer, &ticket).await;
     assert!(!Visitor::new(&server).page("/").await.body.contains("Opera"));
 
-    let cancelled = buyer
-        .delete(&format!("/api/orders/{}", id_of(&order)))
-        .await;
-    assert_eq!(
-        cancelled.status,
-        StatusCode::NO_CONTENT,
-        "{}",
-        cancelled.body
-    );
+    cancel(&mut buyer, &order).await;
     assert!(shopper.page("/").await.body.contains("Opera"));
 }
 
@@ -62,19 +53,11 @@ async fn a_signed_in_shopper_and_a_visitor_never_get_each_others_home_page() {
     let as_shopper = shopper.page("/").await;
     let as_visitor = visitor.page("/").await;
 
-    assert!(as_shopper.body.contains(&address), "{}", as_shopper.body);
-    assert!(
-        as_shopper.body.contains("csrf_token"),
-        "{}",
-        as_shopper.body
-    );
-    assert!(!as_visitor.body.contains(&address), "{}", as_visitor.body);
+    as_shopper.assert_shows(&address);
+    as_shopper.assert_shows("csrf_token");
+    as_visitor.assert_does_not_show(&address);
     // A form token is the visitor's own: the page visitors share must hold none.
-    assert!(
-        !as_visitor.body.contains("csrf_token"),
-        "{}",
-        as_visitor.body
-    );
+    as_visitor.assert_does_not_show("csrf_token");
 }
 
 #[tokio::test]
@@ -85,11 +68,10 @@ async fn signing_out_shows_its_notice_on_the_home_page_though_visitors_share_one
     let shopper = Visitor::signed_up(&server, "shopper").await;
 
     let signed_out = shopper.submit("/auth/signout", "/auth/signout", &[]).await;
-    assert_eq!(signed_out.location(), "/");
-    let home = shopper.follow(&signed_out).await;
+    let home = shopper.follow_to(&signed_out, "/").await;
 
-    assert!(home.body.contains("You are signed out."), "{}", home.body);
-    assert!(home.body.contains("Opera"), "{}", home.body);
+    home.assert_shows("You are signed out.");
+    home.assert_shows("Opera");
     assert!(!shopper.page("/").await.body.contains("You are signed out."));
 }
 
@@ -106,7 +88,7 @@ async fn a_title_with_markup_is_shown_as_text_on_home_and_on_its_page() {
     let as_owner = seller.page(&ticket_page).await;
 
     for page in [&home, &as_shopper, &as_owner] {
-        assert!(!page.body.contains("<script>alert"), "{}", page.body);
+        page.assert_does_not_show("<script>alert");
         assert!(page.body.contains("&#60;script&#62;") || page.body.contains("&lt;script&gt;"));
     }
     let shown = |html: &str, marker: &str| decode_entities(text_after(html, marker).expect(marker));

@@ -16,11 +16,9 @@ async fn buying_through_the_ticket_page_holds_the_ticket_and_shows_the_order() {
 
     let page = visitor.page(&format!("/orders/{order_id}")).await;
 
-    assert!(page.body.contains("data-state=\"held\""), "{}", page.body);
+    assert_still_held(&visitor, &page, &order_id).await;
     assert!(page.body.contains("The ticket is held for you."));
     assert!(page.body.contains("Pay $25.00"));
-    let order = visitor.get_json(&format!("/api/orders/{order_id}")).await;
-    assert_eq!(order["status"], "created");
 }
 
 #[tokio::test]
@@ -42,27 +40,36 @@ async fn buying_while_the_shop_is_busy_says_so_on_the_ticket_page_and_holds_noth
         .submit(&ticket_path, &format!("{ticket_path}/order"), &[])
         .await;
 
-    assert_eq!(reply.location(), ticket_path);
-    let page = shopper.follow(&reply).await;
-    assert!(
-        page.body
-            .contains("The shop is busy; please try again in a few seconds"),
-        "{}",
-        page.body
-    );
+    let page = shopper.follow_to(&reply, &ticket_path).await;
+    page.assert_shows("The shop is busy; please try again in a few seconds");
     let ticket = shopper.get_json(&format!("/api/tickets/{ticket_id}")).await;
     assert_eq!(ticket["orderId"], Value::Null);
 }
 
-/// Submits the order page's card form and follows its redirect back to the order page.
-async fn pay_through_the_form(visitor: &Visitor, order_id: &str, fields: &[(&str, &str)]) -> Reply {
+/// Submits the order page's `form` (`pay`, the card form, or `cancel`) and follows its redirect
+/// back to the order page.
+async fn submit_on_the_order_page(
+    visitor: &Visitor,
+    order_id: &str,
+    form: &str,
+    fields: &[(&str, &str)],
+) -> Reply {
     let order_page = format!("/orders/{order_id}");
     let reply = visitor
-        .submit(&order_page, &format!("{order_page}/pay"), fields)
+        .submit(&order_page, &format!("{order_page}/{form}"), fields)
         .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    assert_eq!(reply.location(), order_page);
-    visitor.follow(&reply).await
+    visitor.follow_to(&reply, &order_page).await
+}
+
+async fn pay_through_the_form(visitor: &Visitor, order_id: &str, fields: &[(&str, &str)]) -> Reply {
+    submit_on_the_order_page(visitor, order_id, "pay", fields).await
+}
+
+/// The order page shows the ticket held, and the JSON API the order still awaiting payment.
+async fn assert_still_held(visitor: &Visitor, page: &Reply, order_id: &str) {
+    page.assert_shows("data-state=\"held\"");
+    let order = visitor.get_json(&format!("/api/orders/{order_id}")).await;
+    assert_eq!(order["status"], "created");
 }
 
 #[tokio::test]
@@ -76,9 +83,7 @@ async fn paying_without_card_details_explains_they_are_needed_and_keeps_the_hold
         text_of(&page.body, "card-errors"),
         Some("Enter your card details to pay (this needs JavaScript).")
     );
-    assert!(page.body.contains("data-state=\"held\""), "{}", page.body);
-    let order = visitor.get_json(&format!("/api/orders/{order_id}")).await;
-    assert_eq!(order["status"], "created");
+    assert_still_held(&visitor, &page, &order_id).await;
 }
 
 #[tokio::test]
@@ -89,7 +94,7 @@ async fn paying_with_a_good_card_through_the_form_completes_the_order() {
     let page =
         pay_through_the_form(&visitor, &order_id, &[("payment_method", "pm_card_visa")]).await;
 
-    assert!(page.body.contains("data-state=\"paid\""), "{}", page.body);
+    page.assert_shows("data-state=\"paid\"");
     assert!(page.body.contains(">Paid<"));
     assert!(page.body.contains("Payment received. Enjoy the show!"));
     let order = visitor.get_json(&format!("/api/orders/{order_id}")).await;
@@ -112,9 +117,7 @@ async fn a_declined_card_is_explained_on_the_order_page_and_the_order_stays_held
         text_of(&page.body, "card-errors"),
         Some("Your card was declined.")
     );
-    assert!(page.body.contains("data-state=\"held\""), "{}", page.body);
-    let order = visitor.get_json(&format!("/api/orders/{order_id}")).await;
-    assert_eq!(order["status"], "created");
+    assert_still_held(&visitor, &page, &order_id).await;
 }
 
 #[tokio::test]
@@ -131,29 +134,17 @@ async fn a_payment_method_stripe_does_not_know_is_explained_and_the_order_stays_
 
     let message = decode_entities(text_of(&page.body, "card-errors").expect("a card error"));
     assert!(message.contains("pm_does_not_exist"), "{message}");
-    assert!(page.body.contains("data-state=\"held\""), "{}", page.body);
-    let order = visitor.get_json(&format!("/api/orders/{order_id}")).await;
-    assert_eq!(order["status"], "created");
+    assert_still_held(&visitor, &page, &order_id).await;
 }
 
 #[tokio::test]
 async fn cancelling_through_the_form_cancels_the_order() {
     let server = TestServer::spawn().await;
     let (visitor, order_id) = visitor_with_a_held_order(&server).await;
-    let order_page = format!("/orders/{order_id}");
 
-    let reply = visitor
-        .submit(&order_page, &format!("{order_page}/cancel"), &[])
-        .await;
+    let page = submit_on_the_order_page(&visitor, &order_id, "cancel", &[]).await;
 
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    assert_eq!(reply.location(), order_page);
-    let page = visitor.follow(&reply).await;
-    assert!(
-        page.body.contains("data-state=\"cancelled\""),
-        "{}",
-        page.body
-    );
+    page.assert_shows("data-state=\"cancelled\"");
     assert!(page.body.contains(">Cancelled<"));
     let order = visitor.get_json(&format!("/api/orders/{order_id}")).await;
     assert_eq!(order["status"], "cancelled");

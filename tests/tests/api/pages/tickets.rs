@@ -13,17 +13,9 @@ async fn a_price_that_is_not_a_number_shows_the_sell_form_again_with_the_error_a
     let server = TestServer::spawn().await;
     let seller = Visitor::signed_up(&server, "seller").await;
 
-    let reply = seller
-        .submit(
-            "/tickets/new",
-            "/tickets/new",
-            &[("title", "Opera"), ("price", "abc")],
-        )
-        .await;
+    let reply = seller.submit_sell("Opera", "abc").await;
 
-    assert_eq!(reply.status, StatusCode::SEE_OTHER);
-    assert_eq!(reply.location(), "/tickets/new");
-    let form = seller.follow(&reply).await;
+    let form = seller.follow_to(&reply, "/tickets/new").await;
     assert_eq!(
         text_of(&form.body, "price-error"),
         Some("Price must be a number")
@@ -39,13 +31,7 @@ async fn selling_with_a_valid_price_lists_the_ticket_and_shows_its_page() {
     let server = TestServer::spawn().await;
     let seller = Visitor::signed_up(&server, "seller").await;
 
-    let reply = seller
-        .submit(
-            "/tickets/new",
-            "/tickets/new",
-            &[("title", "Opera"), ("price", "$1234.5")],
-        )
-        .await;
+    let reply = seller.submit_sell("Opera", "$1234.5").await;
 
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     let id = reply
@@ -54,11 +40,7 @@ async fn selling_with_a_valid_price_lists_the_ticket_and_shows_its_page() {
         .expect("the ticket's page")
         .to_owned();
     let page = seller.follow(&reply).await;
-    assert!(
-        page.body.contains("Your ticket is listed for sale."),
-        "{}",
-        page.body
-    );
+    page.assert_shows("Your ticket is listed for sale.");
     assert!(page.body.contains("$1,234.50"));
     let listed = seller.get_json(&format!("/api/tickets/{id}")).await;
     assert_eq!(listed["title"], "Opera");
@@ -73,7 +55,7 @@ async fn the_owner_of_a_ticket_for_sale_sees_an_edit_form_with_it_filled_in() {
 
     let page = seller.page(&ticket_page).await;
 
-    assert!(page.body.contains("Edit your ticket"), "{}", page.body);
+    page.assert_shows("Edit your ticket");
     assert!(!fieldset_tag(&page.body).contains("disabled"));
     assert_eq!(input_value(&page.body, "title"), Some("Opera"));
     assert_eq!(input_value(&page.body, "price"), Some("25.00"));
@@ -88,11 +70,7 @@ async fn the_owner_edits_a_ticket_for_sale_through_its_page() {
 
     let page = edit_through_its_page(&seller, &ticket_page, "Opera, box 4", "30").await;
 
-    assert!(
-        page.body.contains("Your changes are saved."),
-        "{}",
-        page.body
-    );
+    page.assert_shows("Your changes are saved.");
     let ticket = seller.get_json(&format!("/api{ticket_page}")).await;
     assert_eq!(ticket["title"], "Opera, box 4");
     assert_eq!(ticket["price"], json!(30));
@@ -112,9 +90,7 @@ async fn edit_through_its_page(
             &[("version", "0"), ("title", title), ("price", price)],
         )
         .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    assert_eq!(reply.location(), ticket_page);
-    seller.follow(&reply).await
+    seller.follow_to(&reply, ticket_page).await
 }
 
 /// A seller signed in on the pages whose ticket someone has ordered through the JSON API.
@@ -134,7 +110,7 @@ async fn while_a_ticket_is_held_its_owner_sees_the_edit_form_disabled() {
 
     let page = seller.page(&ticket_page).await;
 
-    assert!(page.body.contains("On hold"), "{}", page.body);
+    page.assert_shows("On hold");
     assert!(
         fieldset_tag(&page.body).contains("disabled"),
         "{}",
@@ -150,11 +126,7 @@ async fn editing_a_held_ticket_is_refused_with_the_reason_on_its_page_and_the_ti
 
     let page = edit_through_its_page(&seller, &ticket_page, "Changed", "99").await;
 
-    assert!(
-        page.body.contains("Cannot edit a reserved ticket"),
-        "{}",
-        page.body
-    );
+    page.assert_shows("Cannot edit a reserved ticket");
     let ticket = seller.get_json(&format!("/api{ticket_page}")).await;
     assert_eq!(ticket["title"], "Opera");
     assert_eq!(ticket["price"], json!(25));
