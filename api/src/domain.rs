@@ -35,11 +35,40 @@ impl From<FieldError> for Invalid {
     }
 }
 
+/// What `str::trim` removes (Unicode White_Space), as the body of a regex character class. The
+/// spec's patterns spell it out because `\s` means more in some engines (Python's, which
+/// schemathesis uses, also matches U+001C to U+001F, control characters the shop refuses).
+macro_rules! space_class {
+    () => {
+        r"\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"
+    };
+}
+
+/// The characters [`is_hidden_control`] refuses, as the body of a regex character class.
+macro_rules! hidden_class {
+    () => {
+        r"\x00-\x1F\x7F-\x9F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069"
+    };
+}
+
 /// A trimmed, lower-cased email address; emails compare case-insensitively.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
 impl Email {
+    /// The addresses accepted, as a regular expression (for the OpenAPI spec; the 254 is a
+    /// `maxLength` there).
+    #[rustfmt::skip]
+    pub const PATTERN: &'static str = concat!(
+        "^[", space_class!(), "]*",
+        "[^@", space_class!(), hidden_class!(), "]+@",
+        "[^@.", space_class!(), hidden_class!(), "]",
+        "[^@", space_class!(), hidden_class!(), "]*\\.",
+        "[^@", space_class!(), hidden_class!(), "]*",
+        "[^@.", space_class!(), hidden_class!(), "]",
+        "[", space_class!(), "]*$"
+    );
+
     pub fn parse(raw: Option<&Value>) -> Result<Self, FieldError> {
         let text = required_string(raw, "email", "Email")?;
         let email = text.trim().to_lowercase();
@@ -123,6 +152,15 @@ pub struct Title(String);
 
 impl Title {
     pub const MAX_CHARS: usize = 200;
+    /// The titles accepted, as a regular expression (for the OpenAPI spec): something other
+    /// than spaces, no hidden controls between the surrounding spaces.
+    #[rustfmt::skip]
+    pub const PATTERN: &'static str = concat!(
+        "^[", space_class!(), "]*",
+        "[^", space_class!(), hidden_class!(), "]",
+        "(?:[^", hidden_class!(), "]*[^", space_class!(), hidden_class!(), "])?",
+        "[", space_class!(), "]*$"
+    );
 
     pub fn parse(raw: Option<&Value>) -> Result<Self, FieldError> {
         let text = required_string(raw, "title", "Title")?.trim();
@@ -161,8 +199,12 @@ impl Price {
     pub const MAX_CENTS: i64 = 99_999_999;
     /// The decimal strings accepted as a price, as a regular expression (for the OpenAPI spec):
     /// 0.50 to 999999.99, at most two decimals (trailing zeros aside), an optional `+`.
-    pub const DECIMAL_PATTERN: &'static str =
-        r"^\s*\+?0*(?:[1-9][0-9]{0,5}(?:\.[0-9]{0,2}0*)?|\.[5-9][0-9]?0*)\s*$";
+    #[rustfmt::skip]
+    pub const DECIMAL_PATTERN: &'static str = concat!(
+        "^[", space_class!(), "]*",
+        r"\+?0*(?:[1-9][0-9]{0,5}(?:\.[0-9]{0,2}0*)?|\.[5-9][0-9]?0*)",
+        "[", space_class!(), "]*$"
+    );
 
     pub fn parse(raw: Option<&Value>) -> Result<Self, FieldError> {
         let error = |message: &str| FieldError::new("price", message);
@@ -463,5 +505,80 @@ mod tests {
         {
             assert_eq!(Title::parse(Some(&json!(good))).unwrap().as_str(), good);
         }
+    }
+
+    /// Inputs at the edges of the rules: spaces of every kind around and inside, hidden controls
+    /// at either end and in the middle, the characters Python's `\s` adds, other scripts.
+    const EDGES: &[&str] = &[
+        "Gig",
+        " Gig ",
+        "\tGig\n",
+        "\u{85}Gig\u{3000}",
+        "G",
+        "Gig night",
+        "Gig\u{85}night",
+        "\u{1c}Gig",
+        "Gig\u{1f}",
+        "Gig\u{0}night",
+        "\u{202E}Gig",
+        "Gig\u{2069}",
+        "Gig\u{7f}",
+        "Концерт",
+        "コンサート",
+        "🎟",
+        "",
+        " ",
+        "\u{3000}",
+        "ann@example.com",
+        " ann@example.com\t",
+        "ann@ex.co\u{1c}",
+        "a\u{1}n@example.com",
+        "ann@.example.com",
+        "ann@example.com.",
+        "ann@example",
+        "a@b@c.d",
+        "ann @example.com",
+        "ünï@exämple.çom",
+        "20",
+        " 20 ",
+        "\u{1c}20",
+        "20\u{a0}",
+        "+0.50",
+        ".5",
+        "0.49",
+        "999999.99",
+        "1000000",
+        "12.345",
+        "12.340",
+    ];
+
+    /// The OpenAPI spec's pattern for a field admits nothing its parser refuses (schemathesis
+    /// sends whatever the pattern allows and expects it accepted), and refuses what it refuses.
+    fn assert_pattern_matches_parser(pattern: &str, accepts: impl Fn(&str) -> bool) {
+        let pattern = regex::Regex::new(pattern).expect("the pattern compiles");
+        for input in EDGES {
+            assert_eq!(pattern.is_match(input), accepts(input), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn the_spec_pattern_for_titles_is_the_title_rule() {
+        assert_pattern_matches_parser(Title::PATTERN, |text| {
+            Title::parse(Some(&json!(text))).is_ok()
+        });
+    }
+
+    #[test]
+    fn the_spec_pattern_for_emails_is_the_email_rule() {
+        assert_pattern_matches_parser(Email::PATTERN, |text| {
+            Email::parse(Some(&json!(text))).is_ok()
+        });
+    }
+
+    #[test]
+    fn the_spec_pattern_for_decimal_prices_is_the_price_rule() {
+        assert_pattern_matches_parser(Price::DECIMAL_PATTERN, |text| {
+            Price::parse(Some(&json!(text))).is_ok()
+        });
     }
 }

@@ -9,7 +9,7 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
 use uuid::Uuid;
 
-use crate::domain::Price;
+use crate::domain::{Email, Price, Title};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -97,11 +97,7 @@ fn operation_id(method: &str, path: &str) -> String {
 /// `POST /api/users/signup`.
 #[derive(ToSchema)]
 pub struct SignUpInput {
-    #[schema(
-        example = "ann@example.com",
-        max_length = 254,
-        pattern = r"^\s*[^\s@]+@[^\s@.][^\s@]*\.[^\s@]*[^\s@.]\s*$"
-    )]
+    #[schema(schema_with = email_input)]
     pub email: String,
     #[schema(min_length = 8, max_length = 128)]
     pub password: String,
@@ -110,11 +106,7 @@ pub struct SignUpInput {
 /// `POST /api/users/signin`: any password is checked (the length rule is for new ones).
 #[derive(ToSchema)]
 pub struct SignInInput {
-    #[schema(
-        example = "ann@example.com",
-        max_length = 254,
-        pattern = r"^\s*[^\s@]+@[^\s@.][^\s@]*\.[^\s@]*[^\s@.]\s*$"
-    )]
+    #[schema(schema_with = email_input)]
     pub email: String,
     pub password: String,
 }
@@ -122,8 +114,7 @@ pub struct SignInInput {
 /// `POST /api/tickets`.
 #[derive(ToSchema)]
 pub struct NewTicketInput {
-    /// 1 to 200 characters, not only spaces.
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(schema_with = title_input)]
     pub title: String,
     #[schema(schema_with = price_input)]
     pub price: serde_json::Value,
@@ -132,14 +123,36 @@ pub struct NewTicketInput {
 /// `PUT /api/tickets/{id}`.
 #[derive(ToSchema)]
 pub struct TicketInput {
-    /// 1 to 200 characters, not only spaces.
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(schema_with = title_input)]
     pub title: String,
     #[schema(schema_with = price_input)]
     pub price: serde_json::Value,
     /// (ext) The version edited; a stale one is a 409.
     #[schema(minimum = 0)]
     pub version: Option<i32>,
+}
+
+/// An e-mail address, as the shop's parser accepts them.
+fn email_input() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(254))
+        .pattern(Some(Email::PATTERN))
+        .examples([json!("ann@example.com")])
+        .into()
+}
+
+/// A ticket's title, as the shop's parser accepts them.
+fn title_input() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(Title::MAX_CHARS))
+        .pattern(Some(Title::PATTERN))
+        .description(Some(
+            "1 to 200 characters, not only spaces, no control or text-direction characters.",
+        ))
+        .into()
 }
 
 /// A price as clients send it: a JSON number or, as the original's own client sends its form
