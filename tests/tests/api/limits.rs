@@ -12,6 +12,11 @@ use serde_json::json;
 const PROXY_NETWORK: &str = "10.0.0.0/8";
 const PROXY: &str = "10.42.0.7";
 
+/// A per-address limit for the tests about whose address counts: a limiter of N a minute lets one
+/// more attempt through every 60/N s, and the default's 30 (one every 2 s) can refill while a
+/// loaded machine hashes 30 passwords. Which client is charged is the point, not the number.
+const SLOW_REFILL_AUTH_LIMIT: u32 = 6;
+
 async fn sign_in(client: &mut ApiClient<'_>, email: &str, password: &str) -> StatusCode {
     client
         .post(
@@ -38,10 +43,11 @@ async fn signed_up_from<'a>(app: &'a TestApp, address: &str, email: &str) -> Api
 async fn two_clients_behind_one_trusted_proxy_are_limited_apart() {
     let app = TestApp::spawn_with_limits(LimitSettings {
         trusted_proxies: vec![PROXY_NETWORK.parse().unwrap()],
+        auth_per_address_per_minute: SLOW_REFILL_AUTH_LIMIT,
         ..LimitSettings::default()
     })
     .await;
-    let per_address = LimitSettings::default().auth_per_address_per_minute;
+    let per_address = SLOW_REFILL_AUTH_LIMIT;
     let mut busy = app.anonymous().from(PROXY, Some("203.0.113.1"));
     for i in 0..per_address {
         let email = format!("nobody-{i}@example.com");
@@ -66,8 +72,12 @@ async fn two_clients_behind_one_trusted_proxy_are_limited_apart() {
 
 #[tokio::test]
 async fn a_forwarded_for_header_from_an_untrusted_peer_changes_nothing() {
-    let app = TestApp::spawn().await;
-    let per_address = LimitSettings::default().auth_per_address_per_minute;
+    let app = TestApp::spawn_with_limits(LimitSettings {
+        auth_per_address_per_minute: SLOW_REFILL_AUTH_LIMIT,
+        ..LimitSettings::default()
+    })
+    .await;
+    let per_address = SLOW_REFILL_AUTH_LIMIT;
     for i in 0..per_address {
         // A new claimed address each time, from one real one.
         let claimed = format!("203.0.113.{i}");
@@ -117,11 +127,16 @@ async fn an_attackers_failures_from_one_address_do_not_lock_the_owner_out_of_the
 #[tokio::test]
 async fn under_attack_from_many_addresses_the_owner_still_gets_in_from_where_they_signed_in_before()
 {
-    let app = TestApp::spawn().await;
+    // Two addresses' worth of failures fill the account's ceiling: the default's 50 a minute
+    // refills one every 1.2 s, sooner than a loaded machine hashes 50 passwords.
+    let per_address = LimitSettings::default().failed_sign_ins_per_account_and_address_per_minute;
+    let limits = LimitSettings {
+        failed_sign_ins_per_account_per_minute: 2 * per_address,
+        ..LimitSettings::default()
+    };
+    let addresses = limits.failed_sign_ins_per_account_per_minute / per_address;
+    let app = TestApp::spawn_with_limits(limits).await;
     signed_up_from(&app, "192.0.2.10", "ann@example.com").await;
-    let defaults = LimitSettings::default();
-    let per_address = defaults.failed_sign_ins_per_account_and_address_per_minute;
-    let addresses = defaults.failed_sign_ins_per_account_per_minute / per_address;
     for a in 0..addresses {
         let mut attacker = app.anonymous().from(&format!("198.51.100.{a}"), None);
         for _ in 0..per_address {
