@@ -4,7 +4,12 @@
 use std::hash::Hasher;
 
 fn main() {
-    for (name, ext) in [("app", "css"), ("order", "js"), ("icon", "svg")] {
+    for (name, ext) in [
+        ("app", "css"),
+        ("order", "js"),
+        ("time", "js"),
+        ("icon", "svg"),
+    ] {
         let path = format!("assets/{name}.{ext}");
         println!("cargo:rerun-if-changed={path}");
         let content = std::fs::read(&path).unwrap_or_else(|err| panic!("reading {path}: {err}"));

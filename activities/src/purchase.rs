@@ -137,6 +137,10 @@ pub struct CompleteInput {
     pub order_id: OrderId,
     pub payment_intent: String,
     pub amount_cents: i64,
+    /// The card charged ("visa ending 4242"), kept for the receipt; absent from histories
+    /// recorded before receipts named the card.
+    #[serde(default)]
+    pub card: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -249,6 +253,7 @@ impl PurchaseActivities {
             order_id: input.order_id,
             stripe_payment_intent: &input.payment_intent,
             amount_cents: input.amount_cents,
+            card: input.card.as_deref(),
         };
         match orders::complete_order(&self.db, paid)
             .await

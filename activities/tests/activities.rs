@@ -151,6 +151,7 @@ impl Bench {
             order_id,
             payment_intent: payment_intent.to_owned(),
             amount_cents: 4200,
+            card: Some("visa ending 4242".to_owned()),
         };
         self.env
             .run(PurchaseActivities::complete, input)

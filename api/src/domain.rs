@@ -72,6 +72,12 @@ impl Email {
     pub fn parse(raw: Option<&Value>) -> Result<Self, FieldError> {
         let text = required_string(raw, "email", "Email")?;
         let email = text.trim().to_lowercase();
+        if email.chars().count() > 254 {
+            return Err(FieldError::new(
+                "email",
+                "Email must be at most 254 characters",
+            ));
+        }
         let valid = email.len() <= 254
             && !email
                 .chars()
@@ -221,9 +227,9 @@ impl Price {
         if cents <= 0 {
             Err(error("Price must be greater than 0"))
         } else if cents < Self::MIN_CENTS {
-            Err(error("Price must be at least 0.50"))
+            Err(error("Price must be at least $0.50"))
         } else if cents > Self::MAX_CENTS {
-            Err(error("Price must be at most 999999.99"))
+            Err(error("Price must be at most $999,999.99"))
         } else {
             Ok(Self(cents))
         }
@@ -405,13 +411,16 @@ mod tests {
         assert_eq!(price(json!("1.000")), Ok(100));
         assert_eq!(price(json!("999999.99")), Ok(99_999_999));
         let message = |value: Value| price(value).unwrap_err().message;
-        assert_eq!(message(json!("0.29")), "Price must be at least 0.50");
+        assert_eq!(message(json!("0.29")), "Price must be at least $0.50");
         assert_eq!(message(json!("-10")), "Price must be greater than 0");
         assert_eq!(message(json!("0.00")), "Price must be greater than 0");
-        assert_eq!(message(json!("1000000")), "Price must be at most 999999.99");
+        assert_eq!(
+            message(json!("1000000")),
+            "Price must be at most $999,999.99"
+        );
         assert_eq!(
             message(json!("99999999999999999999999")),
-            "Price must be at most 999999.99"
+            "Price must be at most $999,999.99"
         );
         assert_eq!(
             message(json!("1.005")),

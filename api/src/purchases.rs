@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use boxoffice_activities::entities::{order, ticket};
+use boxoffice_activities::entities::{order, payment, ticket};
 use boxoffice_activities::store::StoreError;
 use boxoffice_activities::store::claims::{self, Claim, ClaimRequest};
 use boxoffice_activities::store::orders::{self, OrderWithTicket};
@@ -40,6 +40,14 @@ pub struct Purchases {
     pub settings: SagaSettings,
     /// Orders, cancels and payments per buyer.
     pub limits: Limits,
+}
+
+/// What the storefront's Buy came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bought {
+    Placed(OrderId),
+    /// The buyer held this ticket already: their order, unchanged.
+    AlreadyHeld(OrderId),
 }
 
 /// Why an order could not be placed, paid or cancelled. The message is what the buyer reads.
@@ -249,6 +257,52 @@ impl Purchases {
         order: Oldest,
     ) -> Result<Page<OrderWithTicket>, ListingError> {
         listing::orders_of(&self.reader, buyer_id, request, order).await
+    }
+
+    /// The storefront's Buy: a new order, or, when the buyer already holds this ticket (a second
+    /// click, a reload), the order they have. The JSON API keeps the contract's 400 for the latter.
+    pub async fn buy(
+        &self,
+        buyer_id: UserId,
+        ticket_id: TicketId,
+    ) -> Result<Bought, PurchaseError> {
+        if let Some(order_id) = self.held_by(buyer_id, ticket_id).await? {
+            return Ok(Bought::AlreadyHeld(order_id));
+        }
+        match self.place_order(buyer_id, ticket_id).await {
+            Ok((order, _)) => Ok(Bought::Placed(order.id)),
+            // Two clicks at once: the other one won, for this same buyer.
+            Err(PurchaseError::AlreadyReserved) => match self.held_by(buyer_id, ticket_id).await? {
+                Some(order_id) => Ok(Bought::AlreadyHeld(order_id)),
+                None => Err(PurchaseError::AlreadyReserved),
+            },
+            Err(err) => Err(err),
+        }
+    }
+
+    /// The buyer's order that holds `ticket_id` now, unpaid, if there is one.
+    async fn held_by(
+        &self,
+        buyer_id: UserId,
+        ticket_id: TicketId,
+    ) -> Result<Option<OrderId>, PurchaseError> {
+        let ticket = boxoffice_activities::store::tickets::find_ticket(&self.reader, ticket_id)
+            .await
+            .map_err(not_found)?;
+        let Some(order_id) = ticket.order_id else {
+            return Ok(None);
+        };
+        let (order, _) = orders::find_order(&self.reader, order_id).await?;
+        let yours = order.user_id == buyer_id && order.standing() == Standing::Held;
+        Ok(yours.then_some(order.id))
+    }
+
+    /// What paid for the order, once it is paid: the receipt's card and time.
+    pub async fn payment_of(
+        &self,
+        order: &order::Model,
+    ) -> Result<Option<payment::Model>, PurchaseError> {
+        Ok(orders::payment_of(&self.reader, order.id).await?)
     }
 
     /// The buyer's order with its ticket; someone else's is [`PurchaseError::NotYours`].

@@ -1,7 +1,7 @@
 //! Tickets: what is for sale, one ticket, selling and editing; the rules around the tickets table
 //! that the JSON API and the pages share.
 
-use boxoffice_activities::entities::ticket;
+use boxoffice_activities::entities::{order, payment, ticket};
 use boxoffice_activities::store::orders;
 use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
 use boxoffice_activities::store::{PageRequest, StoreError};
@@ -43,6 +43,12 @@ impl From<TicketError> for Failure {
             TicketError::Store(err) => err.into(),
         }
     }
+}
+
+/// The order that holds a ticket or bought it, and its payment once it is paid.
+pub struct Holder {
+    pub order: order::Model,
+    pub payment: Option<payment::Model>,
 }
 
 /// A seller's change to their ticket, and the version they changed.
@@ -90,13 +96,17 @@ impl Tickets {
         tickets::find_ticket(&self.reader, id).await
     }
 
-    /// Where the order that holds `ticket` stands (held or paid), if an order holds it.
-    pub async fn holder(&self, ticket: &ticket::Model) -> Result<Option<Standing>, StoreError> {
+    /// The order that holds `ticket` or bought it, if any, with its payment once paid.
+    pub async fn holder(&self, ticket: &ticket::Model) -> Result<Option<Holder>, StoreError> {
         let Some(order_id) = ticket.order_id else {
             return Ok(None);
         };
         let (order, _) = orders::find_order(&self.reader, order_id).await?;
-        Ok(Some(order.standing()))
+        let payment = match order.standing() {
+            Standing::Paid => orders::payment_of(&self.reader, order_id).await?,
+            _ => None,
+        };
+        Ok(Some(Holder { order, payment }))
     }
 
     /// A page of the tickets for sale, newest first.

@@ -30,7 +30,10 @@ pub const STYLESHEET: Asset = asset!("app", "css", "text/css; charset=utf-8");
 /// Countdown, live status and the Stripe.js card form on the order page.
 pub const ORDER_SCRIPT: Asset = asset!("order", "js", "text/javascript; charset=utf-8");
 
+/// Shows the pages' `<time>`s in the reader's own time zone.
+pub const TIME_SCRIPT: Asset = asset!("time", "js", "text/javascript; charset=utf-8");
+
 /// The site's icon (browsers ask for `/favicon.ico` too; the gateway answers with this).
 pub const ICON: Asset = asset!("icon", "svg", "image/svg+xml");
 
-pub const ALL: [&Asset; 3] = [&STYLESHEET, &ORDER_SCRIPT, &ICON];
+pub const ALL: [&Asset; 4] = [&STYLESHEET, &ORDER_SCRIPT, &TIME_SCRIPT, &ICON];

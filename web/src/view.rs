@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use boxoffice_domain::{OrderId, TicketId};
-use uuid::Uuid;
 
 /// The name of the hidden field that carries the CSRF token in every form.
 pub const CSRF_FIELD: &str = "csrf_token";
@@ -56,6 +55,16 @@ impl Form {
             .filter(|e| e.field.as_deref().is_none_or(|f| !fields.contains(&f)))
             .map(|e| e.message.as_str())
     }
+}
+
+/// A moment, as the pages show it: written in UTC ("4 Dec 2026, 17:05 UTC"), and, where
+/// JavaScript runs, shown in the reader's own time zone (`assets::TIME_SCRIPT`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moment {
+    /// RFC 3339, for `<time datetime>`.
+    pub iso: String,
+    /// As shown without JavaScript.
+    pub utc: String,
 }
 
 /// A ticket in a list.
@@ -131,8 +140,7 @@ pub struct OrderSummary {
     pub ticket_title: String,
     pub price_cents: i64,
     pub state: OrderState,
-    /// "22 Nov 2026, 14:05 UTC"
-    pub placed_at: String,
+    pub placed_at: Moment,
 }
 
 /// How the page loads Stripe.js and which key it gives it.
@@ -157,10 +165,15 @@ pub enum Page {
         next: Option<String>,
     },
     SignOut,
+    /// "Cancel your order?": the second thought before Cancel, which works without JavaScript.
+    CancelOrder {
+        order_id: OrderId,
+        ticket_title: String,
+    },
     NewTicket {
         form: Form,
     },
-    Ticket(TicketPage),
+    Ticket(Box<TicketPage>),
     Orders {
         orders: Vec<OrderSummary>,
         /// The next page's link, when there are older orders.
@@ -194,6 +207,39 @@ pub struct TicketPage {
     pub edit: Form,
     pub version: i32,
     pub waitlist: WaitlistBox,
+    /// The viewer's own order for this ticket, while they hold it or once they bought it.
+    pub your_order: Option<YourOrder>,
+    /// For the seller of a sold ticket: when it sold.
+    pub sold_at: Option<Moment>,
+}
+
+/// The viewer's order for the ticket they are looking at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YourOrder {
+    pub id: OrderId,
+    /// Paid for; otherwise held, with `seconds_left` to pay.
+    pub paid: bool,
+    pub seconds_left: i64,
+    /// The ticket came to the viewer from its waiting list.
+    pub from_waitlist: bool,
+}
+
+/// Where the ticket of an order that ended unpaid went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketWent {
+    BackOnSale,
+    /// Handed to the first person on its waiting list.
+    ToTheWaitingList,
+    /// Back on sale, and someone has ordered or bought it since.
+    ToAnotherBuyer,
+}
+
+/// A paid order's receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// "visa ending 4242", when the charge reported it.
+    pub card: Option<String>,
+    pub paid_at: Moment,
 }
 
 #[derive(Debug, Clone)]
@@ -207,7 +253,10 @@ pub struct OrderPage {
     pub expires_at: String,
     /// Whole seconds left in the hold when the page was rendered.
     pub seconds_left: i64,
-    pub payment_id: Option<Uuid>,
+    /// Once paid.
+    pub receipt: Option<Receipt>,
+    /// Once the order ended unpaid.
+    pub ticket_went: Option<TicketWent>,
     /// The last payment attempt's problem ("Your card was declined.").
     pub payment_error: Option<String>,
     /// `None` when card payments are not configured.

@@ -16,6 +16,8 @@ pub struct Model {
     pub amount_cents: i64,
     /// `succeeded`, or `refunded` after a compensation.
     pub status: String,
+    /// The card charged, as "visa ending 4242" (none for payments recorded before cards were).
+    pub card: Option<String>,
     pub version: i32,
     pub created_at: ChronoDateTimeUtc,
 }

@@ -106,6 +106,8 @@ pub struct PaidOrder<'a> {
     pub order_id: OrderId,
     pub stripe_payment_intent: &'a str,
     pub amount_cents: i64,
+    /// The card charged, for the receipt.
+    pub card: Option<&'a str>,
 }
 
 /// Marks the order complete and the ticket sold, and records the payment. Idempotent: a second
@@ -152,6 +154,7 @@ pub async fn complete_order(
         stripe_id: Set(paid.stripe_payment_intent.to_owned()),
         amount_cents: Set(paid.amount_cents),
         status: Set("succeeded".to_owned()),
+        card: Set(paid.card.map(str::to_owned)),
         version: Set(0),
         created_at: Set(Utc::now()),
     })
@@ -304,6 +307,7 @@ pub async fn record_refunded_payment(
         stripe_id: Set(stripe_payment_intent.to_owned()),
         amount_cents: Set(amount_cents),
         status: Set("refunded".to_owned()),
+        card: Set(None),
         version: Set(0),
         created_at: Set(Utc::now()),
     };
@@ -315,6 +319,17 @@ pub async fn record_refunded_payment(
         Err(err) if super::is_unique_violation(&err) => Ok(()),
         Err(err) => Err(err.into()),
     }
+}
+
+/// The payment that paid for an order, if any.
+pub async fn payment_of(
+    db: &impl ConnectionTrait,
+    order_id: OrderId,
+) -> Result<Option<payment::Model>, StoreError> {
+    Ok(payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(order_id))
+        .one(db)
+        .await?)
 }
 
 /// An order with the ticket it is for.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::accounts::{AccountError, Accounts, Credentials};
 use crate::auth::SessionUser;
+use crate::domain::FieldError;
 use crate::extract::SessionJar;
 use crate::limits::ClientAddress;
 use crate::pages::context::PageContext;
@@ -65,6 +66,11 @@ pub async fn signin(
     session: SessionJar,
     CsrfForm(fields): CsrfForm,
 ) -> Response {
+    if fields.get("password").is_none_or(str::is_empty) {
+        // The API checks whatever password it is sent; a page can say that none was typed.
+        let missing = Refusal::Messages(vec![FieldError::new("password", "Enter your password")]);
+        return fields.refused("/auth/signin", missing, &session.keys);
+    }
     let typed = Typed::of(&fields);
     let signed_in = accounts.sign_in(client, typed.credentials()).await;
     start_session(signed_in, AuthKind::SignIn, fields, session)
@@ -106,7 +112,11 @@ fn start_session(
     let next = local_path(fields.get("next"));
     let keys = Arc::clone(&session.keys);
     let started = user
-        .map_err(Refusal::from)
+        .map_err(|err| match err {
+            // The API keeps the contract's words; a page can use plainer ones.
+            AccountError::InvalidCredentials => Refusal::message("Wrong e-mail or password"),
+            err => Refusal::from(err),
+        })
         .and_then(|user| session.started(&user).map_err(Refusal::from));
     match started {
         Ok(jar) => (

@@ -17,7 +17,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use boxoffice_web::view::Page;
+use boxoffice_web::view::{Moment, Page};
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::error::ApiError;
@@ -58,7 +58,10 @@ pub fn router(state: AppState) -> Router {
         .route("/orders", get(orders::orders_page))
         .route("/orders/{id}", get(orders::order_page))
         .route("/orders/{id}/pay", axum::routing::post(orders::pay))
-        .route("/orders/{id}/cancel", axum::routing::post(orders::cancel));
+        .route(
+            "/orders/{id}/cancel",
+            get(orders::cancel_page).post(orders::cancel),
+        );
     // Assets need no session, CSRF cookie or flash: they stay outside the page frame.
     let mut assets = Router::new().route(
         "/favicon.ico",
@@ -78,6 +81,14 @@ pub fn router(state: AppState) -> Router {
         .merge(assets)
         .layer(axum::middleware::from_fn(crate::metrics::record_http))
         .with_state(state)
+}
+
+/// A moment as the pages show it: UTC, in words, and RFC 3339 for the reader's own time zone.
+pub(crate) fn moment(at: chrono::DateTime<chrono::Utc>) -> Moment {
+    Moment {
+        iso: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        utc: at.format("%-d %b %Y, %H:%M UTC").to_string(),
+    }
 }
 
 pub(crate) fn render(context: &PageContext, page: &Page) -> Html<String> {

@@ -3,12 +3,14 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::response::{Html, Response};
+use axum::response::{Html, IntoResponse, Response};
 use boxoffice_activities::entities::order;
 use boxoffice_activities::store::orders::Oldest;
 use boxoffice_domain::OrderId;
 use boxoffice_domain::saga::Standing;
-use boxoffice_web::view::{OrderPage, OrderState, OrderSummary, Page, StripeSetup};
+use boxoffice_web::view::{
+    OrderPage, OrderState, OrderSummary, Page, Receipt, StripeSetup, TicketWent,
+};
 use chrono::Utc;
 
 use crate::domain::PaymentToken;
@@ -16,7 +18,7 @@ use crate::extract::Query;
 use crate::pages::context::PageContext;
 use crate::pages::error::{PageError, Refusal};
 use crate::pages::forms::RecordForm;
-use crate::pages::{PageId, render};
+use crate::pages::{PageId, moment, render};
 use crate::purchases::Purchases;
 use crate::routes::PageQuery;
 use crate::state::Settings;
@@ -48,7 +50,7 @@ pub async fn orders_page(
             ticket_title: ticket.title.clone(),
             price_cents: ticket.price_cents,
             state: state_of(order),
-            placed_at: order.created_at.format("%-d %b %Y, %H:%M UTC").to_string(),
+            placed_at: moment(order.created_at),
         })
         .collect();
     let more = page
@@ -67,6 +69,22 @@ pub async fn order_page(
     let buyer = context.require_user(&format!("/orders/{id}"))?;
     let (order, ticket) = purchases.own_order(buyer.id, id).await?;
     let from_waitlist = waitlists.origin_of(order.id).await?.is_some();
+    let state = state_of(&order);
+    let receipt = match state {
+        OrderState::Paid => purchases.payment_of(&order).await?.map(|payment| Receipt {
+            card: payment.card,
+            paid_at: moment(payment.created_at),
+        }),
+        _ => None,
+    };
+    let ticket_went = match (state, ticket.order_id) {
+        (OrderState::Held | OrderState::Paid, _) => None,
+        (_, None) => Some(TicketWent::BackOnSale),
+        (_, Some(next)) if waitlists.origin_of(next).await?.is_some() => {
+            Some(TicketWent::ToTheWaitingList)
+        }
+        (_, Some(_)) => Some(TicketWent::ToAnotherBuyer),
+    };
     let stripe = settings
         .stripe
         .publishable_key
@@ -80,12 +98,13 @@ pub async fn order_page(
         ticket_id: ticket.id,
         ticket_title: ticket.title,
         price_cents: ticket.price_cents,
-        state: state_of(&order),
+        state,
         expires_at: order
             .expires_at
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         seconds_left: (order.expires_at - Utc::now()).num_seconds().max(0),
-        payment_id: order.payment_id,
+        receipt,
+        ticket_went,
         payment_error: context
             .flash
             .errors
@@ -115,9 +134,27 @@ pub async fn pay(State(purchases): State<Purchases>, form: RecordForm<OrderId>) 
     form.back(paid.map(|_| "Payment received. Enjoy the show!".to_owned()))
 }
 
+/// "Cancel your order?": Cancel asks once, on a page of its own. An order that can no longer be
+/// cancelled goes back to its own page, which says why.
+pub async fn cancel_page(
+    context: PageContext,
+    State(purchases): State<Purchases>,
+    PageId(id): PageId<OrderId>,
+) -> Result<Response, PageError> {
+    let buyer = context.require_user(&format!("/orders/{id}/cancel"))?;
+    let (order, ticket) = purchases.own_order(buyer.id, id).await?;
+    if order.standing() != Standing::Held {
+        return Ok(axum::response::Redirect::to(&format!("/orders/{id}")).into_response());
+    }
+    let page = Page::CancelOrder {
+        order_id: order.id,
+        ticket_title: ticket.title,
+    };
+    Ok(render(&context, &page).into_response())
+}
+
 pub async fn cancel(State(purchases): State<Purchases>, form: RecordForm<OrderId>) -> Response {
     let cancelled = purchases.cancel_order(form.user.id, form.id).await;
-    form.back(
-        cancelled.map(|()| "Your order is cancelled and the ticket is back on sale.".to_owned()),
-    )
+    // The order's page says where the ticket went (back on sale, or to its waiting list).
+    form.back(cancelled.map(|()| "Your order is cancelled.".to_owned()))
 }

@@ -11,8 +11,9 @@ use boxoffice_activities::entities::ticket;
 use boxoffice_domain::TicketId;
 use boxoffice_domain::saga::Standing;
 use boxoffice_web::view::{
-    Availability, Form, Page, TicketPage, TicketSummary, Viewer, WaitlistBox,
+    Availability, Form, Page, TicketPage, TicketSummary, Viewer, WaitlistBox, YourOrder,
 };
+use chrono::Utc;
 
 use crate::auth::SessionKeys;
 use crate::domain::{self, FieldError, Invalid, Price, Title};
@@ -22,8 +23,8 @@ use crate::pages::context::PageContext;
 use crate::pages::error::{PageError, Refusal};
 use crate::pages::flash::{Flash, redirect_with};
 use crate::pages::forms::{CsrfForm, Fields, RecordForm};
-use crate::pages::{PageId, render};
-use crate::purchases::Purchases;
+use crate::pages::{PageId, moment, render};
+use crate::purchases::{Bought, Purchases};
 use crate::routes::PageQuery;
 use crate::tickets::{Change, Tickets};
 use crate::waitlist::Waitlists;
@@ -110,7 +111,9 @@ pub async fn ticket_page(
     PageId(id): PageId<TicketId>,
 ) -> Result<Html<String>, PageError> {
     let ticket = tickets.find(id).await?;
-    let availability = match tickets.holder(&ticket).await? {
+    let holder = tickets.holder(&ticket).await?;
+    let standing = holder.as_ref().map(|holder| holder.order.standing());
+    let availability = match standing {
         None => Availability::ForSale,
         Some(Standing::Paid) => Availability::Sold,
         Some(_) => Availability::OnHold,
@@ -144,13 +147,30 @@ pub async fn ticket_page(
         .view(ticket.id, context.user.as_ref().map(|u| u.id))
         .await?;
     let your_turn = waitlists.turn_to_pay(&list).await?;
+    let viewer_id = context.user.as_ref().map(|user| user.id);
+    let your_order = holder
+        .as_ref()
+        .filter(|holder| Some(holder.order.user_id) == viewer_id)
+        .map(|holder| YourOrder {
+            id: holder.order.id,
+            paid: standing == Some(Standing::Paid),
+            seconds_left: (holder.order.expires_at - Utc::now()).num_seconds().max(0),
+            from_waitlist: your_turn == Some(holder.order.id),
+        });
+    let sold_at = match (viewer, &holder) {
+        (Some(Viewer::Owner), Some(holder)) => holder
+            .payment
+            .as_ref()
+            .map(|payment| moment(payment.created_at)),
+        _ => None,
+    };
     let waitlist = WaitlistBox {
         waiting: list.waiting,
         position: list.position,
         your_turn,
         note: list.note,
     };
-    let page = Page::Ticket(TicketPage {
+    let page = Page::Ticket(Box::new(TicketPage {
         ticket: summary(&ticket),
         availability,
         viewer,
@@ -158,7 +178,9 @@ pub async fn ticket_page(
         edit,
         version: ticket.version,
         waitlist,
-    });
+        your_order,
+        sold_at,
+    }));
     Ok(render(&context, &page))
 }
 
@@ -189,10 +211,14 @@ pub async fn edit_ticket(State(tickets): State<Tickets>, form: RecordForm<Ticket
 }
 
 pub async fn buy(State(purchases): State<Purchases>, form: RecordForm<TicketId>) -> Response {
-    match purchases.place_order(form.user.id, form.id).await {
-        Ok((order, _)) => form.on_to(
-            &format!("/orders/{}", order.id),
+    match purchases.buy(form.user.id, form.id).await {
+        Ok(Bought::Placed(order_id)) => form.on_to(
+            &format!("/orders/{order_id}"),
             "The ticket is held for you. Pay before the time runs out to keep it.",
+        ),
+        Ok(Bought::AlreadyHeld(order_id)) => form.on_to(
+            &format!("/orders/{order_id}"),
+            "You are already holding this ticket: here is your order.",
         ),
         Err(err) => form.refused(err),
     }

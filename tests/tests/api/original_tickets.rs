@@ -60,7 +60,7 @@ async fn returns_an_error_if_an_invalid_price_is_provided() {
             json!("12.345"),
             "Price must be a positive amount with at most two decimals",
         ),
-        (json!("1000000.01"), "Price must be at most 999999.99"),
+        (json!("1000000.01"), "Price must be at most $999,999.99"),
         (Value::Null, "Price is required"),
     ] {
         let response = seller

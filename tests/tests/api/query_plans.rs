@@ -132,6 +132,7 @@ async fn run_the_hot_paths(db: &DatabaseConnection, seller_id: UserId) {
             order_id: sale,
             stripe_payment_intent: "pi_plan",
             amount_cents: 2500,
+            card: None,
         },
     )
     .await

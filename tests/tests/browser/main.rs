@@ -151,8 +151,14 @@ async fn a_shopper_cancels_an_order_and_the_ticket_is_for_sale_again() {
     let server = TestServer::spawn().await;
     let mut browser = buyer_holding(&server, "Matinee", "cancel").await;
 
-    browser.press("Cancel order").await;
+    browser.follow("Cancel order").await;
+    browser.wait_for_text("h1", "Cancel your order?").await;
+    browser.screenshot("cancel-asks-once").await;
+    browser.press("Yes, cancel my order").await;
     browser.wait_for_text("#order .badge", "Cancelled").await;
+    browser
+        .wait_for_text("#outcome", "The ticket is for sale again.")
+        .await;
     browser.screenshot("cancelled").await;
     browser.follow("See the ticket").await;
     browser.wait_for_text(".badge", "For sale").await;
@@ -220,11 +226,16 @@ async fn a_shopper_who_lost_the_race_joins_the_waiting_list_gets_the_ticket_and_
     // The winner does not pay: when their hold ends, the ticket is held for this shopper.
     eventually("the shopper's turn", Duration::from_secs(40), || async {
         browser.visit(&ticket_path).await;
-        browser.has("#waitlist .notice").await.then_some(())
+        browser.has("#yours").await.then_some(())
     })
     .await;
+    browser.wait_for_text("#yours", "It's your turn").await;
+    assert!(
+        !browser.has("#waitlist").await,
+        "no waiting list for the holder"
+    );
     browser.screenshot("your-turn").await;
-    browser.follow("Pay within 15 seconds").await;
+    browser.follow("Pay $25.00").await;
     browser.wait_for_text("#order .badge", "Held").await;
     browser
         .wait_for_text("#from-waitlist", "from its waiting list")
@@ -233,5 +244,70 @@ async fn a_shopper_who_lost_the_race_joins_the_waiting_list_gets_the_ticket_and_
     browser.press("Pay $25.00").await;
     browser.wait_for_text("#order .badge", "Paid").await;
     browser.screenshot("paid-from-the-waiting-list").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn on_a_phone_the_holder_finds_their_order_from_the_ticket_and_pays_for_a_receipt() {
+    let server = TestServer::spawn().await;
+    let (_seller, ticket) = listed_ticket(&server.app, "Phone gig", json!(25)).await;
+    let ticket_path = format!("/tickets/{}", id_of(&ticket));
+    let mut browser = Browser::open(&server.base_url, "phone-holder").await;
+    browser.resize(390, 844).await;
+    sign_up(&mut browser, &email("phone")).await;
+    buy(&mut browser, id_of(&ticket)).await;
+
+    browser.visit(&ticket_path).await;
+    browser
+        .wait_for_text("#yours", "You're holding this ticket")
+        .await;
+    assert!(
+        !browser.has("#waitlist").await,
+        "no waiting list for the holder"
+    );
+    browser.screenshot("ticket-while-holding").await;
+    browser.follow("Pay $25.00").await;
+    browser.wait_for_text("#order .badge", "Held").await;
+    type_card(&browser, "4242 4242 4242 4242").await;
+    browser.press("Pay $25.00").await;
+    browser.wait_for_text("#order .badge", "Paid").await;
+    browser.wait_for_text("#receipt", "visa ending 4242").await;
+    // The script showed the time in the browser's own zone, keeping the UTC text as a tooltip.
+    let utc = browser
+        .run_js("return document.querySelector('#receipt time').title")
+        .await;
+    assert!(
+        utc.as_str().is_some_and(|utc| utc.ends_with(" UTC")),
+        "{utc}"
+    );
+    browser.screenshot("receipt").await;
+
+    browser.visit(&ticket_path).await;
+    browser
+        .wait_for_text("#yours", "You bought this ticket.")
+        .await;
+    browser.screenshot("ticket-bought").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_refused_sign_in_puts_the_focus_on_the_summary_of_what_went_wrong() {
+    let server = TestServer::spawn().await;
+    let mut browser = Browser::open(&server.base_url, "error-summary").await;
+    browser.resize(390, 844).await;
+
+    browser.visit("/auth/signin").await;
+    browser.fill("#email", &email("nobody")).await;
+    browser.fill("#password", "not-the-password").await;
+    browser.press("Sign in").await;
+
+    browser
+        .wait_for_text("#error-summary", "Wrong e-mail or password")
+        .await;
+    let focused = browser
+        .run_js("return document.activeElement && document.activeElement.id")
+        .await;
+    assert_eq!(focused, json!("error-summary"));
+    browser.screenshot("sign-in-refused").await;
     browser.close().await;
 }

@@ -9,12 +9,12 @@ mod shop;
 
 use dioxus::prelude::*;
 
-use crate::assets::{ICON, STYLESHEET};
+use crate::assets::{ICON, STYLESHEET, TIME_SCRIPT};
 use crate::format::money;
 use crate::view::{AuthKind, Chrome, Page};
 use account::{auth, sign_out};
 use forms::csrf_input;
-use orders::{order_page, orders_page};
+use orders::{cancel_order, order_page, orders_page};
 use shop::{home, new_ticket, ticket_page};
 
 pub fn document(chrome: &Chrome, page: &Page) -> Element {
@@ -38,6 +38,9 @@ pub fn document(chrome: &Chrome, page: &Page) -> Element {
                     }
                     {content(chrome, page)}
                 }
+                if shows_times(page) {
+                    script { src: TIME_SCRIPT.path, defer: true }
+                }
                 footer { class: "site-footer",
                     p { "Tickets are held for you for {chrome.hold} while you pay." }
                 }
@@ -57,6 +60,7 @@ fn page_title(page: &Page) -> String {
             ..
         } => "Sign in".into(),
         Page::SignOut => "Sign out".into(),
+        Page::CancelOrder { ticket_title, .. } => format!("Cancel your order for {ticket_title}"),
         Page::NewTicket { .. } => "Sell a ticket".into(),
         Page::Ticket(page) => page.ticket.title.clone(),
         Page::Orders { .. } => "My orders".into(),
@@ -85,6 +89,10 @@ fn content(chrome: &Chrome, page: &Page) -> Element {
         Page::Home { tickets, more } => home(tickets, more.as_deref(), chrome.signed_in.is_some()),
         Page::Auth { kind, form, next } => auth(*kind, form, next.as_deref(), csrf),
         Page::SignOut => sign_out(chrome, csrf),
+        Page::CancelOrder {
+            order_id,
+            ticket_title,
+        } => cancel_order(*order_id, ticket_title, csrf),
         Page::NewTicket { form } => new_ticket(form, csrf),
         Page::Ticket(ticket) => ticket_page(ticket, chrome),
         Page::Orders { orders, more } => orders_page(orders, more.as_deref()),
@@ -101,6 +109,16 @@ fn content(chrome: &Chrome, page: &Page) -> Element {
                 p { a { href: "/", "Back to the tickets" } }
             }
         },
+    }
+}
+
+/// Pages with a `<time>` to show in the reader's time zone.
+fn shows_times(page: &Page) -> bool {
+    match page {
+        Page::Orders { orders, .. } => !orders.is_empty(),
+        Page::Order(order) => order.receipt.is_some(),
+        Page::Ticket(ticket) => ticket.sold_at.is_some(),
+        _ => false,
     }
 }
 

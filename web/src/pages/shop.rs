@@ -3,9 +3,11 @@
 
 use dioxus::prelude::*;
 
-use super::forms::{Field, csrf_input, field, form_errors};
-use crate::format::money;
-use crate::view::{Availability, Chrome, Form, TicketPage, TicketSummary, Viewer, WaitlistBox};
+use super::forms::{Field, csrf_input, error_summary, field, form_errors, moment};
+use crate::format::{countdown, money};
+use crate::view::{
+    Availability, Chrome, Form, TicketPage, TicketSummary, Viewer, WaitlistBox, YourOrder,
+};
 
 pub(super) fn home(tickets: &[TicketSummary], more: Option<&str>, signed_in: bool) -> Element {
     rsx! {
@@ -38,7 +40,7 @@ pub(super) fn home(tickets: &[TicketSummary], more: Option<&str>, signed_in: boo
 fn ticket_fields(form: &Form) -> Element {
     rsx! {
         {field(form, Field { name: "title", label: "Title", kind: "text", autocomplete: "off", hint: None }, rsx! {})}
-        {field(form, Field { name: "price", label: "Price (USD)", kind: "text", autocomplete: "off", hint: Some("For example 25 or 19.99.") }, rsx! {})}
+        {field(form, Field { name: "price", label: "Price (USD)", kind: "decimal", autocomplete: "off", hint: Some("For example 25 or 19.99.") }, rsx! {})}
     }
 }
 
@@ -46,7 +48,7 @@ pub(super) fn new_ticket(form: &Form, csrf: &str) -> Element {
     rsx! {
         section { class: "panel narrow",
             h1 { "Sell a ticket" }
-            {form_errors(form.general_errors(&["title", "price"]))}
+            {error_summary(form, &["title", "price"])}
             form { method: "post", action: "/tickets/new", novalidate: true,
                 {csrf_input(csrf)}
                 {ticket_fields(form)}
@@ -62,6 +64,8 @@ pub(super) fn ticket_page(page: &TicketPage, chrome: &Chrome) -> Element {
         buy_errors,
         edit,
         waitlist,
+        your_order,
+        sold_at,
         ..
     } = page;
     let (availability, viewer, version) = (page.availability, page.viewer, page.version);
@@ -79,28 +83,37 @@ pub(super) fn ticket_page(page: &TicketPage, chrome: &Chrome) -> Element {
             h1 { class: "ticket-heading", "{ticket.title}" }
             p { class: "price big", "{price}" }
             {form_errors(buy_errors.iter().map(String::as_str))}
-            match (viewer, availability) {
-                (Some(Viewer::Shopper), Availability::ForSale) => rsx! {
+            match (viewer, availability, your_order) {
+                (_, _, Some(yours)) => your_order_panel(yours, &price),
+                (Some(Viewer::Owner), Availability::Sold, _) => rsx! {
+                    p { class: "outcome success", id: "sold",
+                        "You sold this ticket for {price}"
+                        if let Some(sold_at) = sold_at { " on " {moment(sold_at)} }
+                        "."
+                    }
+                },
+                (Some(Viewer::Owner), _, _) => rsx! { p { class: "hint", "This is your ticket." } },
+                (Some(Viewer::Shopper), Availability::ForSale, _) => rsx! {
                     form { method: "post", action: "/tickets/{ticket.id}/order",
                         {csrf_input(csrf)}
                         button { r#type: "submit", class: "primary", "Buy for {price}" }
                         p { class: "hint", "We hold it for you for {hold} while you pay." }
                     }
                 },
-                (None, Availability::ForSale) => rsx! {
+                (None, Availability::ForSale, _) => rsx! {
                     p { a { class: "button primary", href: "/auth/signin?next=/tickets/{ticket.id}", "Sign in to buy" } }
                 },
-                (Some(Viewer::Owner), _) => rsx! { p { class: "hint", "This is your ticket." } },
-                (_, Availability::OnHold) if waitlist.your_turn.is_some() => rsx! { p { "This ticket is held for you." } },
-                (_, Availability::OnHold) => rsx! { p { "Someone is buying this ticket. If they don't pay within {hold}, it goes to the first person on its waiting list, or back on sale." } },
-                (_, Availability::Sold) => rsx! { p { "This ticket has been sold." } },
+                (_, Availability::OnHold, _) => rsx! { p { "Someone is buying this ticket. If they don't pay within {hold}, it goes to the first person on its waiting list, or back on sale." } },
+                (_, Availability::Sold, _) => rsx! { p { "This ticket has been sold." } },
             }
         }
-        {waitlist_panel(ticket, availability, viewer, waitlist, csrf, hold)}
+        if your_order.is_none() {
+            {waitlist_panel(ticket, availability, viewer, waitlist, csrf)}
+        }
         if viewer == Some(Viewer::Owner) {
             section { class: "panel",
                 h2 { "Edit your ticket" }
-                {form_errors(edit.general_errors(&["title", "price"]))}
+                {error_summary(edit, &["title", "price"])}
                 form { method: "post", action: "/tickets/{ticket.id}", novalidate: true,
                     {csrf_input(csrf)}
                     input { r#type: "hidden", name: "version", value: "{version}" }
@@ -124,26 +137,18 @@ fn waitlist_panel(
     viewer: Option<Viewer>,
     waitlist: &WaitlistBox,
     csrf: &str,
-    hold: &str,
 ) -> Element {
     let people = match waitlist.waiting {
         1 => "1 person is waiting".to_owned(),
         n => format!("{n} people are waiting"),
     };
     let open = availability == Availability::OnHold;
-    if !open && waitlist.your_turn.is_none() && waitlist.note.is_none() {
+    if !open && waitlist.note.is_none() {
         return rsx! {};
     }
     rsx! {
         section { class: "panel waitlist", id: "waitlist",
             h2 { "Waiting list" }
-            if let Some(order_id) = waitlist.your_turn {
-                p { class: "notice", role: "status",
-                    "It's your turn: the ticket is held for you. "
-                    a { href: "/orders/{order_id}", "Pay within {hold}" }
-                    "."
-                }
-            }
             if let Some(note) = &waitlist.note {
                 p { class: "hint", "{note}" }
             }
@@ -157,7 +162,7 @@ fn waitlist_panel(
                             button { r#type: "submit", "Leave the waiting list" }
                         }
                     },
-                    (Some(Viewer::Shopper), None) if waitlist.your_turn.is_none() => rsx! {
+                    (Some(Viewer::Shopper), None) => rsx! {
                         form { method: "post", action: "/tickets/{ticket.id}/waitlist",
                             {csrf_input(csrf)}
                             button { r#type: "submit", class: "primary", "Join the waiting list" }
@@ -171,5 +176,25 @@ fn waitlist_panel(
                 }
             }
         }
+    }
+}
+
+/// The viewer's own order for this ticket: pay for it while it is held, or see what they bought.
+fn your_order_panel(yours: &YourOrder, price: &str) -> Element {
+    if yours.paid {
+        return rsx! {
+            p { class: "outcome success", id: "yours", "You bought this ticket." }
+            p { a { class: "button", href: "/orders/{yours.id}", "See your receipt" } }
+        };
+    }
+    let left = countdown(yours.seconds_left);
+    rsx! {
+        p { class: "notice", id: "yours", role: "status",
+            if yours.from_waitlist { "It's your turn on the waiting list: " }
+            "You're holding this ticket — pay within "
+            strong { "{left}" }
+            " to keep it."
+        }
+        p { a { class: "button primary", href: "/orders/{yours.id}", "Pay {price}" } }
     }
 }

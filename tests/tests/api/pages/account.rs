@@ -1,7 +1,7 @@
 //! Accounts: one session for the pages and the JSON API; signing in and coming back.
 
 use boxoffice_tests::TestServer;
-use boxoffice_tests::visitor::{PASSWORD, Reply, Visitor, email, input_value};
+use boxoffice_tests::visitor::{PASSWORD, Reply, Visitor, email, input_value, text_of};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -155,4 +155,72 @@ async fn a_refused_sign_in_keeps_the_way_back() {
     let signed_in = sign_in(&visitor, "/auth/signin", &next, &address, PASSWORD).await;
 
     assert_eq!(signed_in.location(), "/tickets/new");
+}
+
+#[tokio::test]
+async fn a_wrong_password_on_the_sign_in_page_reads_as_wrong_email_or_password() {
+    let server = TestServer::spawn().await;
+    let (address, visitor) = account_and_signed_out_browser(&server, "shopper").await;
+
+    let refused = sign_in(&visitor, "/auth/signin", "/", &address, "not-the-password").await;
+
+    let form = visitor.follow_to(&refused, "/auth/signin").await;
+    form.assert_shows("Wrong e-mail or password");
+    form.assert_does_not_show("Invalid credentials");
+}
+
+#[tokio::test]
+async fn an_empty_password_on_the_sign_in_page_is_asked_for_next_to_its_field() {
+    let server = TestServer::spawn().await;
+    let (address, visitor) = account_and_signed_out_browser(&server, "shopper").await;
+
+    let refused = sign_in(&visitor, "/auth/signin", "/", &address, "").await;
+
+    let form = visitor.follow_to(&refused, "/auth/signin").await;
+    assert_eq!(
+        text_of(&form.body, "password-error"),
+        Some("Enter your password")
+    );
+    assert_eq!(input_value(&form.body, "email"), Some(address.as_str()));
+}
+
+#[tokio::test]
+async fn an_address_in_use_offers_to_sign_in_instead_keeping_the_way_back() {
+    let server = TestServer::spawn().await;
+    let (address, visitor) = account_and_signed_out_browser(&server, "shopper").await;
+    let fields = [
+        ("next", "/tickets/new"),
+        ("email", address.as_str()),
+        ("password", PASSWORD),
+    ];
+
+    let refused = visitor
+        .submit(
+            "/auth/signup?next=%2Ftickets%2Fnew",
+            "/auth/signup",
+            &fields,
+        )
+        .await;
+
+    let form = visitor.follow_to(&refused, "/auth/signup").await;
+    assert_eq!(text_of(&form.body, "email-error"), Some("Email in use"));
+    form.assert_shows("href=\"/auth/signin?next=/tickets/new\"");
+    form.assert_shows("Sign in instead");
+}
+
+#[tokio::test]
+async fn the_sign_up_link_on_the_sign_in_page_keeps_the_way_back_to_the_ticket() {
+    let server = TestServer::spawn().await;
+    let visitor = Visitor::new(&server);
+    let ticket_page = "/tickets/0190a0b0-0000-7000-8000-000000000000";
+
+    let sign_in_page = visitor
+        .page(&format!("/auth/signin?next={ticket_page}"))
+        .await;
+
+    sign_in_page.assert_shows(&format!("href=\"/auth/signup?next={ticket_page}\""));
+    let sign_up_page = visitor
+        .page(&format!("/auth/signup?next={ticket_page}"))
+        .await;
+    assert_eq!(input_value(&sign_up_page.body, "next"), Some(ticket_page));
 }

@@ -152,3 +152,58 @@ async fn sell_with_a_valid_token_from(seller: &Visitor, origin: &str, title: &st
     let request = seller.client.post(seller.url("/tickets/new"));
     Visitor::read(request.header(header::ORIGIN, origin).form(&fields)).await
 }
+
+#[tokio::test]
+async fn a_refused_form_starts_with_a_focused_summary_linking_to_each_field() {
+    let server = TestServer::spawn().await;
+    let seller = Visitor::signed_up(&server, "seller").await;
+
+    let reply = seller.submit_sell("", "abc").await;
+
+    let form = seller.follow_to(&reply, "/tickets/new").await;
+    let summary = &form.body[form.body.find("id=\"error-summary\"").expect("a summary")..];
+    let summary = &summary[..summary.find("</div>").expect("the summary ends")];
+    assert!(form.body.contains("role=\"alert\""));
+    assert!(summary.contains("href=\"#title\""), "{summary}");
+    assert!(summary.contains("href=\"#price\""), "{summary}");
+    assert!(summary.contains("Price must be a number"), "{summary}");
+    assert!(
+        form.body.contains("autofocus"),
+        "the summary takes the focus"
+    );
+}
+
+#[tokio::test]
+async fn the_price_field_opens_a_number_keyboard_and_its_limits_read_as_money() {
+    let server = TestServer::spawn().await;
+    let seller = Visitor::signed_up(&server, "seller").await;
+    let sell_page = seller.page("/tickets/new").await;
+    assert!(
+        sell_page.body.contains("inputmode=\"decimal\""),
+        "the price input asks for a decimal keyboard"
+    );
+
+    let reply = seller.submit_sell("Opera", "1000000").await;
+
+    let form = seller.follow_to(&reply, "/tickets/new").await;
+    assert_eq!(
+        text_of(&form.body, "price-error"),
+        Some("Price must be at most $999,999.99")
+    );
+}
+
+#[tokio::test]
+async fn an_over_long_email_is_refused_with_a_message_not_cut_short() {
+    let server = TestServer::spawn().await;
+    let visitor = Visitor::new(&server);
+    let address = format!("{}@example.com", "a".repeat(300));
+
+    let reply = visitor.submit_sign_up(&address, PASSWORD).await;
+
+    let form = visitor.follow_to(&reply, "/auth/signup").await;
+    assert_eq!(
+        text_of(&form.body, "email-error"),
+        Some("Email must be at most 254 characters")
+    );
+    assert_eq!(users_in_the_database(&server).await, 0);
+}

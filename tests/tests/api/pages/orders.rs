@@ -2,10 +2,11 @@
 
 use boxoffice_api::backpressure::TemporalGate;
 use boxoffice_tests::TestServer;
+use boxoffice_tests::fixtures::buyer;
 use boxoffice_tests::visitor::{Reply, Visitor, decode_entities, links_to, text_of};
 use reqwest::StatusCode;
 use reqwest::header;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::visitor_with_a_held_order;
 
@@ -46,8 +47,8 @@ async fn buying_while_the_shop_is_busy_says_so_on_the_ticket_page_and_holds_noth
     assert_eq!(ticket["orderId"], Value::Null);
 }
 
-/// Submits the order page's `form` (`pay`, the card form, or `cancel`) and follows its redirect
-/// back to the order page.
+/// Submits the order page's `form` (`pay`, the card form) and follows its redirect back to the
+/// order page.
 async fn submit_on_the_order_page(
     visitor: &Visitor,
     order_id: &str,
@@ -142,13 +143,170 @@ async fn cancelling_through_the_form_cancels_the_order() {
     let server = TestServer::spawn().await;
     let (visitor, order_id) = visitor_with_a_held_order(&server).await;
 
-    let page = submit_on_the_order_page(&visitor, &order_id, "cancel", &[]).await;
+    let order_page = format!("/orders/{order_id}");
+    let confirm_page = format!("{order_page}/cancel");
 
+    let reply = visitor.submit(&confirm_page, &confirm_page, &[]).await;
+
+    let page = visitor.follow_to(&reply, &order_page).await;
     page.assert_shows("data-state=\"cancelled\"");
     assert!(page.body.contains(">Cancelled<"));
+    page.assert_shows("The ticket is for sale again.");
     let order = visitor.get_json(&format!("/api/orders/{order_id}")).await;
     assert_eq!(order["status"], "cancelled");
     assert_eq!(order["cancelReason"], "cancelled");
+}
+
+#[tokio::test]
+async fn cancel_asks_once_on_a_page_of_its_own_and_keeping_the_order_changes_nothing() {
+    let server = TestServer::spawn().await;
+    let (visitor, order_id) = visitor_with_a_held_order(&server).await;
+    let order_page = visitor.page(&format!("/orders/{order_id}")).await;
+    assert_eq!(
+        links_to(&order_page.body, &format!("/orders/{order_id}/cancel")).len(),
+        1,
+        "Cancel is a link to the question, not a button that cancels"
+    );
+
+    let question = visitor.page(&format!("/orders/{order_id}/cancel")).await;
+
+    question.assert_shows("Cancel your order?");
+    question.assert_shows("Yes, cancel my order");
+    assert!(
+        links_to(&question.body, &format!("/orders/{order_id}"))
+            .contains(&format!("/orders/{order_id}").as_str())
+    );
+    assert_still_held(&visitor, &order_page, &order_id).await;
+}
+
+#[tokio::test]
+async fn an_order_cancelled_while_someone_waits_says_the_ticket_went_to_them() {
+    let server = TestServer::spawn().await;
+    let (visitor, order_id) = visitor_with_a_held_order(&server).await;
+    let order = visitor.get_json(&format!("/api/orders/{order_id}")).await;
+    let ticket_id = order["ticket"]["id"]
+        .as_str()
+        .expect("the ticket's id")
+        .to_owned();
+    let mut waiting = buyer(&server.app).await;
+    let joined = waiting
+        .post(&format!("/api/tickets/{ticket_id}/waitlist"), json!({}))
+        .await;
+    assert_eq!(joined.status, StatusCode::CREATED, "{}", joined.body);
+    let confirm_page = format!("/orders/{order_id}/cancel");
+
+    let reply = visitor.submit(&confirm_page, &confirm_page, &[]).await;
+
+    let page = visitor
+        .follow_to(&reply, &format!("/orders/{order_id}"))
+        .await;
+    page.assert_shows("The ticket went to the next person on its waiting list.");
+    page.assert_does_not_show("for sale again");
+}
+
+#[tokio::test]
+async fn a_paid_order_reads_as_a_receipt_with_the_card_the_time_and_the_reference() {
+    let server = TestServer::spawn().await;
+    let (visitor, order_id) = visitor_with_a_held_order(&server).await;
+
+    let page =
+        pay_through_the_form(&visitor, &order_id, &[("payment_method", "pm_card_visa")]).await;
+
+    let receipt = &page.body[page.body.find("id=\"receipt\"").expect("a receipt")..];
+    let receipt = decode_entities(&receipt[..receipt.find("</dl>").expect("its end")]);
+    assert!(receipt.contains("Concert"), "{receipt}");
+    assert!(receipt.contains("$25.00"), "{receipt}");
+    assert!(receipt.contains("visa ending 4242"), "{receipt}");
+    assert!(receipt.contains("<time datetime=\""), "{receipt}");
+    assert!(receipt.contains(" UTC</time>"), "{receipt}");
+    assert!(receipt.contains(&order_id), "{receipt}");
+    page.assert_shows("src=\"/assets/time.");
+}
+
+#[tokio::test]
+async fn the_holder_sees_their_hold_on_the_ticket_page_with_a_way_to_pay_and_no_waiting_list() {
+    let server = TestServer::spawn().await;
+    let (visitor, order_id) = visitor_with_a_held_order(&server).await;
+    let ticket_page = ticket_page_of(&visitor, &order_id).await;
+
+    let page = visitor.page(&ticket_page).await;
+
+    let text = decode_entities(&page.body);
+    assert!(
+        text.contains("You're holding this ticket — pay within"),
+        "{text}"
+    );
+    assert_eq!(
+        links_to(&page.body, &format!("/orders/{order_id}")),
+        [format!("/orders/{order_id}")]
+    );
+    page.assert_does_not_show("Join the waiting list");
+    page.assert_does_not_show("Someone is buying this ticket");
+}
+
+#[tokio::test]
+async fn a_second_buy_by_the_holder_lands_on_their_own_order() {
+    let server = TestServer::spawn().await;
+    let (visitor, order_id) = visitor_with_a_held_order(&server).await;
+    let ticket_id = ticket_page_of(&visitor, &order_id)
+        .await
+        .trim_start_matches("/tickets/")
+        .to_owned();
+
+    let again = visitor.buy(&ticket_id).await;
+
+    assert_eq!(again, order_id);
+    let page = visitor.page(&format!("/orders/{order_id}")).await;
+    page.assert_shows("You are already holding this ticket: here is your order.");
+    assert_still_held(&visitor, &page, &order_id).await;
+}
+
+#[tokio::test]
+async fn after_the_purchase_the_buyer_reads_they_bought_it_and_the_seller_that_it_sold() {
+    let server = TestServer::spawn().await;
+    let seller = Visitor::signed_up(&server, "seller").await;
+    let ticket_page = seller.sell("Gala", "40").await;
+    let shopper = Visitor::signed_up(&server, "shopper").await;
+    let order_id = shopper
+        .buy(ticket_page.trim_start_matches("/tickets/"))
+        .await;
+    pay_through_the_form(&shopper, &order_id, &[("payment_method", "pm_card_visa")]).await;
+
+    let bought = shopper.page(&ticket_page).await;
+    let sold = seller.page(&ticket_page).await;
+
+    bought.assert_shows("You bought this ticket.");
+    assert_eq!(
+        links_to(&bought.body, &format!("/orders/{order_id}")).len(),
+        1
+    );
+    let sold_text = decode_entities(&sold.body);
+    assert!(
+        sold_text.contains("You sold this ticket for $40.00 on <time datetime=\""),
+        "{sold_text}"
+    );
+    sold.assert_does_not_show("This is your ticket.");
+}
+
+#[tokio::test]
+async fn the_card_field_is_labelled_for_assistive_technology() {
+    let server = TestServer::spawn().await;
+    let (visitor, order_id) = visitor_with_a_held_order(&server).await;
+
+    let page = visitor.page(&format!("/orders/{order_id}")).await;
+
+    page.assert_shows("id=\"card-label\"");
+    page.assert_shows("aria-labelledby=\"card-label\"");
+    page.assert_does_not_show("for=\"card-element\"");
+}
+
+/// The path of the ticket page of the visitor's order.
+async fn ticket_page_of(visitor: &Visitor, order_id: &str) -> String {
+    let order = visitor.get_json(&format!("/api/orders/{order_id}")).await;
+    format!(
+        "/tickets/{}",
+        order["ticket"]["id"].as_str().expect("the ticket's id")
+    )
 }
 
 // Assets.
