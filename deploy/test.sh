@@ -1,25 +1,38 @@
 #!/usr/bin/env bash
-# Runs every test against real PostgreSQL and a real Temporal dev server: installs the tools if
-# needed, checks formatting, then builds and runs the whole workspace's tests in one cargo call,
-# browser tests included (headless chromium).
+# Runs every test against real PostgreSQL and a real Temporal dev server: checks formatting,
+# installs the tools if needed while the workspace compiles (once), checks the deployment files,
+# then runs the whole workspace's tests, browser tests included (headless chromium).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
-"$repo/deploy/dev-tools.sh"
 cargo fmt --all -- --check
-# The deployment's Dockerfile, Compose file and Helm chart, checked offline (seconds).
-"$repo/deploy/checks/run.sh"
-# Tests mostly wait on Temporal and Postgres, not the CPU, so run more of them at once than cores.
-export RUST_TEST_THREADS="${RUST_TEST_THREADS:-8}"
+# The tools (apt, PyPI) install while the workspace compiles: the one waits on the network, the
+# other on the CPU. Then the deployment's Dockerfile, Compose file and Helm chart are checked
+# offline (seconds). One after the other, so that two apt-gets never race for dpkg's lock.
+tools_log=$(mktemp)
+("$repo/deploy/dev-tools.sh" && "$repo/deploy/checks/run.sh") >"$tools_log" 2>&1 &
+tools=$!
 # Where cargo puts what it builds (CARGO_TARGET_DIR, if set, moves it).
 target="${CARGO_TARGET_DIR:-$repo/target}"
-# The browser tests save a screenshot of every page they visit; say where, pass or fail.
-export BOXOFFICE_SCREENSHOTS="${BOXOFFICE_SCREENSHOTS:-$target/screenshots}"
-rm -rf "$BOXOFFICE_SCREENSHOTS"
 status=0
 # One build: the test run also builds `boxoffice` and `stripe-emulator` (their packages have
 # integration tests), in the very feature set the runs below use. A `cargo build` here would
 # resolve features without dev-dependencies and compile the workspace a second time.
+cargo test --locked --workspace --no-run "$@" || status=$?
+tools_status=0
+wait "$tools" || tools_status=$?
+cat "$tools_log"
+rm -f "$tools_log"
+if [ "$tools_status" -ne 0 ]; then
+  echo "the tools or the deployment checks failed (exit $tools_status)" >&2
+  exit "$tools_status"
+fi
+[ "$status" -eq 0 ] || exit "$status"
+# Tests mostly wait on Temporal and Postgres, not the CPU, so run more of them at once than cores.
+export RUST_TEST_THREADS="${RUST_TEST_THREADS:-8}"
+# The browser tests save a screenshot of every page they visit; say where, pass or fail.
+export BOXOFFICE_SCREENSHOTS="${BOXOFFICE_SCREENSHOTS:-$target/screenshots}"
+rm -rf "$BOXOFFICE_SCREENSHOTS"
 cargo test --locked --workspace "$@" || status=$?
 bins="$target/debug"
 # Lighthouse: four pages must score 100 in every category (reports in target/lighthouse/).
