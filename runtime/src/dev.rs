@@ -64,6 +64,11 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         limits: args.gateway.limits.settings(),
         hashing: args.gateway.hashing.budget(),
         public_metrics: true,
+        temporal_ui_url: args
+            .gateway
+            .temporal_ui_url
+            .clone()
+            .or_else(|| temporal.ui_url.clone()),
     };
     let reader = open_reader(&database_url, &db).await?;
     // The cached listing learns of ticket writes by other processes (workers, other gateways).
