@@ -10,6 +10,7 @@ pub mod flash;
 mod forms;
 mod orders;
 mod shop;
+mod support;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Request};
@@ -58,7 +59,12 @@ pub fn router(state: AppState) -> Router {
         .route("/orders", get(orders::orders_page))
         .route("/orders/{id}", get(orders::order_page))
         .route("/orders/{id}/pay", axum::routing::post(orders::pay))
-        .route("/orders/{id}/cancel", axum::routing::post(orders::cancel));
+        .route("/orders/{id}/cancel", axum::routing::post(orders::cancel))
+        .route("/support", get(support::support_page))
+        .route(
+            "/support/orders/{id}/refund",
+            axum::routing::post(support::refund),
+        );
     // Assets need no session, CSRF cookie or flash: they stay outside the page frame.
     let mut assets = Router::new().route(
         "/favicon.ico",
