@@ -13,7 +13,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::waitlists::{self, HandOverRules, HandedOver};
 use super::{StoreError, catalog};
-use crate::entities::{order, payment, ticket};
+use crate::entities::{order, payment, ticket, user};
 
 pub const REFUNDING: &str = "refunding";
 pub const REFUNDED: &str = "refunded";
@@ -33,6 +33,10 @@ pub enum RefundRefusal {
     AlreadyRefunded(OrderId),
     #[error("Order {0} is not being refunded")]
     NotRefunding(OrderId),
+    /// Whoever started the workflow (the Temporal UI's *Start Workflow*, say) named someone who
+    /// is not staff.
+    #[error("User {0} is not support staff")]
+    NotStaff(UserId),
 }
 
 /// A paid order marked `refunding`: what to refund.
@@ -43,8 +47,8 @@ pub struct Refundable {
     pub ticket_id: TicketId,
 }
 
-/// Checks the order is paid and not refunded, and marks it `refunding` by `staff_id` for
-/// `reason`. A retry that finds the mark goes on with it.
+/// Checks `staff_id` is staff and the order is paid and not refunded, and marks it `refunding`
+/// by `staff_id` for `reason`. A retry that finds the mark goes on with it.
 pub async fn begin_refund(
     db: &DatabaseConnection,
     order_id: OrderId,
@@ -52,6 +56,10 @@ pub async fn begin_refund(
     reason: &str,
 ) -> Result<Result<Refundable, RefundRefusal>, StoreError> {
     let txn = super::begin_write(db).await?;
+    let staff = user::Entity::find_by_id(staff_id).one(&txn).await?;
+    if !staff.is_some_and(|staff| staff.staff) {
+        return Ok(Err(RefundRefusal::NotStaff(staff_id)));
+    }
     let Some(order) = order::Entity::find_by_id(order_id).one(&txn).await? else {
         return Ok(Err(RefundRefusal::NotFound(order_id)));
     };

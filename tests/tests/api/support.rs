@@ -323,3 +323,32 @@ async fn a_refund_stripe_refuses_leaves_the_order_paid() {
     assert_eq!(after.body[0]["refundState"], Value::Null);
     assert_eq!(after.body[0]["payment"]["status"], "succeeded");
 }
+
+#[tokio::test]
+async fn a_refund_started_in_the_name_of_someone_not_staff_is_refused() {
+    let app = TestApp::spawn().await;
+    let (mut customer, _, order) = ordered_ticket(&app, "Concert", json!(20)).await;
+    pay_with_a_good_card(&mut customer, &order).await;
+    let customer_id = customer.get("/api/users/currentuser").await.body["currentUser"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // As the Temporal UI's *Start Workflow* could: the workflow's own input, no gateway.
+    let request = boxoffice_activities::refund::RefundRequest {
+        order_id: id_of(&order).parse().unwrap(),
+        staff_id: customer_id,
+        reason: "I want my money".to_owned(),
+    };
+
+    let refused = boxoffice_workflows::refund::start::refund(
+        &app.state.temporal,
+        &app.state.settings.saga.task_queue,
+        request,
+    )
+    .await;
+
+    let reason = refused.expect_err("refused").to_string();
+    assert_eq!(reason, format!("User {customer_id} is not support staff"));
+    assert!(app.stripe.emulator.refunds().is_empty());
+}
