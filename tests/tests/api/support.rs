@@ -352,3 +352,41 @@ async fn a_refund_started_in_the_name_of_someone_not_staff_is_refused() {
     assert_eq!(reason, format!("User {customer_id} is not support staff"));
     assert!(app.stripe.emulator.refunds().is_empty());
 }
+
+#[tokio::test]
+async fn a_refund_whose_answer_from_stripe_is_lost_refunds_once() {
+    let app = TestApp::spawn().await;
+    let (_, _, order) = paid_order(&app).await;
+    let mut staff = staff_member(&app).await;
+    // Stripe's answer is held back past the attempt's timeout: the retry asks again, with the
+    // same idempotency key.
+    app.stripe
+        .emulator
+        .delay_next_responses(1, Duration::from_secs(12));
+
+    let refunded = staff_refund(&mut staff, &order, "Lost answer").await;
+
+    assert_eq!(refunded.status, StatusCode::OK, "{}", refunded.body);
+    assert_eq!(app.stripe.emulator.refunds().len(), 1);
+}
+
+#[tokio::test]
+async fn a_worker_that_goes_away_mid_refund_leaves_one_refund() {
+    let app = TestApp::spawn().await;
+    let (_, _, order) = paid_order(&app).await;
+    let mut staff = staff_member(&app).await;
+    app.stripe
+        .emulator
+        .delay_next_responses(1, Duration::from_secs(12));
+
+    let (refunded, ()) = tokio::join!(staff_refund(&mut staff, &order, "Worker crash"), async {
+        // The refund is at Stripe, waiting for its answer, when the worker goes.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        app.stop_worker();
+        app.start_worker();
+    },);
+
+    assert_eq!(refunded.status, StatusCode::OK, "{}", refunded.body);
+    assert_eq!(refunded.body["refundState"], "refunded");
+    assert_eq!(app.stripe.emulator.refunds().len(), 1);
+}
