@@ -101,6 +101,18 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
             payments.api_base.as_deref().unwrap_or("api.stripe.com")
         ),
     }
+    println!("  support desk: http://{}/support", args.gateway.http.addr);
+    if args.gateway.database.database_url.is_none() {
+        // The secret-free default; a configured URL may hold a password and is not printed.
+        println!(
+            "                staff only: DATABASE_URL='sqlite://{}?mode=rwc' boxoffice staff grant EMAIL",
+            data_dir.join("boxoffice.sqlite").display()
+        );
+    } else {
+        println!(
+            "                staff only: boxoffice staff grant EMAIL (with this DATABASE_URL)"
+        );
+    }
     println!("  hold window:  {}s", args.gateway.saga.hold_secs);
     println!("  data dir:     {}", data_dir.display());
     println!("  Ctrl-C stops everything.");
