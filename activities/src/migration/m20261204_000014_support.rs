@@ -17,6 +17,8 @@ enum Users {
 #[derive(DeriveIden)]
 enum Orders {
     Table,
+    TicketId,
+    CreatedAt,
     RefundState,
     RefundId,
     RefundedBy,
@@ -67,6 +69,16 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
-        Ok(())
+        // Staff look a ticket's orders up by its id (`store::support`).
+        manager
+            .create_index(
+                Index::create()
+                    .name("orders_ticket_idx")
+                    .table(Orders::Table)
+                    .col(Orders::TicketId)
+                    .col(Orders::CreatedAt)
+                    .to_owned(),
+            )
+            .await
     }
 }
