@@ -18,8 +18,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// The purchase saga's worker, as `worker`, `dev` and the tests run it: `PurchaseWorkflow` and
-/// its activities on the saga's task queue, and staff's `RefundWorkflow` with its own; releases that hand their ticket to the waiting
-/// list and start the member's saga.
+/// its activities on the saga's task queue, with releases that hand their ticket to the waiting
+/// list and start the member's saga; and staff's `RefundWorkflow` with its activities, whose
+/// refunds hand tickets over the same way.
 pub struct PurchaseWorker {
     pub db: DatabaseConnection,
     pub temporal: Client,

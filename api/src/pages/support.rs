@@ -2,22 +2,21 @@
 //! a page that does not exist). The same search and refunds as `/api/support/…`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::response::{Html, IntoResponse, Response};
 use boxoffice_domain::OrderId;
 use boxoffice_domain::saga::Standing;
 use boxoffice_web::view::{Form, FormError, Page, SupportOrderRow, SupportPage, SupportRefund};
 use chrono::{DateTime, Utc};
 
-use crate::auth::SessionKeys;
 use crate::extract::Query;
 use crate::pages::context::PageContext;
 use crate::pages::error::{PageError, Refusal};
 use crate::pages::forms::CsrfForm;
 use crate::pages::{PageId, render};
 use crate::routes::support::SearchParams;
+use crate::state::AppState;
 use crate::support::{self, DeskOrder, NotStaff, Support};
 use boxoffice_activities::store::refunds::{REFUNDED, REFUNDING};
 
@@ -75,21 +74,30 @@ pub async fn support_page(
     Ok(render(&context, &Page::Support(Box::new(page))))
 }
 
-/// Refunds the order with the form's reason, then back to the order on the desk.
-pub async fn refund(
-    context: PageContext,
-    State(support): State<Support>,
-    State(keys): State<Arc<SessionKeys>>,
-    PageId(id): PageId<OrderId>,
-    CsrfForm(fields): CsrfForm,
-) -> Response {
-    let staff = match support.staff(context.user.as_ref()).await {
-        Ok(staff) => staff,
-        Err(not_staff) => return PageError::from(not_staff).into_response(),
+/// Refunds the order with the form's reason, then back to the order on the desk. Staff rights
+/// are checked before anything else, so that to others the path does not exist at all.
+pub async fn refund(State(state): State<AppState>, request: Request) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let staff = match PageContext::from_request_parts(&mut parts, &state).await {
+        Ok(context) => state.support.staff(context.user.as_ref()).await,
+        Err(err) => return err.into_response(),
     };
+    let Ok(staff) = staff else {
+        return PageError::NotFound.into_response();
+    };
+    let PageId(id) = match PageId::<OrderId>::from_request_parts(&mut parts, &state).await {
+        Ok(id) => id,
+        Err(err) => return err.into_response(),
+    };
+    let CsrfForm(fields) =
+        match CsrfForm::from_request(Request::from_parts(parts, body), &state).await {
+            Ok(form) => form,
+            Err(err) => return err.into_response(),
+        };
     let here = format!("/support?orderId={id}");
     let reason = fields.get("reason").unwrap_or("").to_owned();
-    let done = support
+    let done = state
+        .support
         .refund(&staff, id, &reason)
         .await
         .map(|outcome| {
@@ -99,7 +107,7 @@ pub async fn refund(
             )
         })
         .map_err(Refusal::from);
-    fields.back_to(&here, done, &keys)
+    fields.back_to(&here, done, &state.sessions)
 }
 
 fn row(desk: DeskOrder) -> SupportOrderRow {

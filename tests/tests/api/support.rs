@@ -202,19 +202,28 @@ async fn refunding_twice_refunds_once() {
     let (_, _, order) = paid_order(&app).await;
     let mut staff = staff_member(&app).await;
     let mut other_staff = staff_member(&app).await;
+    let already = format!("Order {} is already refunded", id_of(&order));
 
+    // Two presses at once: the second joins the running refund, or finds it done.
     let (first, second) = tokio::join!(
         staff_refund(&mut staff, &order, "Double charge"),
         staff_refund(&mut other_staff, &order, "Double charge"),
     );
     let third = staff_refund(&mut staff, &order, "Double charge").await;
 
-    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
-    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
-    third.assert_error(
-        StatusCode::BAD_REQUEST,
-        [format!("Order {} is already refunded", id_of(&order)).as_str()],
+    let answers = [&first, &second];
+    assert!(
+        answers.iter().any(|r| r.status == StatusCode::OK),
+        "{} / {}",
+        first.body,
+        second.body
     );
+    for answer in answers {
+        if answer.status != StatusCode::OK {
+            answer.assert_error(StatusCode::BAD_REQUEST, [already.as_str()]);
+        }
+    }
+    third.assert_error(StatusCode::BAD_REQUEST, [already.as_str()]);
     assert_eq!(app.stripe.emulator.refunds().len(), 1);
 }
 

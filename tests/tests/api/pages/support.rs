@@ -104,3 +104,30 @@ async fn a_search_with_no_term_says_what_it_needs() {
 
     page.assert_shows("Search by exactly one of email, orderId or ticketId");
 }
+
+#[tokio::test]
+async fn a_refund_posted_by_a_customer_finds_no_such_page() {
+    let server = TestServer::spawn().await;
+    let (mut customer, _, order) = ordered_ticket(&server.app, "Concert", json!(25)).await;
+    pay_with_a_good_card(&mut customer, &order).await;
+    let order_id = order["id"].as_str().unwrap();
+    let visitor = Visitor::signed_up(&server, "buyer").await;
+
+    let without_token = visitor
+        .post(
+            &format!("/support/orders/{order_id}/refund"),
+            &[("reason", "mine")],
+        )
+        .await;
+    let with_token = visitor
+        .submit(
+            "/orders",
+            &format!("/support/orders/{order_id}/refund"),
+            &[("reason", "mine")],
+        )
+        .await;
+
+    assert_eq!(without_token.status, StatusCode::NOT_FOUND);
+    assert_eq!(with_token.status, StatusCode::NOT_FOUND);
+    assert!(server.app.stripe.emulator.refunds().is_empty());
+}
