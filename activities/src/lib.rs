@@ -7,4 +7,5 @@ pub mod metrics;
 pub mod migration;
 pub mod payments;
 pub mod purchase;
+pub mod refund;
 pub mod store;

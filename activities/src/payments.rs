@@ -13,6 +13,7 @@ use stripe_core::refund::CreateRefund;
 use stripe_shared::{PaymentIntent, PaymentIntentStatus};
 use stripe_types::Currency;
 
+#[derive(Clone)]
 pub struct Stripe {
     client: Client,
 }

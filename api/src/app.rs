@@ -18,7 +18,7 @@ use crate::failure::Failure;
 use crate::metrics;
 use crate::openapi::{ApiDoc, CommonResponses};
 use crate::pages;
-use crate::routes::{health, orders, payments, tickets, users, waitlist, webhooks};
+use crate::routes::{health, orders, payments, support, tickets, users, waitlist, webhooks};
 use crate::security;
 pub use crate::state::{AppState, Reader, Settings, StripeSettings};
 
@@ -57,6 +57,13 @@ pub fn router(state: AppState) -> Router {
             async move { axum::Json((*spec).clone()) }
         }),
     );
+    // Staff only, and to everyone else as if they did not exist: not in the public spec.
+    documented = documented
+        .route("/api/support/orders", get(support::orders))
+        .route(
+            "/api/support/orders/{id}/refund",
+            axum::routing::post(support::refund),
+        );
     if state.settings.public_metrics {
         documented = documented.route("/metrics", get(metrics::serve));
     }

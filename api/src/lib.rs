@@ -20,6 +20,7 @@ pub mod readiness;
 pub mod routes;
 pub mod security;
 pub mod state;
+pub mod support;
 pub mod temporal;
 pub mod tickets;
 pub mod waitlist;

@@ -18,6 +18,7 @@ use crate::passwords::{HashingBudget, PasswordHasher};
 use crate::purchases::Purchases;
 use crate::readiness::Readiness;
 use crate::security::SecurityHeaders;
+use crate::support::Support;
 use crate::tickets::Tickets;
 use crate::waitlist::Waitlists;
 use boxoffice_workflows::SagaSettings;
@@ -37,6 +38,7 @@ pub struct AppState {
     pub purchases: Purchases,
     pub tickets: Tickets,
     pub waitlists: Waitlists,
+    pub support: Support,
     /// This gateway's abuse limits (sign-ins, payments, listings).
     pub limits: Limits,
     pub security: Arc<SecurityHeaders>,
@@ -85,6 +87,12 @@ impl AppState {
                 reader: reader.clone(),
                 limits: limits.clone(),
             },
+            support: Support {
+                reader: reader.clone(),
+                temporal: temporal.clone(),
+                task_queue: settings.saga.task_queue.clone(),
+                temporal_ui_url: settings.temporal_ui_url.clone(),
+            },
             db,
             reader: Reader(reader),
             sessions: Arc::new(sessions),
@@ -116,6 +124,9 @@ pub struct Settings {
     pub hashing: HashingBudget,
     /// Whether the gateway's own address serves `/metrics`; off when it is served elsewhere.
     pub public_metrics: bool,
+    /// The Temporal UI's base URL (`http://127.0.0.1:8233`), for the support desk's links to
+    /// workflows; without it the desk shows workflow ids only.
+    pub temporal_ui_url: Option<String>,
 }
 
 /// Card payments on the pages, and Stripe's webhooks.

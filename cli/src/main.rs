@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 
 use boxoffice_bench::config::BenchArgs;
 use boxoffice_runtime::config::{
-    DevArgs, HealthcheckArgs, LogFormat, MigrateArgs, ReplayArgs, ServeArgs, WorkerArgs,
+    DevArgs, HealthcheckArgs, LogFormat, MigrateArgs, ReplayArgs, ServeArgs, StaffArgs, WorkerArgs,
 };
 use boxoffice_runtime::{commands, dev};
 
@@ -35,6 +35,9 @@ enum Command {
     Worker(WorkerArgs),
     /// Apply database migrations and exit.
     Migrate(MigrateArgs),
+    /// Support staff: grant, revoke and list staff accounts, and refund a paid order, against the
+    /// configured database (and Temporal, for refunds). Never through the API.
+    Staff(StaffArgs),
     /// Replay recorded workflow histories against this build's workflow code; exits non-zero on
     /// non-determinism. Or, with --record, save finished workflows' histories as fixtures.
     Replay(ReplayArgs),
@@ -52,6 +55,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Serve(args) => commands::serve(args).await,
         Command::Worker(args) => commands::worker(args).await,
         Command::Migrate(args) => commands::migrate(args).await,
+        Command::Staff(args) => commands::staff(args).await,
         Command::Replay(args) => commands::replay(args).await,
         Command::Bench(args) => boxoffice_bench::run(args).await,
         Command::Healthcheck(args) => commands::healthcheck(args).await,

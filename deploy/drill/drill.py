@@ -20,6 +20,9 @@ Phases, each printed with the shop's counts before and after:
   fault 5   SIGTERM a gateway with payments in flight: they finish; new requests go to the other
   phase 6   no fault, a slow Stripe: payments made 1.5 s before the hold ends whose charges take
             3 s must still be answered 201 and complete (the README's promise)
+  fault 7   support staff refund paid orders (`RefundWorkflow`) through both gateways while a
+            worker is killed with the refunds at the emulator, answers held back: every refund
+            answers 200 and each order has exactly one Stripe refund; then a restart
 Then, once every saga has settled, the reconciliation of Postgres against the emulator's ledger.
 Exits 1 if any check failed.
 """
@@ -844,6 +847,62 @@ def hold_ends_mid_charge():
     return orders
 
 
+REFUNDED = set()  # orders support staff refunded (phase 7): paid 201, then cancelled by the refund
+
+
+def fault_refunds_worker_kill():
+    """Support staff refund paid orders (`RefundWorkflow`) while a worker is killed with the
+    refunds at Stripe, their answers held back: each order is refunded exactly once."""
+    phase = "7 staff refunds, worker kill -9"
+    orders = place_many(phase, 4)
+    settled(pay_async(orders), 60)
+    paid = [o for o in orders if o.pays and o.pays[-1].status == 201]
+    check(phase, "the orders to refund were paid", len(paid) == len(orders),
+          "; ".join(pay_answers(phase, orders)))
+    staff = signup("staff@drill.example", 1)
+    # What `boxoffice staff grant staff@drill.example` does.
+    db("UPDATE users SET staff = true, version = version + 1 WHERE email = 'staff@drill.example'")
+    before = snapshot("7 before: staff refunds")
+    _, refunds, _ = emulator_ledger()
+    baseline = len(refunds)
+    http("POST", EMU + "/_emulator/delay", {"millis": 6000, "count": len(paid)})
+    futures = [PAY_POOL.submit(api, 1 + i % 2, "POST", f"/api/support/orders/{o.id}/refund",
+                               {"reason": "drill: worker killed mid-refund"}, staff.cookie, 150.0)
+               for i, o in enumerate(paid)]
+    in_flight = wait_for(lambda: len(emulator_ledger()[1]) >= baseline + len(paid), 10, 0.1)
+    check(phase, "refunds in flight at the kill (refunded at the emulator, answers held back)",
+          in_flight and not all(f.done() for f in futures),
+          f"{len(emulator_ledger()[1]) - baseline} of {len(paid)} refunds at the emulator")
+    victim = 1
+    procs("worker-kill", victim)
+    say(f"killed worker{victim} with kill -9, {len(paid)} refunds in flight")
+    done = settled(futures, 120)
+    answers = [f.result() if f.done() else None for f in futures]
+    bad = [f"{o.id[-8:]}: {a}" for o, a in zip(paid, answers) if a is None or a.status != 200]
+    check(phase, "every refund answered 200", done and not bad, "; ".join(bad))
+    REFUNDED.update(o.id for o in paid)
+    rows = db_orders([o.id for o in paid])
+    states = dict(db("SELECT id, coalesce(refund_state, '') FROM orders WHERE id IN (" +
+                     ",".join(f"'{o.id}'" for o in paid) + ")"))
+    _, refunds, _ = emulator_ledger()
+    per_intent = {}
+    for r in refunds:
+        per_intent[r["payment_intent"]] = per_intent.get(r["payment_intent"], 0) + 1
+    wrong = [f"{o.id[-8:]}: db {rows.get(o.id, {}).get('status')}/{states.get(o.id)}, "
+             f"{per_intent.get(rows.get(o.id, {}).get('stripe_id'), 0)} refund(s)"
+             for o in paid
+             if rows.get(o.id, {}).get("status") != "cancelled" or states.get(o.id) != "refunded"
+             or per_intent.get(rows.get(o.id, {}).get("stripe_id"), 0) != 1]
+    check(phase, "each refunded order is cancelled, marked refunded, with exactly one Stripe refund",
+          not wrong, "; ".join(wrong) or f"{len(paid)} orders")
+    back = [o.id[-8:] for o in paid if rows.get(o.id, {}).get("ticket_order")]
+    check(phase, "their tickets are for sale again", not back, ", ".join(back))
+    after = snapshot("7 after: staff refunds")
+    procs("worker-start", victim)
+    check(phase, f"worker{victim} restarted and ready", ready(WORKER_METRICS[victim] + "/readyz"))
+    return paid, before, after
+
+
 def reconcile():
     phase = "reconcile"
     # Settle: every hold over, every saga closed.
@@ -904,7 +963,9 @@ def reconcile():
     strays = [p["id"] for oid, ps in charges.items() if oid not in rows for p in ps]
     check(phase, "no succeeded charge for an order the database does not have", not strays,
           ", ".join(strays))
-    promised = [o for o in ORDERS.values() if any(p.status == 201 for p in o.pays)]
+    # A paid order support staff refunded since (phase 7) is cancelled, its charge refunded.
+    promised = [o for o in ORDERS.values()
+                if any(p.status == 201 for p in o.pays) and o.id not in REFUNDED]
     broken = [o.id[-8:] for o in promised if rows.get(o.id, {}).get("status") != "complete"]
     check(phase, "every payment answered 201 is a complete order", not broken,
           ", ".join(broken) or f"{len(promised)} payments")
@@ -954,9 +1015,10 @@ def print_report():
 
 
 PHASES = [("1", fault_worker_kill), ("2", fault_temporal_restart), ("3", fault_postgres_restart),
-          ("4", fault_emulator_down), ("5", fault_gateway_term), ("6", hold_ends_mid_charge)]
-# Which phases run (the warm-up and the reconciliation always do): DRILL_PHASES=1,2,3,4,5,6.
-ONLY = set(os.environ.get("DRILL_PHASES", "1,2,3,4,5,6").replace(" ", "").split(","))
+          ("4", fault_emulator_down), ("5", fault_gateway_term), ("6", hold_ends_mid_charge),
+          ("7", fault_refunds_worker_kill)]
+# Which phases run (the warm-up and the reconciliation always do): DRILL_PHASES=1,2,3,4,5,6,7.
+ONLY = set(os.environ.get("DRILL_PHASES", "1,2,3,4,5,6,7").replace(" ", "").split(","))
 
 
 def main():

@@ -13,6 +13,7 @@
 #   6. no fault, a slow Stripe: a payment made just before its hold ends, whose charge outlasts the
 #      hold, still answers 201 and completes (the README's "the hold never expires under a paying
 #      buyer")
+#   7. kill -9 a worker while staff refund paid orders: each order is refunded exactly once
 #
 # Prints a report (counts before and after each phase, then the reconciliation) and exits non-zero
 # if any check failed. About two and a half minutes. Everything it starts runs from a temp dir
@@ -22,8 +23,8 @@
 # Needs: PostgreSQL's server binaries (/usr/lib/postgresql/*/bin), `temporal` (the CLI, from PATH,
 # TEMPORAL_CLI or .venv/bin), psql, curl, python3 (standard library only). Tunables:
 # DRILL_HOLD_SECS (20), DRILL_EMULATOR_DOWN_SECS (25), DRILL_PG_DOWN_SECS (5; 0 is a plain
-# `pg_ctl restart -m fast`), DRILL_LATE_LIMIT_SECS (5), DRILL_PHASES (1,2,3,4,5,6: which of the
-# phases run; the warm-up and the reconciliation always do).
+# `pg_ctl restart -m fast`), DRILL_LATE_LIMIT_SECS (5), DRILL_PHASES (1,2,3,4,5,6,7: which of
+# the phases run; the warm-up and the reconciliation always do).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)

@@ -1,5 +1,6 @@
 //! The shop's processes and one-off commands, as the `boxoffice` binary runs them: `serve` (the
-//! gateway), `worker` (the purchase saga's worker), `migrate`, `replay` and `healthcheck`. `dev`
+//! gateway), `worker` (the purchase saga's worker), `migrate`, `staff`, `replay` and
+//! `healthcheck`. `dev`
 //! is in `dev`.
 
 use anyhow::Context;
@@ -8,7 +9,8 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::net::TcpListener;
 
 use crate::config::{
-    DatabaseArgs, HealthcheckArgs, MigrateArgs, ReplayArgs, ServeArgs, TemporalArgs, WorkerArgs,
+    DatabaseArgs, HealthcheckArgs, MigrateArgs, ReplayArgs, ServeArgs, StaffArgs, StaffCommand,
+    TemporalArgs, WorkerArgs,
 };
 use crate::process::{
     listen, open_current_database, open_database, open_reader, serve_until_shutdown,
@@ -28,6 +30,72 @@ const MIN_JWT_SECRET_BYTES: usize = 32;
 pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
     let db = open_database(&required_database(&args.database)?).await?;
     tracing::info!("database schema is up to date");
+    db.close().await?;
+    Ok(())
+}
+
+/// `boxoffice staff grant|revoke|list|refund`.
+pub async fn staff(args: StaffArgs) -> anyhow::Result<()> {
+    use boxoffice_activities::store::users;
+    match args.command {
+        StaffCommand::Grant(args) | StaffCommand::Revoke(args) if args.email.trim().is_empty() => {
+            anyhow::bail!("an e-mail is required")
+        }
+        StaffCommand::Grant(args) => set_staff(&args.database, &args.email, true).await,
+        StaffCommand::Revoke(args) => set_staff(&args.database, &args.email, false).await,
+        StaffCommand::List(args) => {
+            let db = open_current_database(&required_database(&args.database)?).await?;
+            for member in users::staff(&db).await? {
+                println!("{}\t{}", member.email, member.id);
+            }
+            Ok(())
+        }
+        StaffCommand::Refund(args) => {
+            let order_id: boxoffice_domain::OrderId = args
+                .order
+                .trim()
+                .parse()
+                .map_err(|_| anyhow::anyhow!("`{}` is not an order id", args.order))?;
+            let reason = args.reason.trim();
+            anyhow::ensure!(!reason.is_empty(), "--reason is required: say why");
+            let db = open_current_database(&required_database(&args.database)?).await?;
+            let email = normalised(&args.staff_email);
+            let staff = users::find_user_by_email(&db, &email)
+                .await?
+                .filter(|user| user.staff)
+                .with_context(|| format!("{email} is not a support staff account"))?;
+            let temporal = connect_temporal(&args.temporal).await?;
+            let request = boxoffice_activities::refund::RefundRequest {
+                order_id,
+                staff_id: staff.id,
+                reason: reason.to_owned(),
+            };
+            let outcome =
+                boxoffice_workflows::refund::start::refund(&temporal, &args.task_queue, request)
+                    .await?;
+            println!(
+                "refunded order {order_id}: Stripe refund {} ({})",
+                outcome.refund_id,
+                boxoffice_workflows::refund::start::workflow_id(order_id)
+            );
+            Ok(())
+        }
+    }
+}
+
+/// E-mails are stored trimmed and lower-cased.
+fn normalised(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+async fn set_staff(database: &DatabaseArgs, email: &str, staff: bool) -> anyhow::Result<()> {
+    let db = open_current_database(&required_database(database)?).await?;
+    let email = normalised(email);
+    let user = boxoffice_activities::store::users::set_staff(&db, &email, staff)
+        .await?
+        .with_context(|| format!("no account has the e-mail {email}"))?;
+    let now = if staff { "is" } else { "is no longer" };
+    println!("{} {now} support staff ({})", user.email, user.id);
     db.close().await?;
     Ok(())
 }
@@ -113,6 +181,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         limits,
         hashing: args.gateway.hashing.budget(),
         public_metrics: args.metrics_addr.is_none(),
+        temporal_ui_url: args.gateway.temporal_ui_url.clone(),
     };
     if let Some(addr) = args.metrics_addr {
         let listener = TcpListener::bind(addr)

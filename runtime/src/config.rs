@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use secrecy::SecretString;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -191,6 +191,10 @@ pub struct GatewayArgs {
     /// dir and keeps it.
     #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<SecretString>,
+    /// The Temporal UI's base URL (`https://temporal.example.com`): the support desk links each
+    /// order to its workflow there. `dev` knows its own UI's address.
+    #[arg(long, env = "BOXOFFICE_TEMPORAL_UI_URL")]
+    pub temporal_ui_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -285,4 +289,59 @@ pub struct HealthcheckArgs {
     /// How long to wait for the answer, in seconds.
     #[arg(long, default_value_t = 3)]
     pub timeout_secs: u64,
+}
+
+/// `boxoffice staff`: support staff accounts, against the configured database. Staff rights are
+/// granted and revoked here only, never through the API.
+#[derive(Debug, Clone, Args)]
+pub struct StaffArgs {
+    #[command(subcommand)]
+    pub command: StaffCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum StaffCommand {
+    /// Make the account with this e-mail support staff: it may then find anyone's orders and
+    /// refund them (the support page, /support).
+    Grant(StaffEmailArgs),
+    /// Take support staff rights from the account with this e-mail.
+    Revoke(StaffEmailArgs),
+    /// List the support staff, one e-mail a line.
+    List(StaffListArgs),
+    /// Refund a paid order through its `RefundWorkflow` (refund-<order id>), as a staff member;
+    /// waits for the outcome. Refunding an order twice refunds it once.
+    Refund(StaffRefundArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StaffEmailArgs {
+    /// The account's e-mail (any case).
+    pub email: String,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StaffListArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StaffRefundArgs {
+    /// The order's id.
+    pub order: String,
+    /// Why, for the audit trail (the workflow's history): required.
+    #[arg(long)]
+    pub reason: String,
+    /// The e-mail of the staff account the refund is made as.
+    #[arg(long = "as", value_name = "STAFF_EMAIL", env = "BOXOFFICE_STAFF_EMAIL")]
+    pub staff_email: String,
+    /// Task queue of the shop's workers (as they are configured).
+    #[arg(long, env = "BOXOFFICE_TASK_QUEUE", default_value = boxoffice_workflows::TASK_QUEUE)]
+    pub task_queue: String,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub temporal: TemporalArgs,
 }

@@ -64,6 +64,11 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         limits: args.gateway.limits.settings(),
         hashing: args.gateway.hashing.budget(),
         public_metrics: true,
+        temporal_ui_url: args
+            .gateway
+            .temporal_ui_url
+            .clone()
+            .or_else(|| temporal.ui_url.clone()),
     };
     let reader = open_reader(&database_url, &db).await?;
     // The cached listing learns of ticket writes by other processes (workers, other gateways).
@@ -95,6 +100,18 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
             "  payments:     Stripe ({})",
             payments.api_base.as_deref().unwrap_or("api.stripe.com")
         ),
+    }
+    println!("  support desk: http://{}/support", args.gateway.http.addr);
+    if args.gateway.database.database_url.is_none() {
+        // The secret-free default; a configured URL may hold a password and is not printed.
+        println!(
+            "                staff only: DATABASE_URL='sqlite://{}?mode=rwc' boxoffice staff grant EMAIL",
+            data_dir.join("boxoffice.sqlite").display()
+        );
+    } else {
+        println!(
+            "                staff only: boxoffice staff grant EMAIL (with this DATABASE_URL)"
+        );
     }
     println!("  hold window:  {}s", args.gateway.saga.hold_secs);
     println!("  data dir:     {}", data_dir.display());

@@ -4,8 +4,9 @@
 use anyhow::Context;
 use boxoffice_activities::payments::Stripe;
 use boxoffice_activities::purchase::PurchaseActivities;
+use boxoffice_activities::refund::RefundActivities;
 use boxoffice_workflows::purchase::start::hand_over;
-use boxoffice_workflows::{PurchaseWorkflow, SagaSettings};
+use boxoffice_workflows::{PurchaseWorkflow, RefundWorkflow, SagaSettings};
 use sea_orm::DatabaseConnection;
 use temporalio_client::Client;
 
@@ -18,7 +19,8 @@ use tokio::task::JoinHandle;
 
 /// The purchase saga's worker, as `worker`, `dev` and the tests run it: `PurchaseWorkflow` and
 /// its activities on the saga's task queue, with releases that hand their ticket to the waiting
-/// list and start the member's saga.
+/// list and start the member's saga; and staff's `RefundWorkflow` with its activities, whose
+/// refunds hand tickets over the same way.
 pub struct PurchaseWorker {
     pub db: DatabaseConnection,
     pub temporal: Client,
@@ -36,12 +38,16 @@ impl PurchaseWorker {
             saga,
         } = self;
         let task_queue = saga.task_queue.clone();
-        let activities =
-            PurchaseActivities::new(db, stripe).with_hand_over(hand_over(temporal.clone(), saga));
+        let hand_over = hand_over(temporal.clone(), saga);
+        let refunds =
+            RefundActivities::new(db.clone(), stripe.clone()).with_hand_over(hand_over.clone());
+        let activities = PurchaseActivities::new(db, stripe).with_hand_over(hand_over);
         start(temporal, move || {
             let options = WorkerOptions::new(task_queue)
                 .register_workflow::<PurchaseWorkflow>()?
+                .register_workflow::<RefundWorkflow>()?
                 .register_activities(activities)
+                .register_activities(refunds)
                 .build();
             Ok(tuned(options))
         })

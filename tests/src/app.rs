@@ -24,6 +24,9 @@ use stripe_emulator::{EmulatorConfig, RunningEmulator, StripeEmulator};
 use crate::worker::{TestWorker, WorkerConfig};
 use crate::{TestDatabase, shared_temporal};
 
+/// Where the support desk's links to workflows point in tests.
+pub const TEMPORAL_UI_URL: &str = "http://temporal-ui.test";
+
 /// A hold long enough that no test that is not about expiry sees one.
 const DEFAULT_HOLD_SECS: u64 = 120;
 
@@ -106,6 +109,7 @@ impl TestApp {
             limits,
             hashing: HashingBudget::for_process(2, None),
             public_metrics: true,
+            temporal_ui_url: Some(TEMPORAL_UI_URL.to_owned()),
         };
         let mut state = AppState::new(
             database.db.clone(),

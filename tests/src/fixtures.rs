@@ -168,3 +168,38 @@ where
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// A fresh account made support staff, as `boxoffice staff grant` makes one.
+pub async fn staff_member(app: &TestApp) -> ApiClient<'_> {
+    let email = format!("staff-{}@example.com", uuid::Uuid::new_v4().simple());
+    let client = app.signed_up(&email).await;
+    boxoffice_activities::store::users::set_staff(&app.database.db, &email, true)
+        .await
+        .expect("grant staff")
+        .expect("the account exists");
+    client
+}
+
+/// The buyer's e-mail, as the session knows it.
+pub async fn email_of(client: &ApiClient<'_>) -> String {
+    let mut client = client.clone();
+    let me = client.get("/api/users/currentuser").await.body;
+    me["currentUser"]["email"]
+        .as_str()
+        .expect("signed in")
+        .to_owned()
+}
+
+/// Staff refund the order for `reason` through the support API.
+pub async fn staff_refund(
+    staff: &mut ApiClient<'_>,
+    order: &Value,
+    reason: &str,
+) -> crate::ApiResponse {
+    staff
+        .post(
+            &format!("/api/support/orders/{}/refund", id_of(order)),
+            json!({ "reason": reason }),
+        )
+        .await
+}

@@ -180,6 +180,8 @@ pub enum Page {
         more: Option<String>,
     },
     Order(Box<OrderPage>),
+    /// Staff only: find a customer's orders, refund a paid one.
+    Support(Box<SupportPage>),
     Error {
         status: u16,
         title: String,
@@ -263,4 +265,49 @@ pub struct OrderPage {
     pub stripe: Option<StripeSetup>,
     /// The ticket came to the buyer from its waiting list.
     pub from_waitlist: bool,
+}
+
+/// The support desk: a search by e-mail, order id or ticket id, and what it found.
+#[derive(Debug, Clone, Default)]
+pub struct SupportPage {
+    /// The search as typed (`email`, `orderId`, `ticketId`), and what was wrong with it.
+    pub search: Form,
+    /// Whether a search was made (else only the form is shown).
+    pub searched: bool,
+    pub orders: Vec<SupportOrderRow>,
+    /// The last refund form's input and refusal (by field `reason`, or the whole form).
+    pub refund: Form,
+}
+
+/// One order as staff see it.
+#[derive(Debug, Clone)]
+pub struct SupportOrderRow {
+    pub id: OrderId,
+    /// What happened to it, in a word: Held, Paid, Expired, Cancelled, Refunding, Refunded.
+    pub state: &'static str,
+    pub buyer_email: String,
+    pub ticket_id: TicketId,
+    pub ticket_title: String,
+    pub price_cents: i64,
+    pub created_at: String,
+    pub expires_at: String,
+    pub paid_at: Option<String>,
+    /// The Stripe PaymentIntent, and the card ("visa ending 4242") when known.
+    pub charge_id: Option<String>,
+    pub card: Option<String>,
+    pub refund: Option<SupportRefund>,
+    pub workflow_id: String,
+    pub workflow_url: Option<String>,
+    pub refund_workflow_id: String,
+    pub refund_workflow_url: Option<String>,
+    /// Paid and not refunded: the refund form is shown.
+    pub refundable: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SupportRefund {
+    pub id: Option<String>,
+    pub by: String,
+    pub reason: String,
+    pub at: Option<String>,
 }

@@ -3,9 +3,12 @@
 
 pub mod baseline;
 pub mod purchase;
+pub mod refund;
 #[cfg(test)]
 mod replay_drill;
 pub mod search;
+
+pub use refund::{RefundOutcome, RefundWorkflow};
 
 pub use purchase::start::{SagaSettings, TASK_QUEUE, workflow_id};
 pub use purchase::{

@@ -8,6 +8,14 @@ pub const ORDER_ID: SearchAttributeKey<String> = SearchAttributeKey::keyword("Or
 pub const TICKET_ID: SearchAttributeKey<String> = SearchAttributeKey::keyword("TicketId");
 pub const BUYER_ID: SearchAttributeKey<String> = SearchAttributeKey::keyword("BuyerId");
 pub const ORDER_STATUS: SearchAttributeKey<String> = SearchAttributeKey::keyword("OrderStatus");
+/// The staff member (a user id, never an e-mail) who refunded an order (`RefundWorkflow`).
+pub const REFUNDED_BY: SearchAttributeKey<String> = SearchAttributeKey::keyword("RefundedBy");
 
 /// Every custom attribute the saga uses; all are Keywords.
-pub const KEYWORDS: [&str; 4] = ["OrderId", "TicketId", "BuyerId", "OrderStatus"];
+pub const KEYWORDS: [&str; 5] = [
+    "OrderId",
+    "TicketId",
+    "BuyerId",
+    "OrderStatus",
+    "RefundedBy",
+];

@@ -21,6 +21,14 @@ pub struct Model {
     pub payment_id: Option<Uuid>,
     pub version: i32,
     pub created_at: ChronoDateTimeUtc,
+    /// `refunding` while staff's `RefundWorkflow` runs, `refunded` once it is done.
+    pub refund_state: Option<String>,
+    /// The Stripe refund.
+    pub refund_id: Option<String>,
+    /// The staff member who refunded it.
+    pub refunded_by: Option<UserId>,
+    pub refund_reason: Option<String>,
+    pub refunded_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

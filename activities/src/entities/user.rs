@@ -14,6 +14,9 @@ pub struct Model {
     pub password_hash: String,
     pub version: i32,
     pub created_at: ChronoDateTimeUtc,
+    /// Support staff: may find anyone's orders and refund them. Granted and revoked only by
+    /// `boxoffice staff`, never through the API.
+    pub staff: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,8 +4,10 @@
 pub mod catalog;
 pub mod claims;
 pub mod orders;
+pub mod refunds;
 pub mod sessions;
 pub mod stripe_events;
+pub mod support;
 pub mod tickets;
 pub mod users;
 pub mod waitlists;

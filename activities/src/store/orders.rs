@@ -60,6 +60,11 @@ pub async fn reserve_ticket(
         payment_id: Set(None),
         version: Set(0),
         created_at: Set(now),
+        refund_state: Set(None),
+        refund_id: Set(None),
+        refunded_by: Set(None),
+        refund_reason: Set(None),
+        refunded_at: Set(None),
     })
     .exec_without_returning(&txn)
     .await?;

@@ -1,8 +1,12 @@
-//! Accounts: created once per e-mail address (the unique index decides a race), found by it.
+//! Accounts: created once per e-mail address (the unique index decides a race), found by it;
+//! support staff rights, granted and revoked by the operator.
 
 use boxoffice_domain::UserId;
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
 
 use super::{StoreError, is_unique_violation};
 use crate::entities::user;
@@ -19,6 +23,7 @@ pub async fn create_user(
         password_hash: Set(password_hash.to_owned()),
         version: Set(0),
         created_at: Set(Utc::now()),
+        staff: Set(false),
     };
     user::Entity::insert(row)
         .exec_with_returning(db)
@@ -39,5 +44,48 @@ pub async fn find_user_by_email(
     Ok(user::Entity::find()
         .filter(user::Column::Email.eq(email))
         .one(db)
+        .await?)
+}
+
+pub async fn find_user(
+    db: &impl ConnectionTrait,
+    id: UserId,
+) -> Result<Option<user::Model>, StoreError> {
+    Ok(user::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Grants (`true`) or revokes support staff rights; `None` when no account has the e-mail.
+/// Granting twice is granting once.
+pub async fn set_staff(
+    db: &impl ConnectionTrait,
+    email: &str,
+    staff: bool,
+) -> Result<Option<user::Model>, StoreError> {
+    let Some(found) = find_user_by_email(db, email).await? else {
+        return Ok(None);
+    };
+    let updated = user::Entity::update_many()
+        .col_expr(user::Column::Staff, Expr::value(staff))
+        .col_expr(
+            user::Column::Version,
+            Expr::col(user::Column::Version).add(1),
+        )
+        .filter(user::Column::Id.eq(found.id))
+        .filter(user::Column::Version.eq(found.version))
+        .exec_with_returning(db)
+        .await?;
+    updated
+        .into_iter()
+        .next()
+        .map(Some)
+        .ok_or(StoreError::VersionConflict)
+}
+
+/// Every staff account, by e-mail.
+pub async fn staff(db: &impl ConnectionTrait) -> Result<Vec<user::Model>, StoreError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Staff.eq(true))
+        .order_by_asc(user::Column::Email)
+        .all(db)
         .await?)
 }

@@ -10,6 +10,7 @@ pub mod flash;
 mod forms;
 mod orders;
 mod shop;
+mod support;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Request};
@@ -61,6 +62,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/orders/{id}/cancel",
             get(orders::cancel_page).post(orders::cancel),
+        )
+        .route("/support", get(support::support_page))
+        .route(
+            "/support/orders/{id}/refund",
+            axum::routing::post(support::refund),
         );
     // Assets need no session, CSRF cookie or flash: they stay outside the page frame.
     let mut assets = Router::new().route(

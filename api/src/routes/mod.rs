@@ -3,6 +3,7 @@
 pub mod health;
 pub mod orders;
 pub mod payments;
+pub mod support;
 pub mod tickets;
 pub mod users;
 pub mod waitlist;

@@ -6,7 +6,7 @@ mod proto3;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use boxoffice_workflows::PurchaseWorkflow;
+use boxoffice_workflows::{PurchaseWorkflow, RefundWorkflow};
 use futures::StreamExt;
 use temporalio_client::{
     Client, UntypedWorkflow, WorkflowFetchHistoryOptions, WorkflowHistory, WorkflowListOptions,
@@ -91,10 +91,11 @@ pub struct ReplayOutcome {
     pub failure: Option<String>,
 }
 
-/// Replays each history against the current `PurchaseWorkflow`.
+/// Replays each history against the current `PurchaseWorkflow` and `RefundWorkflow`.
 pub async fn replay_all(histories: Vec<NamedHistory>) -> anyhow::Result<Vec<ReplayOutcome>> {
     let options = WorkflowReplayerOptions::new()
         .register_workflow::<PurchaseWorkflow>()?
+        .register_workflow::<RefundWorkflow>()?
         .build();
     let replayer = WorkflowReplayer::new(options)?;
     let mut outcomes = Vec::with_capacity(histories.len());

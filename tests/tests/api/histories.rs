@@ -12,9 +12,10 @@ use boxoffice_runtime::replay::{NamedHistory, histories_at, replay_all, to_proto
 use boxoffice_runtime::temporal_server::find_cli;
 use boxoffice_tests::fixtures::{
     cancel, id_of, make_completion_impossible, order_reaches, ordered_ticket, pay,
-    pay_with_a_good_card,
+    pay_with_a_good_card, staff_member, staff_refund,
 };
 use boxoffice_tests::{TestApp, shared_temporal};
+use boxoffice_workflows::RefundWorkflow;
 use serde_json::{Value, json};
 use temporalio_client::{WorkflowFetchHistoryOptions, WorkflowGetResultOptions};
 use temporalio_common::protos::temporal::api::history::v1::History;
@@ -53,12 +54,28 @@ async fn replays_and_is_kept(app: &TestApp, order: &Value, name: &str) {
         .to_json()
         .await
         .expect("history as JSON");
+    replays_and_is_kept_as(&history, name).await;
+}
 
-    replay(&history)
+/// The order's finished `RefundWorkflow`: replays its history, and keeps it if asked to.
+async fn refund_replays_and_is_kept(app: &TestApp, order: &Value, name: &str) {
+    let handle = app.state.temporal.get_workflow_handle::<RefundWorkflow>(
+        boxoffice_workflows::refund::start::workflow_id(id_of(order).parse().unwrap()),
+    );
+    let history = handle
+        .fetch_history(WorkflowFetchHistoryOptions::default())
+        .to_json()
+        .await
+        .expect("history as JSON");
+    replays_and_is_kept_as(&history, name).await;
+}
+
+async fn replays_and_is_kept_as(history: &[u8], name: &str) {
+    replay(history)
         .await
         .unwrap_or_else(|err| panic!("{name}: fresh history does not replay: {err}"));
     if std::env::var_os("BOXOFFICE_RECORD_HISTORIES").is_some() {
-        std::fs::write(fixtures_dir().join(format!("{name}.json")), &history).unwrap();
+        std::fs::write(fixtures_dir().join(format!("{name}.json")), history).unwrap();
     }
 }
 
@@ -109,6 +126,43 @@ async fn a_refunded_order_replays() {
 }
 
 #[tokio::test]
+async fn a_refund_by_staff_replays() {
+    let app = TestApp::spawn().await;
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Staff refund", json!(20)).await;
+    pay_with_a_good_card(&mut buyer_client, &order).await;
+    let mut staff = staff_member(&app).await;
+    let refunded = staff_refund(&mut staff, &order, "Customer cannot attend").await;
+    assert_eq!(refunded.status, StatusCode::OK, "{}", refunded.body);
+    refund_replays_and_is_kept(&app, &order, "refund_by_staff").await;
+}
+
+#[tokio::test]
+async fn a_refund_stripe_refused_replays() {
+    let app = TestApp::spawn().await;
+    let (mut buyer_client, _, order) = ordered_ticket(&app, "Refused refund", json!(20)).await;
+    pay_with_a_good_card(&mut buyer_client, &order).await;
+    let mut staff = staff_member(&app).await;
+    let found = staff
+        .get(&format!("/api/support/orders?orderId={}", id_of(&order)))
+        .await;
+    let charge = found.body[0]["payment"]["chargeId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refunded_at_stripe = reqwest::Client::new()
+        .post(format!("{}/v1/refunds", app.stripe.base_url))
+        .bearer_auth(stripe_emulator::TEST_SECRET_KEY)
+        .form(&[("payment_intent", charge.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(refunded_at_stripe.status().is_success());
+    let refused = staff_refund(&mut staff, &order, "Customer asked").await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    refund_replays_and_is_kept(&app, &order, "refund_refused_by_stripe").await;
+}
+
+#[tokio::test]
 async fn every_recorded_history_replays_against_the_current_workflow() {
     let outcomes = replay_all(histories_at(&fixtures_dir()).unwrap())
         .await
@@ -138,11 +192,15 @@ async fn every_recorded_history_replays_against_the_current_workflow() {
     ];
     let before_card_summary = scenarios.map(|name| format!("before-card-summary/{name}"));
     let before_lean_saga = scenarios.map(|name| format!("before-lean-saga/{name}"));
-    let expected: Vec<String> = before_card_summary
+    // Staff refunds (`RefundWorkflow`) came after both purchase-saga patches.
+    let refunds = ["refund_by_staff", "refund_refused_by_stripe"];
+    let mut expected: Vec<String> = before_card_summary
         .into_iter()
         .chain(before_lean_saga)
         .chain(scenarios.map(str::to_owned))
+        .chain(refunds.map(str::to_owned))
         .collect();
+    expected.sort();
     assert_eq!(names, expected);
 }
 

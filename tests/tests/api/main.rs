@@ -20,6 +20,7 @@ mod query_plans;
 mod rush;
 mod saga;
 mod socket;
+mod support;
 mod tickets;
 mod users;
 mod waitlist;

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use boxoffice_activities::store::claims::{self, Claim, ClaimRequest};
 use boxoffice_activities::store::orders::{self, NewOrder, Oldest, PaidOrder};
+use boxoffice_activities::store::support::{self, SupportQuery};
 use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
 use boxoffice_activities::store::waitlists::{self, HandOverRules};
 use boxoffice_activities::store::{PageRequest, sessions, stripe_events, users};
@@ -185,6 +186,15 @@ async fn run_the_hot_paths(db: &DatabaseConnection, seller_id: UserId) {
         .await
         .unwrap();
     orders::find_order(db, sale).await.unwrap();
+
+    // The support desk: a customer's orders by e-mail, an order by its id and by its ticket's.
+    for query in [
+        SupportQuery::Email("buyer@example.com".to_owned()),
+        SupportQuery::Order(sale),
+        SupportQuery::Ticket(sold.id),
+    ] {
+        support::find_orders(db, &query).await.unwrap();
+    }
 
     // The seller edits; a webhook arrives; the buyer signs out, once and everywhere.
     tickets::update_ticket(

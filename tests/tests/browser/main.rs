@@ -311,3 +311,44 @@ async fn a_refused_sign_in_puts_the_focus_on_the_summary_of_what_went_wrong() {
     browser.screenshot("sign-in-refused").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn staff_find_a_customers_order_by_email_and_refund_it_with_a_reason() {
+    let server = TestServer::spawn().await;
+    let (mut customer, _, order) =
+        boxoffice_tests::fixtures::ordered_ticket(&server.app, "Season opener", json!(25)).await;
+    boxoffice_tests::fixtures::pay_with_a_good_card(&mut customer, &order).await;
+    let customer_email = boxoffice_tests::fixtures::email_of(&customer).await;
+    let order_id = id_of(&order);
+    let mut browser = Browser::open(&server.base_url, "support-desk").await;
+    let staff = email("staff");
+    sign_up(&mut browser, &staff).await;
+    boxoffice_activities::store::users::set_staff(&server.app.state.db, &staff, true)
+        .await
+        .expect("grant staff")
+        .expect("the account exists");
+
+    browser.visit("/support").await;
+    browser.fill("#email", &customer_email).await;
+    browser.press("Search").await;
+    let found = format!("#order-{order_id}");
+    browser
+        .wait_for_text(&format!("{found} .badge"), "Paid")
+        .await;
+    browser.screenshot("support-found").await;
+    browser
+        .fill(&format!("#reason-{order_id}"), "Customer cannot attend")
+        .await;
+    browser.press("Refund $25.00").await;
+
+    browser.wait_for_text(".notice", "is refunded").await;
+    browser
+        .wait_for_text(&format!("{found} .badge"), "Refunded")
+        .await;
+    browser
+        .wait_for_text(&format!("{found} .refund"), "Customer cannot attend")
+        .await;
+    browser.screenshot("support-refunded").await;
+    assert_eq!(server.app.stripe.emulator.refunds().len(), 1);
+    browser.close().await;
+}

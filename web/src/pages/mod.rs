@@ -6,6 +6,7 @@ mod account;
 mod forms;
 mod orders;
 mod shop;
+mod support;
 
 use dioxus::prelude::*;
 
@@ -16,6 +17,7 @@ use account::{auth, sign_out};
 use forms::csrf_input;
 use orders::{cancel_order, order_page, orders_page};
 use shop::{home, new_ticket, ticket_page};
+use support::support_page;
 
 pub fn document(chrome: &Chrome, page: &Page) -> Element {
     let title = format!("{} · boxoffice", page_title(page));
@@ -65,6 +67,7 @@ fn page_title(page: &Page) -> String {
         Page::Ticket(page) => page.ticket.title.clone(),
         Page::Orders { .. } => "My orders".into(),
         Page::Order(order) => format!("Order for {}", order.ticket_title),
+        Page::Support(_) => "Support desk".into(),
         Page::Error { title, .. } => title.clone(),
     }
 }
@@ -97,6 +100,7 @@ fn content(chrome: &Chrome, page: &Page) -> Element {
         Page::Ticket(ticket) => ticket_page(ticket, chrome),
         Page::Orders { orders, more } => orders_page(orders, more.as_deref()),
         Page::Order(order) => order_page(order, csrf),
+        Page::Support(page) => support_page(page, csrf),
         Page::Error {
             status,
             title,

@@ -6,7 +6,7 @@
 //! started before it replay the first shape; new runs take the lean one (see the patch's notes).
 
 mod messages;
-mod policies;
+pub(crate) mod policies;
 pub mod start;
 
 use std::collections::BTreeMap;

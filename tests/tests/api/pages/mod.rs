@@ -8,6 +8,7 @@ mod errors;
 mod forms;
 mod home;
 mod orders;
+mod support;
 mod tickets;
 
 use boxoffice_activities::entities::{ticket, user};
