@@ -34,7 +34,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(users::signout_everywhere))
         .routes(routes!(users::current_user))
         .routes(routes!(tickets::create, tickets::list))
-        .routes(routes!(tickets::show, tickets::update))
+        .routes(routes!(tickets::show, tickets::update, tickets::withdraw))
         .routes(routes!(waitlist::join, waitlist::leave, waitlist::show))
         .routes(routes!(orders::create, orders::list))
         .routes(routes!(orders::show, orders::cancel))

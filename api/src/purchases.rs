@@ -55,6 +55,8 @@ pub enum PurchaseError {
     AlreadyReserved,
     #[error("Cannot buy your own ticket")]
     OwnTicket,
+    #[error("The seller has withdrawn this ticket")]
+    Withdrawn,
     #[error("Order is already paid")]
     AlreadyPaid,
     #[error("Order has expired")]
@@ -100,6 +102,7 @@ impl From<ReserveRefusal> for PurchaseError {
             ReserveRefusal::TicketNotFound => Self::NotFound,
             ReserveRefusal::AlreadyReserved => Self::AlreadyReserved,
             ReserveRefusal::OwnTicket => Self::OwnTicket,
+            ReserveRefusal::Withdrawn => Self::Withdrawn,
         }
     }
 }

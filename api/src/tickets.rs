@@ -1,4 +1,4 @@
-//! Tickets: what is for sale, one ticket, selling and editing; the rules around the tickets table
+//! Tickets: what is for sale, one ticket, selling, editing and withdrawing; the rules around the tickets table
 //! that the JSON API and the pages share.
 
 use boxoffice_activities::entities::ticket;
@@ -84,6 +84,17 @@ impl Tickets {
             expected_version: change.seen_version,
         };
         Ok(tickets::update_ticket(&self.db, id, editor, edit).await?)
+    }
+
+    /// The seller takes their ticket off sale, while nobody holds or claims it (counted as an
+    /// edit against the seller's allowance).
+    pub async fn withdraw(
+        &self,
+        id: TicketId,
+        seller: UserId,
+    ) -> Result<ticket::Model, TicketError> {
+        self.limits.action(seller, Action::Edit)?;
+        Ok(tickets::withdraw_ticket(&self.db, id, seller).await?)
     }
 
     pub async fn find(&self, id: TicketId) -> Result<ticket::Model, StoreError> {

@@ -72,6 +72,8 @@ pub enum Availability {
     ForSale,
     OnHold,
     Sold,
+    /// Its seller took it off sale.
+    Withdrawn,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -28,6 +28,12 @@ pub enum StoreError {
     EmailInUse,
     #[error("Cannot edit a reserved ticket")]
     TicketReserved,
+    #[error("The seller has withdrawn this ticket")]
+    TicketWithdrawn,
+    #[error("Cannot withdraw a ticket while it is on hold")]
+    WithdrawHeld,
+    #[error("Cannot withdraw a sold ticket")]
+    WithdrawSold,
     /// Someone else changed the row since it was read; the write was not applied.
     #[error("The ticket was changed by someone else; reload it and try again")]
     VersionConflict,

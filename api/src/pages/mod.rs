@@ -48,6 +48,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/tickets/{id}/order", axum::routing::post(shop::buy))
         .route(
+            "/tickets/{id}/withdraw",
+            axum::routing::post(shop::withdraw),
+        )
+        .route(
             "/tickets/{id}/waitlist",
             axum::routing::post(shop::join_waitlist),
         )

@@ -111,6 +111,7 @@ pub async fn ticket_page(
 ) -> Result<Html<String>, PageError> {
     let ticket = tickets.find(id).await?;
     let availability = match tickets.holder(&ticket).await? {
+        None if ticket.withdrawn_at.is_some() => Availability::Withdrawn,
         None => Availability::ForSale,
         Some(Standing::Paid) => Availability::Sold,
         Some(_) => Availability::OnHold,
@@ -186,6 +187,12 @@ pub async fn edit_ticket(State(tickets): State<Tickets>, form: RecordForm<Ticket
     };
     // A refusal keeps the title in the flash, so the page knows it was the edit form that failed.
     form.back(edited.map(|_| "Your changes are saved.".to_owned()))
+}
+
+/// The seller takes the ticket off sale, back to its page.
+pub async fn withdraw(State(tickets): State<Tickets>, form: RecordForm<TicketId>) -> Response {
+    let withdrawn = tickets.withdraw(form.id, form.user.id).await;
+    form.back(withdrawn.map(|_| "Your ticket is withdrawn from sale.".to_owned()))
 }
 
 pub async fn buy(State(purchases): State<Purchases>, form: RecordForm<TicketId>) -> Response {

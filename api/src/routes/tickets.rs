@@ -1,4 +1,4 @@
-//! `/api/tickets`: what is for sale, one ticket, selling and editing.
+//! `/api/tickets`: what is for sale, one ticket, selling, editing and withdrawing.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -33,6 +33,8 @@ pub struct TicketView {
     pub version: i32,
     #[schema(value_type = Option<Uuid>)]
     pub order_id: Option<OrderId>,
+    /// (ext) Its seller took it off sale: it can no longer be ordered.
+    pub withdrawn: bool,
 }
 
 impl From<ticket::Model> for TicketView {
@@ -44,6 +46,7 @@ impl From<ticket::Model> for TicketView {
             user_id: t.user_id,
             version: t.version,
             order_id: t.order_id,
+            withdrawn: t.withdrawn_at.is_some(),
         }
     }
 }
@@ -158,4 +161,18 @@ pub async fn update(
         seen_version: expected_version(&body)?,
     };
     Ok(Json(tickets.change(id, user.id, change).await?.into()))
+}
+
+#[utoipa::path(delete, path = "/api/tickets/{id}", tag = "tickets", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "(ext) Withdrawn: off sale for good, still readable, `withdrawn: true`. \
+        Withdrawing it again changes nothing", body = TicketView),
+        (status = 400, description = "The ticket is on hold or sold", body = ErrorBody),
+        (status = 401, description = "Not signed in, or not the seller", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody),
+        (status = 429, description = "120 changes by this seller this hour; see `Retry-After`", body = ErrorBody)))]
+pub async fn withdraw(
+    State(tickets): State<Tickets>,
+    SignedIn(user): SignedIn,
+    IdPath(id): IdPath<TicketId>,
+) -> Result<Json<TicketView>, ApiError> {
+    Ok(Json(tickets.withdraw(id, user.id).await?.into()))
 }

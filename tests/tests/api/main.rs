@@ -24,3 +24,4 @@ mod tickets;
 mod users;
 mod waitlist;
 mod webhooks;
+mod withdraw;

@@ -5,8 +5,9 @@ use axum::http::{Method, Request, StatusCode};
 use boxoffice_tests::TestApp;
 
 /// The contract (shared/api-contract.md), method and path.
-const CONTRACT: [&str; 20] = [
+const CONTRACT: [&str; 21] = [
     "DELETE /api/orders/{id}",
+    "DELETE /api/tickets/{id}",
     "DELETE /api/tickets/{id}/waitlist",
     "GET /api/orders",
     "GET /api/orders/{id}",

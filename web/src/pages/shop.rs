@@ -71,6 +71,7 @@ pub(super) fn ticket_page(page: &TicketPage, chrome: &Chrome) -> Element {
         Availability::ForSale => ("badge for-sale", "For sale"),
         Availability::OnHold => ("badge held", "On hold"),
         Availability::Sold => ("badge sold", "Sold"),
+        Availability::Withdrawn => ("badge withdrawn", "Withdrawn"),
     };
     let price = money(ticket.price_cents);
     rsx! {
@@ -94,6 +95,7 @@ pub(super) fn ticket_page(page: &TicketPage, chrome: &Chrome) -> Element {
                 (_, Availability::OnHold) if waitlist.your_turn.is_some() => rsx! { p { "This ticket is held for you." } },
                 (_, Availability::OnHold) => rsx! { p { "Someone is buying this ticket. If they don't pay within {hold}, it goes to the first person on its waiting list, or back on sale." } },
                 (_, Availability::Sold) => rsx! { p { "This ticket has been sold." } },
+                (_, Availability::Withdrawn) => rsx! { p { "The seller has withdrawn this ticket from sale." } },
             }
         }
         {waitlist_panel(ticket, availability, viewer, waitlist, csrf, hold)}
@@ -106,10 +108,20 @@ pub(super) fn ticket_page(page: &TicketPage, chrome: &Chrome) -> Element {
                     input { r#type: "hidden", name: "version", value: "{version}" }
                     fieldset { disabled: availability != Availability::ForSale,
                         if availability != Availability::ForSale {
-                            p { class: "hint", "A ticket that is on hold or sold cannot be edited." }
+                            p { class: "hint", "A ticket that is on hold, sold or withdrawn cannot be edited." }
                         }
                         {ticket_fields(edit)}
                         button { r#type: "submit", class: "primary", "Save changes" }
+                    }
+                }
+            }
+            if availability == Availability::ForSale {
+                section { class: "panel",
+                    h2 { "Withdraw your ticket" }
+                    form { method: "post", action: "/tickets/{ticket.id}/withdraw",
+                        {csrf_input(csrf)}
+                        p { class: "hint", "It leaves the listings for good and can no longer be bought." }
+                        button { r#type: "submit", "Withdraw" }
                     }
                 }
             }
