@@ -8,6 +8,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 use axum::body::Bytes;
 
 use boxoffice_activities::entities::ticket;
+use boxoffice_activities::store::listings::{self, SellerListing};
 use boxoffice_activities::store::orders::{self, Oldest, OrderWithTicket};
 use boxoffice_activities::store::{PageRequest, StoreError, catalog, tickets};
 use boxoffice_domain::{OrderId, TicketId, UserId};
@@ -188,6 +189,18 @@ pub async fn orders_of(
     Ok(page_of(rows, request.limit))
 }
 
+/// A page of the seller's own tickets, newest listed first.
+pub async fn listings_of(
+    db: &DatabaseConnection,
+    seller_id: UserId,
+    request: PageRequest<TicketId>,
+) -> Result<Page<SellerListing>, ListingError> {
+    let rows = listings::listings_of(db, seller_id, with_one_more(request))
+        .await
+        .map_err(unknown_cursor)?;
+    Ok(page_of(rows, request.limit))
+}
+
 /// A row of a list paged by keyset: its key is the next page's cursor.
 pub trait Keyed {
     type Id: Copy;
@@ -198,6 +211,13 @@ impl Keyed for ticket::Model {
     type Id = TicketId;
     fn key(&self) -> TicketId {
         self.id
+    }
+}
+
+impl Keyed for SellerListing {
+    type Id = TicketId;
+    fn key(&self) -> TicketId {
+        self.ticket.id
     }
 }
 

@@ -2,6 +2,7 @@
 //! that the JSON API and the pages share.
 
 use boxoffice_activities::entities::ticket;
+use boxoffice_activities::store::listings::{self, SellerListing, SellerTotals};
 use boxoffice_activities::store::orders;
 use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
 use boxoffice_activities::store::{PageRequest, StoreError};
@@ -13,7 +14,7 @@ use std::sync::Arc;
 use crate::domain::{Price, Title};
 use crate::failure::Failure;
 use crate::limits::{Action, Limited, Limits};
-use crate::listing::{FirstPage, Listing, ListingError, Page};
+use crate::listing::{self, FirstPage, Listing, ListingError, Page};
 
 /// What selling, editing and reading tickets needs.
 #[derive(Clone)]
@@ -108,6 +109,20 @@ impl Tickets {
         };
         let (order, _) = orders::find_order(&self.reader, order_id).await?;
         Ok(Some(order.standing()))
+    }
+
+    /// A page of the seller's own tickets, each with where it stands.
+    pub async fn listings_of(
+        &self,
+        seller: UserId,
+        request: PageRequest<TicketId>,
+    ) -> Result<Page<SellerListing>, ListingError> {
+        listing::listings_of(&self.reader, seller, request).await
+    }
+
+    /// What the seller has listed and sold, in all.
+    pub async fn totals_of(&self, seller: UserId) -> Result<SellerTotals, StoreError> {
+        listings::totals_of(&self.reader, seller).await
     }
 
     /// A page of the tickets for sale, newest first.

@@ -137,6 +137,34 @@ pub struct OrderSummary {
     pub placed_at: String,
 }
 
+/// One of the seller's tickets on "My listings".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListingSummary {
+    pub id: TicketId,
+    pub title: String,
+    pub price_cents: i64,
+    pub status: ListingStatus,
+    /// Shoppers on its waiting list.
+    pub waiting: u64,
+}
+
+/// Where a seller's ticket stands; times as "22 Nov 2026, 14:05 UTC".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListingStatus {
+    ForSale,
+    Held { until: String },
+    Sold { at: String, price_cents: i64 },
+    Withdrawn,
+}
+
+/// The line of totals on "My listings".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ListingTotals {
+    pub listed: u64,
+    pub sold: u64,
+    pub revenue_cents: i64,
+}
+
 /// How the page loads Stripe.js and which key it gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StripeSetup {
@@ -169,6 +197,13 @@ pub enum Page {
         more: Option<String>,
     },
     Order(Box<OrderPage>),
+    /// The seller's own tickets.
+    Listings {
+        listings: Vec<ListingSummary>,
+        totals: ListingTotals,
+        /// The next page's link, when there are older listings.
+        more: Option<String>,
+    },
     Error {
         status: u16,
         title: String,

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod claims;
+pub mod listings;
 pub mod orders;
 pub mod sessions;
 pub mod stripe_events;

@@ -8,6 +8,7 @@ mod csrf;
 pub mod error;
 pub mod flash;
 mod forms;
+mod listings;
 mod orders;
 mod shop;
 
@@ -60,6 +61,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(shop::leave_waitlist),
         )
         .route("/orders", get(orders::orders_page))
+        .route("/listings", get(listings::listings_page))
         .route("/orders/{id}", get(orders::order_page))
         .route("/orders/{id}/pay", axum::routing::post(orders::pay))
         .route("/orders/{id}/cancel", axum::routing::post(orders::cancel));

@@ -1,6 +1,7 @@
 //! HTTP handlers: parse, call one domain function, map the result.
 
 pub mod health;
+pub mod listings;
 pub mod orders;
 pub mod payments;
 pub mod tickets;

@@ -10,6 +10,7 @@ mod limits;
 mod listing;
 mod metrics;
 mod migrations;
+mod my_listings;
 mod openapi;
 mod orders;
 mod original_payments;

@@ -5,7 +5,7 @@ use axum::http::{Method, Request, StatusCode};
 use boxoffice_tests::TestApp;
 
 /// The contract (shared/api-contract.md), method and path.
-const CONTRACT: [&str; 21] = [
+const CONTRACT: [&str; 23] = [
     "DELETE /api/orders/{id}",
     "DELETE /api/tickets/{id}",
     "DELETE /api/tickets/{id}/waitlist",
@@ -15,6 +15,8 @@ const CONTRACT: [&str; 21] = [
     "GET /api/tickets/{id}",
     "GET /api/tickets/{id}/waitlist",
     "GET /api/users/currentuser",
+    "GET /api/users/me/tickets",
+    "GET /api/users/me/tickets/totals",
     "GET /healthz",
     "GET /readyz",
     "POST /api/orders",

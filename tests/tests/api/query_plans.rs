@@ -17,7 +17,7 @@ use boxoffice_activities::store::claims::{self, Claim, ClaimRequest};
 use boxoffice_activities::store::orders::{self, NewOrder, Oldest, PaidOrder};
 use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
 use boxoffice_activities::store::waitlists::{self, HandOverRules};
-use boxoffice_activities::store::{PageRequest, sessions, stripe_events, users};
+use boxoffice_activities::store::{PageRequest, listings, sessions, stripe_events, users};
 use boxoffice_domain::saga::CancelReason;
 use boxoffice_domain::{OrderId, TicketId, UserId};
 use boxoffice_tests::{TestDatabase, TestSqlite};
@@ -184,6 +184,15 @@ async fn run_the_hot_paths(db: &DatabaseConnection, seller_id: UserId) {
         .await
         .unwrap();
     orders::find_order(db, sale).await.unwrap();
+
+    // The seller's own list (a seller with the whole catalog), a page after a cursor, the totals.
+    let own = listings::listings_of(db, seller_id, page(None))
+        .await
+        .unwrap();
+    listings::listings_of(db, seller_id, page(own.last().map(|l| l.ticket.id)))
+        .await
+        .unwrap();
+    listings::totals_of(db, seller_id).await.unwrap();
 
     // The seller edits; a webhook arrives; the buyer signs out, once and everywhere.
     tickets::update_ticket(

@@ -4,6 +4,7 @@
 
 mod account;
 mod forms;
+mod listings;
 mod orders;
 mod shop;
 
@@ -14,6 +15,7 @@ use crate::format::money;
 use crate::view::{AuthKind, Chrome, Page};
 use account::{auth, sign_out};
 use forms::csrf_input;
+use listings::listings_page;
 use orders::{order_page, orders_page};
 use shop::{home, new_ticket, ticket_page};
 
@@ -60,6 +62,7 @@ fn page_title(page: &Page) -> String {
         Page::NewTicket { .. } => "Sell a ticket".into(),
         Page::Ticket(page) => page.ticket.title.clone(),
         Page::Orders { .. } => "My orders".into(),
+        Page::Listings { .. } => "My listings".into(),
         Page::Order(order) => format!("Order for {}", order.ticket_title),
         Page::Error { title, .. } => title.clone(),
     }
@@ -89,6 +92,11 @@ fn content(chrome: &Chrome, page: &Page) -> Element {
         Page::Ticket(ticket) => ticket_page(ticket, chrome),
         Page::Orders { orders, more } => orders_page(orders, more.as_deref()),
         Page::Order(order) => order_page(order, csrf),
+        Page::Listings {
+            listings,
+            totals,
+            more,
+        } => listings_page(listings, totals, more.as_deref()),
         Page::Error {
             status,
             title,
@@ -113,6 +121,7 @@ fn header(chrome: &Chrome) -> Element {
                     Some(email) => rsx! {
                         a { href: "/tickets/new", "Sell a ticket" }
                         a { href: "/orders", "My orders" }
+                        a { href: "/listings", "My listings" }
                         span { class: "who", "Signed in as ", strong { "{email}" } }
                         form { class: "inline", method: "post", action: "/auth/signout",
                             {csrf_input(&chrome.csrf_token)}
