@@ -10,6 +10,7 @@ use axum::body::Bytes;
 use boxoffice_activities::entities::ticket;
 use boxoffice_activities::store::listings::{self, SellerListing};
 use boxoffice_activities::store::orders::{self, Oldest, OrderWithTicket};
+use boxoffice_activities::store::search::{self, Search};
 use boxoffice_activities::store::{PageRequest, StoreError, catalog, tickets};
 use boxoffice_domain::{OrderId, TicketId, UserId};
 use sea_orm::DatabaseConnection;
@@ -184,6 +185,18 @@ pub async fn orders_of(
     order: Oldest,
 ) -> Result<Page<OrderWithTicket>, ListingError> {
     let rows = orders::orders_of(db, buyer_id, with_one_more(request), order)
+        .await
+        .map_err(unknown_cursor)?;
+    Ok(page_of(rows, request.limit))
+}
+
+/// A page of the tickets for sale that match `search`, in its order.
+pub async fn search(
+    db: &DatabaseConnection,
+    search: &Search,
+    request: PageRequest<TicketId>,
+) -> Result<Page<ticket::Model>, ListingError> {
+    let rows = search::search_tickets(db, search, with_one_more(request))
         .await
         .map_err(unknown_cursor)?;
     Ok(page_of(rows, request.limit))

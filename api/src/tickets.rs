@@ -4,6 +4,7 @@
 use boxoffice_activities::entities::ticket;
 use boxoffice_activities::store::listings::{self, SellerListing, SellerTotals};
 use boxoffice_activities::store::orders;
+use boxoffice_activities::store::search::Search;
 use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
 use boxoffice_activities::store::{PageRequest, StoreError};
 use boxoffice_domain::saga::Standing;
@@ -109,6 +110,15 @@ impl Tickets {
         };
         let (order, _) = orders::find_order(&self.reader, order_id).await?;
         Ok(Some(order.standing()))
+    }
+
+    /// A page of the tickets for sale that match `search`.
+    pub async fn search(
+        &self,
+        search: &Search,
+        request: PageRequest<TicketId>,
+    ) -> Result<Page<ticket::Model>, ListingError> {
+        listing::search(&self.reader, search, request).await
     }
 
     /// A page of the seller's own tickets, each with where it stands.

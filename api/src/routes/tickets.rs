@@ -16,6 +16,7 @@ use crate::extract::{IdPath, Json, JsonObject, Query};
 use crate::listing::{self, DEFAULT_PAGE_SIZE, Page};
 use crate::openapi::{NewTicketInput, TicketInput};
 use crate::routes::{PageQuery, next_link};
+use crate::search::{self, SearchQuery};
 use crate::tickets::{Change, Tickets};
 
 /// A ticket as the contract shows it.
@@ -94,17 +95,29 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(ticket.into())))
 }
 
-#[utoipa::path(get, path = "/api/tickets", tag = "tickets", params(PageQuery),
-    responses((status = 200, description = "Tickets for sale, newest first: a plain array of at most \
-        `limit` (default 100, the most there is), with `Link: <…>; rel=\"next\"` when there are more",
+#[utoipa::path(get, path = "/api/tickets", tag = "tickets", params(PageQuery, SearchQuery),
+    responses((status = 200, description = "Tickets for sale, newest first (or as `sort` says), those \
+        matching the search if one is given: a plain array of at most `limit` (default 100, the most there is), \
+        with `Link: <…>; rel=\"next\"` when there are more (it keeps the search)",
         body = Vec<TicketView>, headers(("Link" = String, description = "The next page, when there is one"))),
-        (status = 400, description = "Invalid `after` or `limit`", body = ErrorBody),
+        (status = 400, description = "Invalid `after`, `limit`, `q`, `minPrice`, `maxPrice` or `sort`", body = ErrorBody),
         (status = 404, description = "`after` names no ticket", body = ErrorBody)))]
 pub async fn list(
     State(tickets): State<Tickets>,
     Query(query): Query<PageQuery>,
+    Query(search): Query<SearchQuery>,
 ) -> Result<Response, ApiError> {
-    let request = query.request()?;
+    let (request, search) = match (query.request(), search.search()) {
+        (Ok(request), Ok(search)) => (request, search),
+        (Err(a), Err(b)) => return Err(Invalid([a.0, b.0].concat()).into()),
+        (Err(invalid), _) | (_, Err(invalid)) => return Err(invalid.into()),
+    };
+    if !search.is_everything() {
+        let page = tickets.search(&search, request).await?;
+        let path = format!("/api/tickets?{}", search::query_string(&search));
+        let headers = next_link(&path, page.next_after, request.limit);
+        return Ok((headers, Json(views_of(page))).into_response());
+    }
     if listing::is_the_usual_first_page(&request) {
         // What the original's clients ask for: made once per catalog change.
         let first = tickets.first_page().await?;

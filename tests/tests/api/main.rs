@@ -20,6 +20,7 @@ mod payments;
 mod query_plans;
 mod rush;
 mod saga;
+mod search;
 mod socket;
 mod tickets;
 mod users;

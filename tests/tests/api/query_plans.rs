@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use boxoffice_activities::store::claims::{self, Claim, ClaimRequest};
 use boxoffice_activities::store::orders::{self, NewOrder, Oldest, PaidOrder};
+use boxoffice_activities::store::search::{self, Search, SortBy};
 use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
 use boxoffice_activities::store::waitlists::{self, HandOverRules};
 use boxoffice_activities::store::{PageRequest, listings, sessions, stripe_events, users};
@@ -184,6 +185,34 @@ async fn run_the_hot_paths(db: &DatabaseConnection, seller_id: UserId) {
         .await
         .unwrap();
     orders::find_order(db, sale).await.unwrap();
+
+    // Searches: a word, newest first and by price; a price range by price, both ways; next pages.
+    let word = |sort| Search {
+        words: Some("coldplay".to_owned()),
+        sort,
+        ..Search::default()
+    };
+    let range = |sort| Search {
+        min_price_cents: Some(2000),
+        max_price_cents: Some(3000),
+        sort,
+        ..Search::default()
+    };
+    for search in [
+        word(SortBy::Newest),
+        word(SortBy::PriceAscending),
+        range(SortBy::PriceAscending),
+        range(SortBy::PriceDescending),
+        range(SortBy::Newest),
+    ] {
+        let found = search::search_tickets(db, &search, page(None))
+            .await
+            .unwrap();
+        assert!(!found.is_empty(), "{search:?} finds tickets");
+        search::search_tickets(db, &search, page(found.last().map(|t| t.id)))
+            .await
+            .unwrap();
+    }
 
     // The seller's own list (a seller with the whole catalog), a page after a cursor, the totals.
     let own = listings::listings_of(db, seller_id, page(None))

@@ -1,0 +1,125 @@
+//! A search of the tickets for sale as clients ask for it (`?q=&minPrice=&maxPrice=&sort=`), read
+//! into the store's [`Search`] or refused field by field.
+
+use boxoffice_activities::store::search::{Search, SortBy};
+use serde::Deserialize;
+
+use crate::domain::{FieldError, Invalid, price_bound};
+
+/// The longest `q`, in characters: as long as a title.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// `?q=&minPrice=&maxPrice=&sort=` of `GET /api/tickets` and the home page; all optional.
+#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchQuery {
+    /// (ext) Words of the title, any case (a web search: `"a phrase"`, `-without`, `or`).
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// (ext) The lowest price, in dollars.
+    #[param(value_type = Option<f64>, minimum = 0, multiple_of = 0.01)]
+    #[serde(rename = "minPrice")]
+    pub min_price: Option<String>,
+    /// (ext) The highest price, in dollars (not below `minPrice`).
+    #[param(value_type = Option<f64>, minimum = 0, multiple_of = 0.01)]
+    #[serde(rename = "maxPrice")]
+    pub max_price: Option<String>,
+    /// (ext) `newest` (the default), `price_asc` or `price_desc`.
+    #[param(value_type = Option<String>, pattern = "^(newest|price_asc|price_desc)$")]
+    pub sort: Option<String>,
+}
+
+impl SearchQuery {
+    /// The search asked for; a `q` of only spaces, or an empty bound, is no condition at all.
+    pub fn search(&self) -> Result<Search, Invalid> {
+        let mut errors = Vec::new();
+        let words = given(&self.q).map(str::to_owned);
+        if words
+            .as_ref()
+            .is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS)
+        {
+            errors.push(FieldError::new(
+                "q",
+                format!("q must be at most {MAX_QUERY_CHARS} characters"),
+            ));
+        }
+        let mut bound = |field: &str, text: &Option<String>| {
+            given(text).and_then(|text| match price_bound(field, text) {
+                Ok(cents) => Some(cents),
+                Err(error) => {
+                    errors.push(error);
+                    None
+                }
+            })
+        };
+        let min_price_cents = bound("minPrice", &self.min_price);
+        let max_price_cents = bound("maxPrice", &self.max_price);
+        if let (Some(min), Some(max)) = (min_price_cents, max_price_cents)
+            && min > max
+        {
+            errors.push(FieldError::new(
+                "maxPrice",
+                "maxPrice must not be below minPrice",
+            ));
+        }
+        let sort = match given(&self.sort) {
+            None | Some("newest") => SortBy::Newest,
+            Some("price_asc") => SortBy::PriceAscending,
+            Some("price_desc") => SortBy::PriceDescending,
+            Some(_) => {
+                errors.push(FieldError::new(
+                    "sort",
+                    "sort must be newest, price_asc or price_desc",
+                ));
+                SortBy::Newest
+            }
+        };
+        if !errors.is_empty() {
+            return Err(Invalid(errors));
+        }
+        Ok(Search {
+            words,
+            min_price_cents,
+            max_price_cents,
+            sort,
+        })
+    }
+}
+
+fn given(text: &Option<String>) -> Option<&str> {
+    text.as_deref().map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// The query string that asks for `search` again (for the next page's link), or "" for none.
+pub fn query_string(search: &Search) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if let Some(words) = &search.words {
+        query.append_pair("q", words);
+    }
+    if let Some(min) = search.min_price_cents {
+        query.append_pair("minPrice", &dollars(min));
+    }
+    if let Some(max) = search.max_price_cents {
+        query.append_pair("maxPrice", &dollars(max));
+    }
+    match search.sort {
+        SortBy::Newest => {}
+        SortBy::PriceAscending => {
+            query.append_pair("sort", "price_asc");
+        }
+        SortBy::PriceDescending => {
+            query.append_pair("sort", "price_desc");
+        }
+    }
+    query.finish()
+}
+
+/// Cents as the dollars a client writes: `25`, `12.50`.
+pub fn dollars(cents: i64) -> String {
+    if cents % 100 == 0 {
+        format!("{}", cents / 100)
+    } else {
+        format!("{}.{:02}", cents / 100, cents % 100)
+    }
+}
