@@ -1,6 +1,7 @@
 //! A search of the tickets for sale as clients ask for it (`?q=&minPrice=&maxPrice=&sort=`), read
 //! into the store's [`Search`] or refused field by field.
 
+pub use boxoffice_activities::store::search::matched_words;
 use boxoffice_activities::store::search::{Search, SortBy};
 use serde::Deserialize;
 

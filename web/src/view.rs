@@ -137,6 +137,22 @@ pub struct OrderSummary {
     pub placed_at: String,
 }
 
+/// The home page's search: what was asked (as typed), and the words to highlight in titles.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SearchBox {
+    pub q: String,
+    pub min_price: String,
+    pub max_price: String,
+    /// `newest`, `price_asc` or `price_desc`.
+    pub sort: String,
+    /// Whether the tickets shown are a search's results, not the plain listing.
+    pub active: bool,
+    /// The searched words, lowercased: marked where a title has them.
+    pub matched: Vec<String>,
+    /// Why the search could not be made.
+    pub errors: Vec<String>,
+}
+
 /// One of the seller's tickets on "My listings".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListingSummary {
@@ -179,6 +195,8 @@ pub enum Page {
         tickets: Vec<TicketSummary>,
         /// The next page's link, when there are more tickets.
         more: Option<String>,
+        /// The search box, as the shopper filled it in.
+        search: SearchBox,
     },
     Auth {
         kind: AuthKind,

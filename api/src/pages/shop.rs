@@ -11,7 +11,7 @@ use boxoffice_activities::entities::ticket;
 use boxoffice_domain::TicketId;
 use boxoffice_domain::saga::Standing;
 use boxoffice_web::view::{
-    Availability, Form, Page, TicketPage, TicketSummary, Viewer, WaitlistBox,
+    Availability, Form, Page, SearchBox, TicketPage, TicketSummary, Viewer, WaitlistBox,
 };
 
 use crate::auth::SessionKeys;
@@ -25,6 +25,7 @@ use crate::pages::forms::{CsrfForm, Fields, RecordForm};
 use crate::pages::{PageId, render};
 use crate::purchases::Purchases;
 use crate::routes::PageQuery;
+use crate::search::{self, SearchQuery};
 use crate::tickets::{Change, Tickets};
 use crate::waitlist::Waitlists;
 
@@ -40,24 +41,71 @@ pub async fn home(
     context: PageContext,
     State(tickets): State<Tickets>,
     Query(query): Query<PageQuery>,
+    Query(asked): Query<SearchQuery>,
 ) -> Result<Html<Bytes>, PageError> {
     let request = query.request().map_err(|_| PageError::NotFound)?;
+    let mut search_box = SearchBox {
+        q: asked.q.clone().unwrap_or_default(),
+        min_price: asked.min_price.clone().unwrap_or_default(),
+        max_price: asked.max_price.clone().unwrap_or_default(),
+        sort: asked.sort.clone().unwrap_or_else(|| "newest".to_owned()),
+        ..SearchBox::default()
+    };
+    let search = match asked.search() {
+        Ok(search) => search,
+        Err(Invalid(errors)) => {
+            // The form again, with why; no tickets rather than the wrong ones.
+            search_box.errors = errors.into_iter().map(|e| e.message).collect();
+            let empty = listing::Page {
+                rows: Vec::new(),
+                next_after: None,
+            };
+            return Ok(home_page(&context, empty, search_box, ""));
+        }
+    };
+    if !search.is_everything() {
+        search_box.active = true;
+        search_box.matched = search
+            .words
+            .as_deref()
+            .map(search::matched_words)
+            .unwrap_or_default();
+        let page = tickets.search(&search, request).await?;
+        let again = format!("{}&", search::query_string(&search));
+        return Ok(home_page(&context, page, search_box, &again));
+    }
     if context.is_any_visitor() && listing::is_the_usual_first_page(&request) {
         // Nearly every view: made once per catalog change, then the same bytes for everyone.
         let first = tickets.first_page().await?;
         let page = first
             .shown_to_visitors
-            .get_or_init(|| home_page(&context, first.page(DEFAULT_PAGE_SIZE)).0);
+            .get_or_init(|| home_page(&context, first.page(DEFAULT_PAGE_SIZE), search_box, "").0);
         return Ok(Html(page.clone()));
     }
     let page = tickets.for_sale(request).await?;
-    Ok(home_page(&context, page))
+    Ok(home_page(&context, page, search_box, ""))
 }
 
-fn home_page(context: &PageContext, page: listing::Page<ticket::Model>) -> Html<Bytes> {
+/// The home page with `page` of tickets; `again` is the search's query (ending in `&`) that the
+/// next page's link keeps.
+fn home_page(
+    context: &PageContext,
+    page: listing::Page<ticket::Model>,
+    search: SearchBox,
+    again: &str,
+) -> Html<Bytes> {
     let tickets = page.rows.iter().map(summary).collect();
-    let more = page.next_after.map(|after| format!("/?after={after}"));
-    let Html(html) = render(context, &Page::Home { tickets, more });
+    let more = page
+        .next_after
+        .map(|after| format!("/?{again}after={after}"));
+    let Html(html) = render(
+        context,
+        &Page::Home {
+            tickets,
+            more,
+            search,
+        },
+    );
     Html(Bytes::from(html))
 }
 

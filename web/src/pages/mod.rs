@@ -85,7 +85,11 @@ fn page_description(page: &Page) -> String {
 fn content(chrome: &Chrome, page: &Page) -> Element {
     let csrf = chrome.csrf_token.as_str();
     match page {
-        Page::Home { tickets, more } => home(tickets, more.as_deref(), chrome.signed_in.is_some()),
+        Page::Home {
+            tickets,
+            more,
+            search,
+        } => home(tickets, more.as_deref(), search, chrome.signed_in.is_some()),
         Page::Auth { kind, form, next } => auth(*kind, form, next.as_deref(), csrf),
         Page::SignOut => sign_out(chrome, csrf),
         Page::NewTicket { form } => new_ticket(form, csrf),
