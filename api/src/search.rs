@@ -18,12 +18,12 @@ pub struct SearchQuery {
     /// (ext) Words of the title, any case (a web search: `"a phrase"`, `-without`, `or`).
     #[param(max_length = 200)]
     pub q: Option<String>,
-    /// (ext) The lowest price, in dollars.
-    #[param(value_type = Option<f64>, minimum = 0, multiple_of = 0.01)]
+    /// (ext) The lowest price, in dollars (`25`, `19.99`).
+    #[param(value_type = Option<String>, pattern = r"^[0-9]{1,7}(\.[0-9]{1,2})?$")]
     #[serde(rename = "minPrice")]
     pub min_price: Option<String>,
     /// (ext) The highest price, in dollars (not below `minPrice`).
-    #[param(value_type = Option<f64>, minimum = 0, multiple_of = 0.01)]
+    #[param(value_type = Option<String>, pattern = r"^[0-9]{1,7}(\.[0-9]{1,2})?$")]
     #[serde(rename = "maxPrice")]
     pub max_price: Option<String>,
     /// (ext) `newest` (the default), `price_asc` or `price_desc`.
@@ -35,7 +35,10 @@ impl SearchQuery {
     /// The search asked for; a `q` of only spaces, or an empty bound, is no condition at all.
     pub fn search(&self) -> Result<Search, Invalid> {
         let mut errors = Vec::new();
-        let words = given(&self.q).map(str::to_owned);
+        // Control characters are no part of a word (and Postgres refuses a NUL outright).
+        let words = given(&self.q)
+            .map(|q| q.replace(char::is_control, " "))
+            .filter(|q| !q.trim().is_empty());
         if words
             .as_ref()
             .is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS)
