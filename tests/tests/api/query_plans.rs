@@ -472,3 +472,65 @@ fn scan_of(node: &str) -> Option<Scan> {
         }
     })
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_price_range_sorted_by_price_walks_the_for_sale_price_index_on_postgres() {
+    let database = TestDatabase::create().await;
+    let plan = plan_of_a_price_range_by_price(&database.url).await;
+    assert!(plan.contains("tickets_on_sale_price_idx"), "{plan}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_price_range_sorted_by_price_walks_the_for_sale_price_index_on_sqlite() {
+    let database = TestSqlite::create().await;
+    let plan = plan_of_a_price_range_by_price(&database.url()).await;
+    assert!(plan.contains("tickets_on_sale_price_idx"), "{plan}");
+}
+
+/// The plan, as text, of the search for tickets from $20 to $30, cheapest first, with a big
+/// catalog.
+async fn plan_of_a_price_range_by_price(url: &str) -> String {
+    let db = boxoffice_activities::db::connect(url).await.unwrap();
+    let seller = users::create_user(&db, "seller@example.com", "hash")
+        .await
+        .unwrap();
+    tickets::list_in_bulk(&db, seller.id, CATALOG, chrono::Duration::minutes(1))
+        .await
+        .unwrap();
+    db.execute_unprepared("ANALYZE").await.unwrap();
+    let mut recording = boxoffice_activities::db::connect(url).await.unwrap();
+    let recorded = Arc::new(Mutex::new(Vec::<Statement>::new()));
+    let sink = Arc::clone(&recorded);
+    recording.set_metric_callback(move |info| {
+        sink.lock().unwrap().push(info.statement.clone());
+    });
+    let range = Search {
+        min_price_cents: Some(2000),
+        max_price_cents: Some(3000),
+        sort: SortBy::PriceAscending,
+        ..Search::default()
+    };
+    search::search_tickets(&recording, &range, page(None))
+        .await
+        .unwrap();
+    let statement = recorded.lock().unwrap().last().cloned().unwrap();
+    let explain = match db.get_database_backend() {
+        DbBackend::Postgres => "EXPLAIN",
+        _ => "EXPLAIN QUERY PLAN",
+    };
+    let rows = db
+        .query_all_raw(Statement {
+            sql: format!("{explain} {}", statement.sql),
+            ..statement
+        })
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|row| {
+            row.try_get_by::<String, _>("detail")
+                .or_else(|_| row.try_get_by_index::<String>(0))
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
