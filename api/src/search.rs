@@ -127,3 +127,59 @@ pub fn dollars(cents: i64) -> String {
         format!("{}.{:02}", cents / 100, cents % 100)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asked(pairs: &[(&str, &str)]) -> Result<Search, Invalid> {
+        let mut query = SearchQuery::default();
+        for (name, value) in pairs {
+            let value = Some((*value).to_owned());
+            match *name {
+                "q" => query.q = value,
+                "minPrice" => query.min_price = value,
+                "maxPrice" => query.max_price = value,
+                _ => query.sort = value,
+            }
+        }
+        query.search()
+    }
+
+    #[test]
+    fn every_price_bound_the_spec_allows_is_read_in_cents() {
+        let pattern = regex::Regex::new(r"^[0-9]{1,7}(\.[0-9]{1,2})?$").unwrap();
+        for (text, cents) in [
+            ("0", 0),
+            ("1234567", 123_456_700),
+            ("0.5", 50),
+            ("007.10", 710),
+        ] {
+            assert!(pattern.is_match(text), "{text}");
+            let search = asked(&[("minPrice", text)]).unwrap();
+            assert_eq!(search.min_price_cents, Some(cents), "{text}");
+        }
+    }
+
+    #[test]
+    fn blank_parameters_ask_for_nothing_and_control_characters_are_not_words() {
+        let blank = asked(&[("q", "  "), ("minPrice", ""), ("sort", "")]).unwrap();
+        assert!(blank.is_everything());
+        let search = asked(&[("q", "blur\0live")]).unwrap();
+        assert_eq!(search.words.as_deref(), Some("blur live"));
+    }
+
+    #[test]
+    fn a_search_asked_again_is_the_same_search() {
+        let search = asked(&[
+            ("q", "coldplay & co"),
+            ("minPrice", "10.5"),
+            ("sort", "price_desc"),
+        ])
+        .unwrap();
+        assert_eq!(
+            query_string(&search),
+            "q=coldplay+%26+co&minPrice=10.50&sort=price_desc"
+        );
+    }
+}
