@@ -18,7 +18,9 @@ use crate::failure::Failure;
 use crate::metrics;
 use crate::openapi::{ApiDoc, CommonResponses};
 use crate::pages;
-use crate::routes::{health, orders, payments, support, tickets, users, waitlist, webhooks};
+use crate::routes::{
+    health, listings, orders, payments, support, tickets, users, waitlist, webhooks,
+};
 use crate::security;
 pub use crate::state::{AppState, Reader, Settings, StripeSettings};
 
@@ -34,7 +36,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(users::signout_everywhere))
         .routes(routes!(users::current_user))
         .routes(routes!(tickets::create, tickets::list))
-        .routes(routes!(tickets::show, tickets::update))
+        .routes(routes!(tickets::show, tickets::update, tickets::withdraw))
+        .routes(routes!(listings::mine))
+        .routes(routes!(listings::totals))
         .routes(routes!(waitlist::join, waitlist::leave, waitlist::show))
         .routes(routes!(orders::create, orders::list))
         .routes(routes!(orders::show, orders::cancel))

@@ -254,6 +254,19 @@ impl Price {
     }
 }
 
+/// A price bound of a search (`minPrice`, `maxPrice`): dollars with at most two decimals, 0 or
+/// more; in cents.
+pub fn price_bound(field: &str, text: &str) -> Result<i64, FieldError> {
+    let cents = Decimal::parse(text.trim()).and_then(|decimal| decimal.to_cents());
+    match cents {
+        Some(cents) if cents >= 0 => Ok(cents),
+        _ => Err(FieldError::new(
+            field,
+            format!("{field} must be an amount of dollars, 0 or more, with at most two decimals"),
+        )),
+    }
+}
+
 /// Exact decimal conversion: works on the number's shortest decimal form, never on float
 /// arithmetic, so `0.29` is 29 cents and `0.001` is rejected. `None` when not representable.
 fn dollars_to_cents(number: &serde_json::Number) -> Option<i64> {

@@ -61,7 +61,10 @@ impl From<StoreError> for Failure {
             StoreError::NotFound => Self::NotFound,
             StoreError::NotOwner => Self::NotYours,
             StoreError::EmailInUse => Self::field("email", err.to_string()),
-            StoreError::TicketReserved => Self::Refused(err.to_string()),
+            StoreError::TicketReserved
+            | StoreError::TicketWithdrawn
+            | StoreError::WithdrawHeld
+            | StoreError::WithdrawSold => Self::Refused(err.to_string()),
             StoreError::VersionConflict => Self::Conflict(err.to_string()),
             // No connection free in time, or SQLite's writer busy past its wait.
             err if err.is_saturation() => Self::Busy(shed(Saturated::Database)),
@@ -105,6 +108,7 @@ impl From<PurchaseError> for Failure {
             },
             E::AlreadyReserved
             | E::OwnTicket
+            | E::Withdrawn
             | E::AlreadyPaid
             | E::Expired
             | E::Cancelled

@@ -18,6 +18,7 @@ pub mod passwords;
 pub mod purchases;
 pub mod readiness;
 pub mod routes;
+pub mod search;
 pub mod security;
 pub mod state;
 pub mod support;

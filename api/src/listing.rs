@@ -8,7 +8,9 @@ use std::sync::{Arc, OnceLock, RwLock};
 use axum::body::Bytes;
 
 use boxoffice_activities::entities::ticket;
+use boxoffice_activities::store::listings::{self, SellerListing};
 use boxoffice_activities::store::orders::{self, Oldest, OrderWithTicket};
+use boxoffice_activities::store::search::{self, Search};
 use boxoffice_activities::store::{PageRequest, StoreError, catalog, tickets};
 use boxoffice_domain::{OrderId, TicketId, UserId};
 use sea_orm::DatabaseConnection;
@@ -188,6 +190,30 @@ pub async fn orders_of(
     Ok(page_of(rows, request.limit))
 }
 
+/// A page of the tickets for sale that match `search`, in its order.
+pub async fn search(
+    db: &DatabaseConnection,
+    search: &Search,
+    request: PageRequest<TicketId>,
+) -> Result<Page<ticket::Model>, ListingError> {
+    let rows = search::search_tickets(db, search, with_one_more(request))
+        .await
+        .map_err(unknown_cursor)?;
+    Ok(page_of(rows, request.limit))
+}
+
+/// A page of the seller's own tickets, newest listed first.
+pub async fn listings_of(
+    db: &DatabaseConnection,
+    seller_id: UserId,
+    request: PageRequest<TicketId>,
+) -> Result<Page<SellerListing>, ListingError> {
+    let rows = listings::listings_of(db, seller_id, with_one_more(request))
+        .await
+        .map_err(unknown_cursor)?;
+    Ok(page_of(rows, request.limit))
+}
+
 /// A row of a list paged by keyset: its key is the next page's cursor.
 pub trait Keyed {
     type Id: Copy;
@@ -198,6 +224,13 @@ impl Keyed for ticket::Model {
     type Id = TicketId;
     fn key(&self) -> TicketId {
         self.id
+    }
+}
+
+impl Keyed for SellerListing {
+    type Id = TicketId;
+    fn key(&self) -> TicketId {
+        self.ticket.id
     }
 }
 

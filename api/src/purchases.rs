@@ -63,6 +63,8 @@ pub enum PurchaseError {
     AlreadyReserved,
     #[error("Cannot buy your own ticket")]
     OwnTicket,
+    #[error("The seller has withdrawn this ticket")]
+    Withdrawn,
     #[error("Order is already paid")]
     AlreadyPaid,
     #[error("Order has expired")]
@@ -108,6 +110,7 @@ impl From<ReserveRefusal> for PurchaseError {
             ReserveRefusal::TicketNotFound => Self::NotFound,
             ReserveRefusal::AlreadyReserved => Self::AlreadyReserved,
             ReserveRefusal::OwnTicket => Self::OwnTicket,
+            ReserveRefusal::Withdrawn => Self::Withdrawn,
         }
     }
 }

@@ -1,8 +1,10 @@
-//! Tickets: what is for sale, one ticket, selling and editing; the rules around the tickets table
+//! Tickets: what is for sale, one ticket, selling, editing and withdrawing; the rules around the tickets table
 //! that the JSON API and the pages share.
 
 use boxoffice_activities::entities::{order, payment, ticket};
+use boxoffice_activities::store::listings::{self, SellerListing, SellerTotals};
 use boxoffice_activities::store::orders;
+use boxoffice_activities::store::search::Search;
 use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
 use boxoffice_activities::store::{PageRequest, StoreError};
 use boxoffice_domain::saga::Standing;
@@ -13,7 +15,7 @@ use std::sync::Arc;
 use crate::domain::{Price, Title};
 use crate::failure::Failure;
 use crate::limits::{Action, Limited, Limits};
-use crate::listing::{FirstPage, Listing, ListingError, Page};
+use crate::listing::{self, FirstPage, Listing, ListingError, Page};
 
 /// What selling, editing and reading tickets needs.
 #[derive(Clone)]
@@ -92,6 +94,17 @@ impl Tickets {
         Ok(tickets::update_ticket(&self.db, id, editor, edit).await?)
     }
 
+    /// The seller takes their ticket off sale, while nobody holds or claims it (counted as an
+    /// edit against the seller's allowance).
+    pub async fn withdraw(
+        &self,
+        id: TicketId,
+        seller: UserId,
+    ) -> Result<ticket::Model, TicketError> {
+        self.limits.action(seller, Action::Edit)?;
+        Ok(tickets::withdraw_ticket(&self.db, id, seller).await?)
+    }
+
     pub async fn find(&self, id: TicketId) -> Result<ticket::Model, StoreError> {
         tickets::find_ticket(&self.reader, id).await
     }
@@ -107,6 +120,29 @@ impl Tickets {
             _ => None,
         };
         Ok(Some(Holder { order, payment }))
+    }
+
+    /// A page of the tickets for sale that match `search`.
+    pub async fn search(
+        &self,
+        search: &Search,
+        request: PageRequest<TicketId>,
+    ) -> Result<Page<ticket::Model>, ListingError> {
+        listing::search(&self.reader, search, request).await
+    }
+
+    /// A page of the seller's own tickets, each with where it stands.
+    pub async fn listings_of(
+        &self,
+        seller: UserId,
+        request: PageRequest<TicketId>,
+    ) -> Result<Page<SellerListing>, ListingError> {
+        listing::listings_of(&self.reader, seller, request).await
+    }
+
+    /// What the seller has listed and sold, in all.
+    pub async fn totals_of(&self, seller: UserId) -> Result<SellerTotals, StoreError> {
+        listings::totals_of(&self.reader, seller).await
     }
 
     /// A page of the tickets for sale, newest first.

@@ -22,6 +22,8 @@ pub enum WaitlistError {
     ForSale,
     #[error("The ticket is sold")]
     Sold,
+    #[error("The seller has withdrawn this ticket")]
+    Withdrawn,
     #[error("The ticket is held for you")]
     YouHoldIt,
     #[error("You are on {MAX_LISTS} waiting lists already; leave one first")]
@@ -75,6 +77,7 @@ impl Waitlists {
                 JoinRefusal::OwnTicket => WaitlistError::OwnTicket,
                 JoinRefusal::ForSale => WaitlistError::ForSale,
                 JoinRefusal::Sold => WaitlistError::Sold,
+                JoinRefusal::Withdrawn => WaitlistError::Withdrawn,
                 JoinRefusal::YouHoldIt => WaitlistError::YouHoldIt,
                 JoinRefusal::TooManyLists => WaitlistError::TooManyLists,
             })

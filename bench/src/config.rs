@@ -10,6 +10,8 @@ pub enum BenchRow {
     Storefront,
     /// `GET /` while purchases run.
     StorefrontBusy,
+    /// `GET /api/tickets?q=coldplay`: a one-word search of the whole catalog.
+    Search,
     Purchase,
     Order,
     Rush,

@@ -4,8 +4,8 @@
 //!
 //! Every row runs beside a catalog of a real marketplace's size (`--catalog`, 100,000 tickets for
 //! sale by default, put into the database before the first row). Rows, in the order they run:
-//! `baseline` (bare Temporal on the same server), `storefront` and `storefront-api`,
-//! `storefront-busy` (while purchases run), `purchase`, `order`, `rush`, `signin`, then `expiry`
+//! `baseline` (bare Temporal on the same server), `storefront` and `storefront-api`, `search` (a
+//! one-word full-text search of the catalog), `storefront-busy` (while purchases run), `purchase`, `order`, `rush`, `signin`, then `expiry`
 //! (holds placed through extra gateways with short holds) and `expiry-baseline` (bare timers on its
 //! schedule), and last `actions`, counted from the histories the other rows made.
 
@@ -169,6 +169,19 @@ async fn run_rows(
             let row = rows::storefront::views(&shop, name, path, connections, duration).await?;
             report.rows.push(row);
         }
+    }
+    if wants(BenchRow::Search) {
+        // One word of the bulk catalog's acts: a sixteenth of it matches, newest first.
+        let row = rows::storefront::views(
+            &shop,
+            "search",
+            "/api/tickets?q=coldplay",
+            // As many connections as `storefront` (50 by default, 8 in a smoke run).
+            sizes.storefront_connections,
+            sizes.storefront_time,
+        )
+        .await?;
+        report.rows.push(row);
     }
     let mut purchased = Vec::new();
     if wants(BenchRow::StorefrontBusy) {

@@ -28,6 +28,7 @@ fn a_smoke_run_of_the_bench_measures_every_row_and_the_shop_holds_up() {
             "baseline",
             "storefront",
             "storefront-api",
+            "search",
             "storefront-busy",
             "purchase",
             "order",
@@ -62,6 +63,7 @@ fn a_smoke_run_of_the_bench_measures_every_row_and_the_shop_holds_up() {
     assert_eq!(figure("expiry", "never freed"), 0);
     assert_eq!(figure("expiry-baseline", "never closed"), 0);
     assert_eq!(figure("storefront", "non-200"), 0);
+    assert_eq!(figure("search", "non-200"), 0);
     assert_eq!(figure("storefront-busy", "non-200"), 0);
     assert_eq!(figure("actions", "per purchase"), "7");
     assert_eq!(figure("actions", "per expired hold"), "6");

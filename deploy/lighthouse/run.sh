@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Lighthouse check: scores four pages of a running shop (performance, accessibility, best practices,
+# Lighthouse check: scores six pages of a running shop (performance, accessibility, best practices,
 # SEO) and fails unless every score is 100.
 #
 #   deploy/lighthouse/run.sh target/debug/boxoffice
@@ -8,9 +8,11 @@
 # emulator and SQLite), seeds it through the JSON API (a seller with two tickets, a buyer holding an
 # order for one), then audits, with Lighthouse's default (mobile) settings:
 #   home    /                  signed out
+#   search  /?q=arctic+monkeys signed out, a search with its matches marked
 #   signup  /auth/signup       signed out
 #   sell    /tickets/new       signed in as the seller
 #   order   /orders/<id>       signed in as the buyer, the ticket held
+#   listings /listings         signed in as the seller: one held, one for sale
 # Reports (JSON and HTML) and the shop's log go to target/lighthouse/ (BOXOFFICE_LIGHTHOUSE_OUT).
 # Lighthouse, puppeteer-core and chrome-launcher are pinned by package-lock.json and installed with
 # `npm ci` when node_modules is missing or stale; Chromium is Debian's (CHROME_PATH, default
@@ -56,9 +58,11 @@ order=$(api buyer /orders "{\"ticketId\":\"$ticket\"}" | json_id)
 cat >"$work/pages.json" <<EOF
 [
   {"name": "home", "url": "$base/"},
+  {"name": "search", "url": "$base/?q=arctic+monkeys"},
   {"name": "signup", "url": "$base/auth/signup"},
   {"name": "sell", "url": "$base/tickets/new", "session": "$(session seller)"},
-  {"name": "order", "url": "$base/orders/$order", "session": "$(session buyer)"}
+  {"name": "order", "url": "$base/orders/$order", "session": "$(session buyer)"},
+  {"name": "listings", "url": "$base/listings", "session": "$(session seller)"}
 ]
 EOF
 

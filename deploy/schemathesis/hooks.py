@@ -26,6 +26,8 @@ import schemathesis
 PATH_IDS = {
     ("get", "/api/tickets/{id}"): "BOXOFFICE_ST_TICKET",  # another user's ticket, for sale
     ("put", "/api/tickets/{id}"): "BOXOFFICE_ST_OWN_TICKET",  # the signed-in user's own
+    # another of their own, for sale: withdrawing it must not take away the one PUT edits
+    ("delete", "/api/tickets/{id}"): "BOXOFFICE_ST_WITHDRAW_TICKET",
     ("get", "/api/orders/{id}"): "BOXOFFICE_ST_ORDER",  # the signed-in user's order, held
     ("delete", "/api/orders/{id}"): "BOXOFFICE_ST_CANCEL_ORDER",  # another of theirs, to cancel
     # a ticket another user holds: its waiting list is one the signed-in user may join

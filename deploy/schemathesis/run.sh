@@ -69,6 +69,7 @@ cancelled=$(api seller /tickets '{"title":"Arctic Monkeys, floor standing","pric
 free=$(api seller /tickets '{"title":"Radiohead, balcony","price":"42.50"}' | json_id)
 api buyer /users/signup '{"email":"buyer@example.com","password":"password123"}' >/dev/null
 own=$(api buyer /tickets '{"title":"Spare ticket, row 3","price":30}' | json_id)
+withdraw=$(api buyer /tickets '{"title":"Spare ticket, row 4","price":35}' | json_id)
 order=$(api buyer /orders "{\"ticketId\":\"$held\"}" | json_id)
 cancel_order=$(api buyer /orders "{\"ticketId\":\"$cancelled\"}" | json_id)
 api leaver /users/signup '{"email":"leaver@example.com","password":"password123"}' >/dev/null
@@ -83,7 +84,7 @@ export BOXOFFICE_ST_EVERYWHERE_SESSION # POST /api/users/signout/everywhere's ow
 BOXOFFICE_ST_EVERYWHERE_SESSION=$(session roamer)
 export BOXOFFICE_ST_TICKET="$held" BOXOFFICE_ST_FREE_TICKET="$free" BOXOFFICE_ST_OWN_TICKET="$own" \
   BOXOFFICE_ST_ORDER="$order" BOXOFFICE_ST_CANCEL_ORDER="$cancel_order" \
-  BOXOFFICE_ST_HELD_TICKET="$wanted"
+  BOXOFFICE_ST_HELD_TICKET="$wanted" BOXOFFICE_ST_WITHDRAW_TICKET="$withdraw"
 log "shop at $base seeded ($((SECONDS - started)) s); fuzzing, seed $seed, at most $examples cases per operation"
 
 # Every check runs on every operation but for schemathesis.toml's exceptions (that file says why

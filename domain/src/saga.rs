@@ -108,6 +108,8 @@ pub enum ReserveRefusal {
     TicketNotFound,
     AlreadyReserved,
     OwnTicket,
+    /// Its seller took it off sale.
+    Withdrawn,
 }
 
 #[cfg(test)]

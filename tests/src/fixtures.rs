@@ -203,3 +203,12 @@ pub async fn staff_refund(
         )
         .await
 }
+
+/// The path of a `Link: <path>; rel="next"` header.
+pub fn next_page(response: &crate::ApiResponse) -> String {
+    let link = response.link.as_deref().expect("a next page");
+    link.strip_prefix('<')
+        .and_then(|rest| rest.split_once(">; rel=\"next\""))
+        .map(|(path, _)| path.to_owned())
+        .unwrap_or_else(|| panic!("not a next link: {link}"))
+}

@@ -30,16 +30,31 @@ async fn a_ticket_written_by_another_process_changes_the_generation() {
     .await;
 
     // As a gateway or worker in another process would: not through this process's store.
+    let ticket = uuid::Uuid::now_v7();
     db.execute_unprepared(&format!(
         "INSERT INTO tickets (id, title, price_cents, user_id, version, created_at) \
-         VALUES ('{}', 'Elsewhere', 1000, '{seller}', 0, NOW())",
-        uuid::Uuid::now_v7()
+         VALUES ('{ticket}', 'Elsewhere', 1000, '{seller}', 0, NOW())"
     ))
     .await
     .unwrap();
 
-    eventually("the notification", Duration::from_secs(5), || async {
-        (catalog::generation() > settled).then_some(())
+    let listed = eventually("the notification", Duration::from_secs(5), || async {
+        let now = catalog::generation();
+        (now > settled).then_some(now)
     })
+    .await;
+
+    // Its seller withdraws it, elsewhere: it leaves every gateway's listing too.
+    db.execute_unprepared(&format!(
+        "UPDATE tickets SET withdrawn_at = NOW(), version = version + 1 WHERE id = '{ticket}'"
+    ))
+    .await
+    .unwrap();
+
+    eventually(
+        "the withdrawal's notification",
+        Duration::from_secs(5),
+        || async { (catalog::generation() > listed).then_some(()) },
+    )
     .await;
 }

@@ -25,6 +25,7 @@ fn main() {
     let page = Page::Home {
         tickets,
         more: None,
+        search: Default::default(),
     };
     let chrome = Chrome {
         signed_in: Some("shopper@example.com".to_owned()),

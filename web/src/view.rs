@@ -81,6 +81,8 @@ pub enum Availability {
     ForSale,
     OnHold,
     Sold,
+    /// Its seller took it off sale.
+    Withdrawn,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,6 +145,50 @@ pub struct OrderSummary {
     pub placed_at: Moment,
 }
 
+/// The home page's search: what was asked (as typed), and the words to highlight in titles.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SearchBox {
+    pub q: String,
+    pub min_price: String,
+    pub max_price: String,
+    /// `newest`, `price_asc` or `price_desc`.
+    pub sort: String,
+    /// Whether the tickets shown are a search's results, not the plain listing.
+    pub active: bool,
+    /// The searched words, lowercased: marked where a title has them.
+    pub matched: Vec<String>,
+    /// Why the search could not be made.
+    pub errors: Vec<String>,
+}
+
+/// One of the seller's tickets on "My listings".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListingSummary {
+    pub id: TicketId,
+    pub title: String,
+    pub price_cents: i64,
+    pub status: ListingStatus,
+    /// Shoppers on its waiting list.
+    pub waiting: u64,
+}
+
+/// Where a seller's ticket stands; times as "22 Nov 2026, 14:05 UTC".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListingStatus {
+    ForSale,
+    Held { until: String },
+    Sold { at: String, price_cents: i64 },
+    Withdrawn,
+}
+
+/// The line of totals on "My listings".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ListingTotals {
+    pub listed: u64,
+    pub sold: u64,
+    pub revenue_cents: i64,
+}
+
 /// How the page loads Stripe.js and which key it gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StripeSetup {
@@ -157,6 +203,8 @@ pub enum Page {
         tickets: Vec<TicketSummary>,
         /// The next page's link, when there are more tickets.
         more: Option<String>,
+        /// The search box, as the shopper filled it in.
+        search: SearchBox,
     },
     Auth {
         kind: AuthKind,
@@ -182,6 +230,13 @@ pub enum Page {
     Order(Box<OrderPage>),
     /// Staff only: find a customer's orders, refund a paid one.
     Support(Box<SupportPage>),
+    /// The seller's own tickets.
+    Listings {
+        listings: Vec<ListingSummary>,
+        totals: ListingTotals,
+        /// The next page's link, when there are older listings.
+        more: Option<String>,
+    },
     Error {
         status: u16,
         title: String,

@@ -1,5 +1,5 @@
 //! A ticket: for sale, claimed by a buyer's gateway while their saga starts, held by an order,
-//! or sold.
+//! sold, or withdrawn by its seller.
 
 use boxoffice_domain::{OrderId, TicketId, UserId};
 use sea_orm::entity::prelude::*;
@@ -23,6 +23,8 @@ pub struct Model {
     pub claim_expires_at: Option<ChronoDateTimeUtc>,
     /// The buyer whose gateway holds the claim: a live claim counts as one of their holds.
     pub claim_buyer_id: Option<UserId>,
+    /// When the seller took it off sale; it stays readable, never for sale again.
+    pub withdrawn_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

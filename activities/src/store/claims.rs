@@ -61,6 +61,7 @@ pub async fn refusal_at_a_glance(
     Ok(match ticket {
         None => Some(ReserveRefusal::TicketNotFound),
         Some(ticket) if ticket.user_id == buyer_id => Some(ReserveRefusal::OwnTicket),
+        Some(ticket) if ticket.withdrawn_at.is_some() => Some(ReserveRefusal::Withdrawn),
         Some(ticket) if ticket.order_id.is_some() || is_claimed(&ticket, Utc::now()) => {
             Some(ReserveRefusal::AlreadyReserved)
         }
@@ -68,8 +69,8 @@ pub async fn refusal_at_a_glance(
     })
 }
 
-/// Claims the ticket for the order for `lease`, unless it is held, sold, claimed by someone
-/// else, or the buyer's own, or the buyer is at the hold limit. The limit is exact: the buyer's
+/// Claims the ticket for the order for `lease`, unless it is held, sold, withdrawn, claimed by
+/// someone else, or the buyer's own, or the buyer is at the hold limit. The limit is exact: the buyer's
 /// claims are counted and made one at a time (Postgres locks the buyer's row; SQLite has one
 /// writer).
 pub async fn claim_ticket(
@@ -96,6 +97,7 @@ pub async fn claim_ticket(
         .col_expr(ticket::Column::ClaimBuyerId, Expr::value(Some(buyer_id)))
         .filter(ticket::Column::Id.eq(ticket_id))
         .filter(ticket::Column::OrderId.is_null())
+        .filter(ticket::Column::WithdrawnAt.is_null())
         .filter(ticket::Column::UserId.ne(buyer_id))
         .filter(no_live_claim(now))
         .exec_with_returning(&txn)
@@ -108,6 +110,7 @@ pub async fn claim_ticket(
     Ok(match ticket {
         None => Claim::Refused(ReserveRefusal::TicketNotFound),
         Some(ticket) if ticket.user_id == buyer_id => Claim::Refused(ReserveRefusal::OwnTicket),
+        Some(ticket) if ticket.withdrawn_at.is_some() => Claim::Refused(ReserveRefusal::Withdrawn),
         Some(_) => Claim::Refused(ReserveRefusal::AlreadyReserved),
     })
 }

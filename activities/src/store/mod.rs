@@ -3,8 +3,10 @@
 
 pub mod catalog;
 pub mod claims;
+pub mod listings;
 pub mod orders;
 pub mod refunds;
+pub mod search;
 pub mod sessions;
 pub mod stripe_events;
 pub mod support;
@@ -30,6 +32,12 @@ pub enum StoreError {
     EmailInUse,
     #[error("Cannot edit a reserved ticket")]
     TicketReserved,
+    #[error("The seller has withdrawn this ticket")]
+    TicketWithdrawn,
+    #[error("Cannot withdraw a ticket while it is on hold")]
+    WithdrawHeld,
+    #[error("Cannot withdraw a sold ticket")]
+    WithdrawSold,
     /// Someone else changed the row since it was read; the write was not applied.
     #[error("The ticket was changed by someone else; reload it and try again")]
     VersionConflict,

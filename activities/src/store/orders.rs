@@ -42,6 +42,7 @@ pub async fn reserve_ticket(
         )
         .filter(ticket::Column::Id.eq(new.ticket_id))
         .filter(ticket::Column::OrderId.is_null())
+        .filter(ticket::Column::WithdrawnAt.is_null())
         .filter(ticket::Column::UserId.ne(new.buyer_id))
         .filter(claims::no_live_claim(now).add(ticket::Column::ClaimOrderId.eq(new.order_id)))
         .filter(Expr::exists(order_with_id(new.order_id)).not())
@@ -95,6 +96,7 @@ async fn not_reserved(
         (None, Some(_)) => return Err(StoreError::NotFound),
         (Some(ticket), Some(_)) => Ok(ticket),
         (Some(ticket), None) if ticket.user_id == new.buyer_id => Err(ReserveRefusal::OwnTicket),
+        (Some(ticket), None) if ticket.withdrawn_at.is_some() => Err(ReserveRefusal::Withdrawn),
         (Some(_), None) => Err(ReserveRefusal::AlreadyReserved),
     })
 }

@@ -1,7 +1,8 @@
-//! Tickets: listing one, the page of those for sale, and the seller's versioned edits (refused
-//! while an order holds or a buyer's claim covers the ticket).
+//! Tickets: listing one, the page of those for sale, and the seller's versioned edits and
+//! withdrawal (refused while an order holds or a buyer's claim covers the ticket).
 
-use boxoffice_domain::{TicketId, UserId};
+use boxoffice_domain::saga::OrderStatus;
+use boxoffice_domain::{OrderId, TicketId, UserId};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -10,7 +11,7 @@ use sea_orm::{
 };
 
 use super::{PageRequest, StoreError, catalog, claims, waitlists};
-use crate::entities::ticket;
+use crate::entities::{order, ticket};
 
 pub struct NewTicket<'a> {
     pub title: &'a str,
@@ -40,19 +41,28 @@ pub async fn create_ticket(
         claim_order_id: Set(None),
         claim_expires_at: Set(None),
         claim_buyer_id: Set(None),
+        withdrawn_at: Set(None),
     };
     let ticket = ticket::Entity::insert(row).exec_with_returning(db).await?;
     catalog::changed();
     Ok(ticket)
 }
 
-/// A page of the tickets no order holds, newest first. An `after` naming no ticket is
+/// The tickets that are for sale: no order holds them and their seller has not withdrawn them
+/// (the predicate of the for-sale partial indexes).
+pub(crate) fn on_sale() -> Condition {
+    Condition::all()
+        .add(ticket::Column::OrderId.is_null())
+        .add(ticket::Column::WithdrawnAt.is_null())
+}
+
+/// A page of the tickets for sale, newest first. An `after` naming no ticket is
 /// [`StoreError::NotFound`].
 pub async fn tickets_for_sale(
     db: &impl ConnectionTrait,
     page: PageRequest<TicketId>,
 ) -> Result<Vec<ticket::Model>, StoreError> {
-    let mut query = ticket::Entity::find().filter(ticket::Column::OrderId.is_null());
+    let mut query = ticket::Entity::find().filter(on_sale());
     if let Some(after) = page.after {
         let cursor = find_ticket(db, after).await?;
         query = query.filter(
@@ -97,6 +107,9 @@ pub async fn update_ticket(
     if current.user_id != editor_id {
         return Err(StoreError::NotOwner);
     }
+    if current.withdrawn_at.is_some() {
+        return Err(StoreError::TicketWithdrawn);
+    }
     let now = Utc::now();
     if current.order_id.is_some() || claims::is_claimed(&current, now) {
         return Err(StoreError::TicketReserved);
@@ -113,7 +126,7 @@ pub async fn update_ticket(
         .filter(ticket::Column::Id.eq(id))
         .filter(ticket::Column::Version.eq(seen_version))
         // An order may have claimed or taken the ticket between the read and this write.
-        .filter(ticket::Column::OrderId.is_null())
+        .filter(on_sale())
         .filter(claims::no_live_claim(now))
         .exec(db)
         .await?;
@@ -123,11 +136,61 @@ pub async fn update_ticket(
         return find_ticket(db, id).await;
     }
     let now_seen = find_ticket(db, id).await?;
-    if now_seen.order_id.is_some() || claims::is_claimed(&now_seen, Utc::now()) {
+    if now_seen.withdrawn_at.is_some() {
+        Err(StoreError::TicketWithdrawn)
+    } else if now_seen.order_id.is_some() || claims::is_claimed(&now_seen, Utc::now()) {
         Err(StoreError::TicketReserved)
     } else {
         Err(StoreError::VersionConflict)
     }
+}
+
+/// The seller takes their ticket off sale: it leaves the listings, its waiting list closes, and
+/// no order can be placed for it; it stays readable, marked withdrawn. Only while it is for sale
+/// (not held, claimed or sold). Withdrawing it again changes nothing.
+pub async fn withdraw_ticket(
+    db: &impl ConnectionTrait,
+    id: TicketId,
+    seller_id: UserId,
+) -> Result<ticket::Model, StoreError> {
+    let current = find_ticket(db, id).await?;
+    if current.user_id != seller_id {
+        return Err(StoreError::NotOwner);
+    }
+    if current.withdrawn_at.is_some() {
+        return Ok(current);
+    }
+    let now = Utc::now();
+    let result = ticket::Entity::update_many()
+        .col_expr(ticket::Column::WithdrawnAt, Expr::value(Some(now)))
+        .col_expr(
+            ticket::Column::Version,
+            Expr::col(ticket::Column::Version).add(1),
+        )
+        .filter(ticket::Column::Id.eq(id))
+        // An order may have claimed or taken the ticket since the read.
+        .filter(on_sale())
+        .filter(claims::no_live_claim(now))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 1 {
+        catalog::changed();
+        waitlists::close(db, id, "The seller withdrew the ticket.").await?;
+        return find_ticket(db, id).await;
+    }
+    let now_seen = find_ticket(db, id).await?;
+    if now_seen.withdrawn_at.is_some() {
+        return Ok(now_seen);
+    }
+    match now_seen.order_id {
+        Some(order_id) if is_sold(db, order_id).await? => Err(StoreError::WithdrawSold),
+        _ => Err(StoreError::WithdrawHeld),
+    }
+}
+
+async fn is_sold(db: &impl ConnectionTrait, order_id: OrderId) -> Result<bool, StoreError> {
+    let holder = order::Entity::find_by_id(order_id).one(db).await?;
+    Ok(holder.is_some_and(|order| order.status == OrderStatus::Complete))
 }
 
 /// Puts `count` tickets of `seller_id` up for sale in a few statements, each listed `age` or more
@@ -154,6 +217,7 @@ pub async fn list_in_bulk(
             claim_order_id: Set(None),
             claim_expires_at: Set(None),
             claim_buyer_id: Set(None),
+            withdrawn_at: Set(None),
         });
         ticket::Entity::insert_many(rows)
             .exec_without_returning(db)

@@ -34,6 +34,7 @@ pub enum JoinRefusal {
     /// Nobody holds it: buy it instead.
     ForSale,
     Sold,
+    Withdrawn,
     /// It is held for this very shopper.
     YouHoldIt,
     TooManyLists,
@@ -87,6 +88,9 @@ pub async fn join(
     };
     if ticket.user_id == buyer_id {
         return Ok(Err(JoinRefusal::OwnTicket));
+    }
+    if ticket.withdrawn_at.is_some() {
+        return Ok(Err(JoinRefusal::Withdrawn));
     }
     let Some(order_id) = ticket.order_id else {
         return Ok(Err(JoinRefusal::ForSale));
@@ -324,6 +328,7 @@ async fn offer(
         .col_expr(ticket::Column::ClaimExpiresAt, Expr::value(Some(until)))
         .filter(ticket::Column::Id.eq(ticket_id))
         .filter(ticket::Column::OrderId.is_null())
+        .filter(ticket::Column::WithdrawnAt.is_null())
         .exec(txn)
         .await?;
     if claimed.rows_affected != 1 {
@@ -364,7 +369,7 @@ pub(crate) async fn handed_over_by(
     }))
 }
 
-/// Closes the ticket's list (sold, or changed by its seller): its members read `note`.
+/// Closes the ticket's list (sold, or changed or withdrawn by its seller): its members read `note`.
 pub(crate) async fn close(
     db: &impl ConnectionTrait,
     ticket_id: TicketId,

@@ -8,6 +8,7 @@ mod csrf;
 pub mod error;
 pub mod flash;
 mod forms;
+mod listings;
 mod orders;
 mod shop;
 mod support;
@@ -49,6 +50,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/tickets/{id}/order", axum::routing::post(shop::buy))
         .route(
+            "/tickets/{id}/withdraw",
+            axum::routing::post(shop::withdraw),
+        )
+        .route(
             "/tickets/{id}/waitlist",
             axum::routing::post(shop::join_waitlist),
         )
@@ -57,6 +62,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(shop::leave_waitlist),
         )
         .route("/orders", get(orders::orders_page))
+        .route("/listings", get(listings::listings_page))
         .route("/orders/{id}", get(orders::order_page))
         .route("/orders/{id}/pay", axum::routing::post(orders::pay))
         .route(

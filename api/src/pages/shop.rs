@@ -11,7 +11,7 @@ use boxoffice_activities::entities::ticket;
 use boxoffice_domain::TicketId;
 use boxoffice_domain::saga::Standing;
 use boxoffice_web::view::{
-    Availability, Form, Page, TicketPage, TicketSummary, Viewer, WaitlistBox, YourOrder,
+    Availability, Form, Page, SearchBox, TicketPage, TicketSummary, Viewer, WaitlistBox, YourOrder,
 };
 use chrono::Utc;
 
@@ -26,6 +26,7 @@ use crate::pages::forms::{CsrfForm, Fields, RecordForm};
 use crate::pages::{PageId, moment, render};
 use crate::purchases::{Bought, Purchases};
 use crate::routes::PageQuery;
+use crate::search::{self, SearchQuery};
 use crate::tickets::{Change, Tickets};
 use crate::waitlist::Waitlists;
 
@@ -41,24 +42,71 @@ pub async fn home(
     context: PageContext,
     State(tickets): State<Tickets>,
     Query(query): Query<PageQuery>,
+    Query(asked): Query<SearchQuery>,
 ) -> Result<Html<Bytes>, PageError> {
     let request = query.request().map_err(|_| PageError::NotFound)?;
+    let mut search_box = SearchBox {
+        q: asked.q.clone().unwrap_or_default(),
+        min_price: asked.min_price.clone().unwrap_or_default(),
+        max_price: asked.max_price.clone().unwrap_or_default(),
+        sort: asked.sort.clone().unwrap_or_else(|| "newest".to_owned()),
+        ..SearchBox::default()
+    };
+    let search = match asked.search() {
+        Ok(search) => search,
+        Err(Invalid(errors)) => {
+            // The form again, with why; no tickets rather than the wrong ones.
+            search_box.errors = errors.into_iter().map(|e| e.message).collect();
+            let empty = listing::Page {
+                rows: Vec::new(),
+                next_after: None,
+            };
+            return Ok(home_page(&context, empty, search_box, ""));
+        }
+    };
+    if !search.is_everything() {
+        search_box.active = true;
+        search_box.matched = search
+            .words
+            .as_deref()
+            .map(search::matched_words)
+            .unwrap_or_default();
+        let page = tickets.search(&search, request).await?;
+        let again = format!("{}&", search::query_string(&search));
+        return Ok(home_page(&context, page, search_box, &again));
+    }
     if context.is_any_visitor() && listing::is_the_usual_first_page(&request) {
         // Nearly every view: made once per catalog change, then the same bytes for everyone.
         let first = tickets.first_page().await?;
         let page = first
             .shown_to_visitors
-            .get_or_init(|| home_page(&context, first.page(DEFAULT_PAGE_SIZE)).0);
+            .get_or_init(|| home_page(&context, first.page(DEFAULT_PAGE_SIZE), search_box, "").0);
         return Ok(Html(page.clone()));
     }
     let page = tickets.for_sale(request).await?;
-    Ok(home_page(&context, page))
+    Ok(home_page(&context, page, search_box, ""))
 }
 
-fn home_page(context: &PageContext, page: listing::Page<ticket::Model>) -> Html<Bytes> {
+/// The home page with `page` of tickets; `again` is the search's query (ending in `&`) that the
+/// next page's link keeps.
+fn home_page(
+    context: &PageContext,
+    page: listing::Page<ticket::Model>,
+    search: SearchBox,
+    again: &str,
+) -> Html<Bytes> {
     let tickets = page.rows.iter().map(summary).collect();
-    let more = page.next_after.map(|after| format!("/?after={after}"));
-    let Html(html) = render(context, &Page::Home { tickets, more });
+    let more = page
+        .next_after
+        .map(|after| format!("/?{again}after={after}"));
+    let Html(html) = render(
+        context,
+        &Page::Home {
+            tickets,
+            more,
+            search,
+        },
+    );
     Html(Bytes::from(html))
 }
 
@@ -114,6 +162,7 @@ pub async fn ticket_page(
     let holder = tickets.holder(&ticket).await?;
     let standing = holder.as_ref().map(|holder| holder.order.standing());
     let availability = match standing {
+        None if ticket.withdrawn_at.is_some() => Availability::Withdrawn,
         None => Availability::ForSale,
         Some(Standing::Paid) => Availability::Sold,
         Some(_) => Availability::OnHold,
@@ -208,6 +257,12 @@ pub async fn edit_ticket(State(tickets): State<Tickets>, form: RecordForm<Ticket
     };
     // A refusal keeps the title in the flash, so the page knows it was the edit form that failed.
     form.back(edited.map(|_| "Your changes are saved.".to_owned()))
+}
+
+/// The seller takes the ticket off sale, back to its page.
+pub async fn withdraw(State(tickets): State<Tickets>, form: RecordForm<TicketId>) -> Response {
+    let withdrawn = tickets.withdraw(form.id, form.user.id).await;
+    form.back(withdrawn.map(|_| "Your ticket is withdrawn from sale.".to_owned()))
 }
 
 pub async fn buy(State(purchases): State<Purchases>, form: RecordForm<TicketId>) -> Response {

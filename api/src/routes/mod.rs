@@ -1,6 +1,7 @@
 //! HTTP handlers: parse, call one domain function, map the result.
 
 pub mod health;
+pub mod listings;
 pub mod orders;
 pub mod payments;
 pub mod support;
@@ -38,11 +39,13 @@ impl PageQuery {
     }
 }
 
-/// `Link: <path?after=…&limit=…>; rel="next"` when there is a next page.
+/// `Link: <path?after=…&limit=…>; rel="next"` when there is a next page (`path` may carry a
+/// query of its own, a search's).
 pub fn next_link(path: &str, next_after: Option<impl Display>, limit: u64) -> HeaderMap {
     let mut headers = HeaderMap::new();
     if let Some(after) = next_after {
-        let link = format!("<{path}?after={after}&limit={limit}>; rel=\"next\"");
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let link = format!("<{path}{separator}after={after}&limit={limit}>; rel=\"next\"");
         if let Ok(value) = HeaderValue::from_str(&link) {
             headers.insert(header::LINK, value);
         }

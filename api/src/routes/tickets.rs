@@ -1,4 +1,4 @@
-//! `/api/tickets`: what is for sale, one ticket, selling and editing.
+//! `/api/tickets`: what is for sale, one ticket, selling, editing and withdrawing.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -16,6 +16,7 @@ use crate::extract::{IdPath, Json, JsonObject, Query};
 use crate::listing::{self, DEFAULT_PAGE_SIZE, Page};
 use crate::openapi::{NewTicketInput, TicketInput};
 use crate::routes::{PageQuery, next_link};
+use crate::search::{self, SearchQuery};
 use crate::tickets::{Change, Tickets};
 
 /// A ticket as the contract shows it.
@@ -33,6 +34,8 @@ pub struct TicketView {
     pub version: i32,
     #[schema(value_type = Option<Uuid>)]
     pub order_id: Option<OrderId>,
+    /// (ext) Its seller took it off sale: it can no longer be ordered.
+    pub withdrawn: bool,
 }
 
 impl From<ticket::Model> for TicketView {
@@ -44,6 +47,7 @@ impl From<ticket::Model> for TicketView {
             user_id: t.user_id,
             version: t.version,
             order_id: t.order_id,
+            withdrawn: t.withdrawn_at.is_some(),
         }
     }
 }
@@ -91,17 +95,29 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(ticket.into())))
 }
 
-#[utoipa::path(get, path = "/api/tickets", tag = "tickets", params(PageQuery),
-    responses((status = 200, description = "Tickets for sale, newest first: a plain array of at most \
-        `limit` (default 100, the most there is), with `Link: <…>; rel=\"next\"` when there are more",
+#[utoipa::path(get, path = "/api/tickets", tag = "tickets", params(PageQuery, SearchQuery),
+    responses((status = 200, description = "Tickets for sale, newest first (or as `sort` says), those \
+        matching the search if one is given: a plain array of at most `limit` (default 100, the most there is), \
+        with `Link: <…>; rel=\"next\"` when there are more (it keeps the search)",
         body = Vec<TicketView>, headers(("Link" = String, description = "The next page, when there is one"))),
-        (status = 400, description = "Invalid `after` or `limit`", body = ErrorBody),
+        (status = 400, description = "Invalid `after`, `limit`, `q`, `minPrice`, `maxPrice` or `sort`", body = ErrorBody),
         (status = 404, description = "`after` names no ticket", body = ErrorBody)))]
 pub async fn list(
     State(tickets): State<Tickets>,
     Query(query): Query<PageQuery>,
+    Query(search): Query<SearchQuery>,
 ) -> Result<Response, ApiError> {
-    let request = query.request()?;
+    let (request, search) = match (query.request(), search.search()) {
+        (Ok(request), Ok(search)) => (request, search),
+        (Err(a), Err(b)) => return Err(Invalid([a.0, b.0].concat()).into()),
+        (Err(invalid), _) | (_, Err(invalid)) => return Err(invalid.into()),
+    };
+    if !search.is_everything() {
+        let page = tickets.search(&search, request).await?;
+        let path = format!("/api/tickets?{}", search::query_string(&search));
+        let headers = next_link(&path, page.next_after, request.limit);
+        return Ok((headers, Json(views_of(page))).into_response());
+    }
     if listing::is_the_usual_first_page(&request) {
         // What the original's clients ask for: made once per catalog change.
         let first = tickets.first_page().await?;
@@ -158,4 +174,18 @@ pub async fn update(
         seen_version: expected_version(&body)?,
     };
     Ok(Json(tickets.change(id, user.id, change).await?.into()))
+}
+
+#[utoipa::path(delete, path = "/api/tickets/{id}", tag = "tickets", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "(ext) Withdrawn: off sale for good, still readable, `withdrawn: true`. \
+        Withdrawing it again changes nothing", body = TicketView),
+        (status = 400, description = "The ticket is on hold or sold", body = ErrorBody),
+        (status = 401, description = "Not signed in, or not the seller", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody),
+        (status = 429, description = "120 changes by this seller this hour; see `Retry-After`", body = ErrorBody)))]
+pub async fn withdraw(
+    State(tickets): State<Tickets>,
+    SignedIn(user): SignedIn,
+    IdPath(id): IdPath<TicketId>,
+) -> Result<Json<TicketView>, ApiError> {
+    Ok(Json(tickets.withdraw(id, user.id).await?.into()))
 }

@@ -5,8 +5,9 @@ use axum::http::{Method, Request, StatusCode};
 use boxoffice_tests::TestApp;
 
 /// The contract (shared/api-contract.md), method and path.
-const CONTRACT: [&str; 20] = [
+const CONTRACT: [&str; 23] = [
     "DELETE /api/orders/{id}",
+    "DELETE /api/tickets/{id}",
     "DELETE /api/tickets/{id}/waitlist",
     "GET /api/orders",
     "GET /api/orders/{id}",
@@ -14,6 +15,8 @@ const CONTRACT: [&str; 20] = [
     "GET /api/tickets/{id}",
     "GET /api/tickets/{id}/waitlist",
     "GET /api/users/currentuser",
+    "GET /api/users/me/tickets",
+    "GET /api/users/me/tickets/totals",
     "GET /healthz",
     "GET /readyz",
     "POST /api/orders",

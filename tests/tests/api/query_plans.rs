@@ -15,10 +15,11 @@ use std::time::Duration;
 
 use boxoffice_activities::store::claims::{self, Claim, ClaimRequest};
 use boxoffice_activities::store::orders::{self, NewOrder, Oldest, PaidOrder};
+use boxoffice_activities::store::search::{self, Search, SortBy};
 use boxoffice_activities::store::support::{self, SupportQuery};
 use boxoffice_activities::store::tickets::{self, NewTicket, TicketEdit};
 use boxoffice_activities::store::waitlists::{self, HandOverRules};
-use boxoffice_activities::store::{PageRequest, sessions, stripe_events, users};
+use boxoffice_activities::store::{PageRequest, listings, sessions, stripe_events, users};
 use boxoffice_domain::saga::CancelReason;
 use boxoffice_domain::{OrderId, TicketId, UserId};
 use boxoffice_tests::{TestDatabase, TestSqlite};
@@ -195,6 +196,43 @@ async fn run_the_hot_paths(db: &DatabaseConnection, seller_id: UserId) {
     ] {
         support::find_orders(db, &query).await.unwrap();
     }
+
+    // Searches: a word, newest first and by price; a price range by price, both ways; next pages.
+    let word = |sort| Search {
+        words: Some("coldplay".to_owned()),
+        sort,
+        ..Search::default()
+    };
+    let range = |sort| Search {
+        min_price_cents: Some(2000),
+        max_price_cents: Some(3000),
+        sort,
+        ..Search::default()
+    };
+    for search in [
+        word(SortBy::Newest),
+        word(SortBy::PriceAscending),
+        range(SortBy::PriceAscending),
+        range(SortBy::PriceDescending),
+        range(SortBy::Newest),
+    ] {
+        let found = search::search_tickets(db, &search, page(None))
+            .await
+            .unwrap();
+        assert!(!found.is_empty(), "{search:?} finds tickets");
+        search::search_tickets(db, &search, page(found.last().map(|t| t.id)))
+            .await
+            .unwrap();
+    }
+
+    // The seller's own list (a seller with the whole catalog), a page after a cursor, the totals.
+    let own = listings::listings_of(db, seller_id, page(None))
+        .await
+        .unwrap();
+    listings::listings_of(db, seller_id, page(own.last().map(|l| l.ticket.id)))
+        .await
+        .unwrap();
+    listings::totals_of(db, seller_id).await.unwrap();
 
     // The seller edits; a webhook arrives; the buyer signs out, once and everywhere.
     tickets::update_ticket(
@@ -444,4 +482,66 @@ fn scan_of(node: &str) -> Option<Scan> {
             index,
         }
     })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_price_range_sorted_by_price_walks_the_for_sale_price_index_on_postgres() {
+    let database = TestDatabase::create().await;
+    let plan = plan_of_a_price_range_by_price(&database.url).await;
+    assert!(plan.contains("tickets_on_sale_price_idx"), "{plan}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_price_range_sorted_by_price_walks_the_for_sale_price_index_on_sqlite() {
+    let database = TestSqlite::create().await;
+    let plan = plan_of_a_price_range_by_price(&database.url()).await;
+    assert!(plan.contains("tickets_on_sale_price_idx"), "{plan}");
+}
+
+/// The plan, as text, of the search for tickets from $20 to $30, cheapest first, with a big
+/// catalog.
+async fn plan_of_a_price_range_by_price(url: &str) -> String {
+    let db = boxoffice_activities::db::connect(url).await.unwrap();
+    let seller = users::create_user(&db, "seller@example.com", "hash")
+        .await
+        .unwrap();
+    tickets::list_in_bulk(&db, seller.id, CATALOG, chrono::Duration::minutes(1))
+        .await
+        .unwrap();
+    db.execute_unprepared("ANALYZE").await.unwrap();
+    let mut recording = boxoffice_activities::db::connect(url).await.unwrap();
+    let recorded = Arc::new(Mutex::new(Vec::<Statement>::new()));
+    let sink = Arc::clone(&recorded);
+    recording.set_metric_callback(move |info| {
+        sink.lock().unwrap().push(info.statement.clone());
+    });
+    let range = Search {
+        min_price_cents: Some(2000),
+        max_price_cents: Some(3000),
+        sort: SortBy::PriceAscending,
+        ..Search::default()
+    };
+    search::search_tickets(&recording, &range, page(None))
+        .await
+        .unwrap();
+    let statement = recorded.lock().unwrap().last().cloned().unwrap();
+    let explain = match db.get_database_backend() {
+        DbBackend::Postgres => "EXPLAIN",
+        _ => "EXPLAIN QUERY PLAN",
+    };
+    let rows = db
+        .query_all_raw(Statement {
+            sql: format!("{explain} {}", statement.sql),
+            ..statement
+        })
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|row| {
+            row.try_get_by::<String, _>("detail")
+                .or_else(|_| row.try_get_by_index::<String>(0))
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
 }

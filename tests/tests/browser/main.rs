@@ -352,3 +352,66 @@ async fn staff_find_a_customers_order_by_email_and_refund_it_with_a_reason() {
     assert_eq!(server.app.stripe.emulator.refunds().len(), 1);
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_seller_watches_a_listing_go_from_for_sale_to_held_to_sold_as_a_buyer_finds_it_by_search()
+{
+    let server = TestServer::spawn().await;
+    listed_ticket(&server.app, "Coldplay encore, box", json!(90)).await;
+    listed_ticket(&server.app, "Adele at the O2", json!(30)).await;
+    let mut seller = Browser::open(&server.base_url, "listings-and-search-seller").await;
+    sign_up(&mut seller, &email("seller")).await;
+    seller.follow("Sell a ticket").await;
+    seller.fill("#title", "Coldplay at Red Rocks").await;
+    seller.fill("#price", "25").await;
+    seller.press("List ticket").await;
+    seller.wait_for_text(".notice", "listed for sale").await;
+    seller.follow("My listings").await;
+    seller
+        .wait_for_text("table.listings", "Coldplay at Red Rocks")
+        .await;
+    seller.wait_for_text("table.listings", "For sale").await;
+    seller.wait_for_text("#totals", "1 ticket listed").await;
+    seller.screenshot("my-listings-for-sale").await;
+
+    let mut buyer = Browser::open(&server.base_url, "listings-and-search-buyer").await;
+    sign_up(&mut buyer, &email("buyer")).await;
+    buyer.visit("/").await;
+    buyer.fill("#q", "COLDPLAY").await;
+    buyer.fill("#maxPrice", "50").await;
+    buyer.press("Search").await;
+    buyer.wait_for_text("h1", "Search results").await;
+    let results = buyer
+        .wait_for_text("ul.tickets", "Coldplay at Red Rocks")
+        .await;
+    assert!(
+        !results.contains("encore") && !results.contains("Adele"),
+        "{results}"
+    );
+    assert_eq!(buyer.text_of("ul.tickets mark").await, "Coldplay");
+    buyer.screenshot("search-results").await;
+    buyer.follow("Coldplay at Red Rocks").await;
+    buyer.press("Buy for $25.00").await;
+    buyer.wait_for_text("#order .badge", "Held").await;
+
+    seller.visit("/listings").await;
+    seller.wait_for_text("table.listings", "On hold").await;
+    seller.screenshot("my-listings-held").await;
+
+    type_card(&buyer, "4242 4242 4242 4242").await;
+    buyer.press("Pay $25.00").await;
+    buyer.wait_for_text("#order .badge", "Paid").await;
+
+    seller.visit("/listings").await;
+    seller.wait_for_text("table.listings", "Sold").await;
+    seller
+        .wait_for_text("#totals", "1 ticket listed, 1 sold, $25.00 in sales.")
+        .await;
+    seller.screenshot("my-listings-sold").await;
+    buyer.visit("/?q=nothing-like-this").await;
+    buyer.wait_for_text("#no-results", "No tickets match").await;
+    buyer.follow("Clear the search").await;
+    buyer.wait_for_text("h1", "Tickets for sale").await;
+    buyer.close().await;
+    seller.close().await;
+}

@@ -4,6 +4,7 @@
 
 mod account;
 mod forms;
+mod listings;
 mod orders;
 mod shop;
 mod support;
@@ -15,6 +16,7 @@ use crate::format::money;
 use crate::view::{AuthKind, Chrome, Page};
 use account::{auth, sign_out};
 use forms::csrf_input;
+use listings::listings_page;
 use orders::{cancel_order, order_page, orders_page};
 use shop::{home, new_ticket, ticket_page};
 use support::support_page;
@@ -66,6 +68,7 @@ fn page_title(page: &Page) -> String {
         Page::NewTicket { .. } => "Sell a ticket".into(),
         Page::Ticket(page) => page.ticket.title.clone(),
         Page::Orders { .. } => "My orders".into(),
+        Page::Listings { .. } => "My listings".into(),
         Page::Order(order) => format!("Order for {}", order.ticket_title),
         Page::Support(_) => "Support desk".into(),
         Page::Error { title, .. } => title.clone(),
@@ -89,7 +92,11 @@ fn page_description(page: &Page) -> String {
 fn content(chrome: &Chrome, page: &Page) -> Element {
     let csrf = chrome.csrf_token.as_str();
     match page {
-        Page::Home { tickets, more } => home(tickets, more.as_deref(), chrome.signed_in.is_some()),
+        Page::Home {
+            tickets,
+            more,
+            search,
+        } => home(tickets, more.as_deref(), search, chrome.signed_in.is_some()),
         Page::Auth { kind, form, next } => auth(*kind, form, next.as_deref(), csrf),
         Page::SignOut => sign_out(chrome, csrf),
         Page::CancelOrder {
@@ -101,6 +108,11 @@ fn content(chrome: &Chrome, page: &Page) -> Element {
         Page::Orders { orders, more } => orders_page(orders, more.as_deref()),
         Page::Order(order) => order_page(order, csrf),
         Page::Support(page) => support_page(page, csrf),
+        Page::Listings {
+            listings,
+            totals,
+            more,
+        } => listings_page(listings, totals, more.as_deref()),
         Page::Error {
             status,
             title,
@@ -135,6 +147,7 @@ fn header(chrome: &Chrome) -> Element {
                     Some(email) => rsx! {
                         a { href: "/tickets/new", "Sell a ticket" }
                         a { href: "/orders", "My orders" }
+                        a { href: "/listings", "My listings" }
                         span { class: "who", "Signed in as ", strong { "{email}" } }
                         form { class: "inline", method: "post", action: "/auth/signout",
                             {csrf_input(&chrome.csrf_token)}

@@ -6,13 +6,30 @@ use dioxus::prelude::*;
 use super::forms::{Field, csrf_input, error_summary, field, form_errors, moment};
 use crate::format::{countdown, money};
 use crate::view::{
-    Availability, Chrome, Form, TicketPage, TicketSummary, Viewer, WaitlistBox, YourOrder,
+    Availability, Chrome, Form, SearchBox, TicketPage, TicketSummary, Viewer, WaitlistBox,
+    YourOrder,
 };
 
-pub(super) fn home(tickets: &[TicketSummary], more: Option<&str>, signed_in: bool) -> Element {
+pub(super) fn home(
+    tickets: &[TicketSummary],
+    more: Option<&str>,
+    search: &SearchBox,
+    signed_in: bool,
+) -> Element {
     rsx! {
-        h1 { "Tickets for sale" }
-        if tickets.is_empty() {
+        h1 { if search.active { "Search results" } else { "Tickets for sale" } }
+        {search_form(search)}
+        {form_errors(search.errors.iter().map(String::as_str))}
+        if tickets.is_empty() && search.active {
+            section { class: "panel empty", id: "no-results",
+                if search.q.trim().is_empty() {
+                    p { "No tickets match your search." }
+                } else {
+                    p { "No tickets match “{search.q.trim()}”." }
+                }
+                p { a { href: "/", "Clear the search" } }
+            }
+        } else if tickets.is_empty() && search.errors.is_empty() {
             section { class: "panel empty",
                 p { "Nothing is for sale right now." }
                 if signed_in {
@@ -21,11 +38,15 @@ pub(super) fn home(tickets: &[TicketSummary], more: Option<&str>, signed_in: boo
                     p { a { href: "/auth/signup", "Sign up" } " to sell yours." }
                 }
             }
-        } else {
+        } else if !tickets.is_empty() {
             ul { class: "tickets",
                 for ticket in tickets {
                     li { key: "{ticket.id}", class: "ticket-card",
-                        a { href: "/tickets/{ticket.id}", class: "ticket-title", "{ticket.title}" }
+                        a { href: "/tickets/{ticket.id}", class: "ticket-title",
+                            for (part, marked) in highlighted(&ticket.title, &search.matched) {
+                                if marked { mark { "{part}" } } else { "{part}" }
+                            }
+                        }
                         span { class: "price", {money(ticket.price_cents)} }
                     }
                 }
@@ -35,6 +56,68 @@ pub(super) fn home(tickets: &[TicketSummary], more: Option<&str>, signed_in: boo
             }
         }
     }
+}
+
+/// The search box: words, a price range and an order, sent with GET so a search is a link.
+fn search_form(search: &SearchBox) -> Element {
+    let sorts = [
+        ("newest", "Newest first"),
+        ("price_asc", "Price, low to high"),
+        ("price_desc", "Price, high to low"),
+    ];
+    rsx! {
+        form { class: "search", method: "get", action: "/", role: "search",
+            div { class: "field grow",
+                label { r#for: "q", "Search tickets" }
+                input { r#type: "search", id: "q", name: "q", value: "{search.q}", maxlength: 200, placeholder: "An artist, a venue…" }
+            }
+            div { class: "field",
+                label { r#for: "minPrice", "From $" }
+                input { r#type: "text", id: "minPrice", name: "minPrice", value: "{search.min_price}", inputmode: "decimal", size: 6 }
+            }
+            div { class: "field",
+                label { r#for: "maxPrice", "To $" }
+                input { r#type: "text", id: "maxPrice", name: "maxPrice", value: "{search.max_price}", inputmode: "decimal", size: 6 }
+            }
+            div { class: "field",
+                label { r#for: "sort", "Order" }
+                select { id: "sort", name: "sort",
+                    for (value, label) in sorts {
+                        option { value: value, selected: search.sort == value, "{label}" }
+                    }
+                }
+            }
+            button { r#type: "submit", class: "primary", "Search" }
+        }
+    }
+}
+
+/// `title` in runs of word and non-word characters, each word run marked when it is one of
+/// `matched` (lowercased words).
+fn highlighted(title: &str, matched: &[String]) -> Vec<(String, bool)> {
+    let mut parts: Vec<(String, bool)> = Vec::new();
+    let mut run = String::new();
+    let mut in_word = false;
+    let flush = |run: &mut String, in_word: bool, parts: &mut Vec<(String, bool)>| {
+        if run.is_empty() {
+            return;
+        }
+        let marked = in_word && matched.contains(&run.to_lowercase());
+        match parts.last_mut() {
+            Some((text, false)) if !marked => text.push_str(run),
+            _ => parts.push((std::mem::take(run), marked)),
+        }
+        run.clear();
+    };
+    for c in title.chars() {
+        if c.is_alphanumeric() != in_word {
+            flush(&mut run, in_word, &mut parts);
+            in_word = c.is_alphanumeric();
+        }
+        run.push(c);
+    }
+    flush(&mut run, in_word, &mut parts);
+    parts
 }
 
 fn ticket_fields(form: &Form) -> Element {
@@ -75,6 +158,7 @@ pub(super) fn ticket_page(page: &TicketPage, chrome: &Chrome) -> Element {
         Availability::ForSale => ("badge for-sale", "For sale"),
         Availability::OnHold => ("badge held", "On hold"),
         Availability::Sold => ("badge sold", "Sold"),
+        Availability::Withdrawn => ("badge withdrawn", "Withdrawn"),
     };
     let price = money(ticket.price_cents);
     rsx! {
@@ -85,6 +169,7 @@ pub(super) fn ticket_page(page: &TicketPage, chrome: &Chrome) -> Element {
             {form_errors(buy_errors.iter().map(String::as_str))}
             match (viewer, availability, your_order) {
                 (_, _, Some(yours)) => your_order_panel(yours, &price),
+                (_, Availability::Withdrawn, _) => rsx! { p { "The seller has withdrawn this ticket from sale." } },
                 (Some(Viewer::Owner), Availability::Sold, _) => rsx! {
                     p { class: "outcome success", id: "sold",
                         "You sold this ticket for {price}"
@@ -119,10 +204,20 @@ pub(super) fn ticket_page(page: &TicketPage, chrome: &Chrome) -> Element {
                     input { r#type: "hidden", name: "version", value: "{version}" }
                     fieldset { disabled: availability != Availability::ForSale,
                         if availability != Availability::ForSale {
-                            p { class: "hint", "A ticket that is on hold or sold cannot be edited." }
+                            p { class: "hint", "A ticket that is on hold, sold or withdrawn cannot be edited." }
                         }
                         {ticket_fields(edit)}
                         button { r#type: "submit", class: "primary", "Save changes" }
+                    }
+                }
+            }
+            if availability == Availability::ForSale {
+                section { class: "panel",
+                    h2 { "Withdraw your ticket" }
+                    form { method: "post", action: "/tickets/{ticket.id}/withdraw",
+                        {csrf_input(csrf)}
+                        p { class: "hint", "It leaves the listings for good and can no longer be bought." }
+                        button { r#type: "submit", "Withdraw" }
                     }
                 }
             }
@@ -196,5 +291,25 @@ fn your_order_panel(yours: &YourOrder, price: &str) -> Element {
             " to keep it."
         }
         p { a { class: "button primary", href: "/orders/{yours.id}", "Pay {price}" } }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::highlighted;
+
+    #[test]
+    fn the_searched_words_of_a_title_are_marked_in_any_case() {
+        let matched = vec!["coldplay".to_owned(), "rocks".to_owned()];
+        assert_eq!(
+            highlighted("COLDPLAY at Red Rocks, row 2", &matched),
+            [
+                ("COLDPLAY".to_owned(), true),
+                (" at Red ".to_owned(), false),
+                ("Rocks".to_owned(), true),
+                (", row 2".to_owned(), false),
+            ]
+        );
+        assert_eq!(highlighted("Adele", &[]), [("Adele".to_owned(), false)]);
     }
 }

@@ -1,5 +1,6 @@
 //! Home: the tickets for sale, the page visitors share, and titles shown as text.
 
+use boxoffice_activities::store::{tickets, users};
 use boxoffice_tests::TestServer;
 use boxoffice_tests::fixtures::{buyer, cancel, id_of, listed_ticket, order_for};
 use boxoffice_tests::visitor::{
@@ -101,5 +102,78 @@ async fn a_title_with_markup_is_shown_as_text_on_home_and_on_its_page() {
     assert_eq!(
         decode_entities(input_value(&as_owner.body, "title").expect("the edit form")),
         title
+    );
+}
+
+#[tokio::test]
+async fn a_search_from_the_home_page_shows_the_matches_with_the_words_marked() {
+    let server = TestServer::spawn().await;
+    listed_ticket(&server.app, "Coldplay at Red Rocks", json!(60)).await;
+    listed_ticket(&server.app, "Adele at Wembley", json!(90)).await;
+    let shopper = Visitor::new(&server);
+    let home = shopper.page("/").await;
+    assert_eq!(input_value(&home.body, "q"), Some(""));
+
+    let results = shopper.page("/?q=coldplay+ROCKS&maxPrice=80").await;
+
+    results.assert_shows("Search results");
+    assert!(
+        results
+            .body
+            .contains("<mark>Coldplay</mark> at Red <mark>Rocks</mark>"),
+        "{}",
+        results.body
+    );
+    results.assert_does_not_show("Adele");
+    assert_eq!(input_value(&results.body, "q"), Some("coldplay ROCKS"));
+    assert_eq!(input_value(&results.body, "maxPrice"), Some("80"));
+}
+
+#[tokio::test]
+async fn a_search_that_finds_nothing_says_so_and_offers_to_clear_it() {
+    let server = TestServer::spawn().await;
+    listed_ticket(&server.app, "Opera", json!(30)).await;
+
+    let results = Visitor::new(&server).page("/?q=metallica").await;
+
+    results.assert_shows("No tickets match “metallica”.");
+    results.assert_shows("Clear the search");
+    results.assert_does_not_show("Opera");
+}
+
+#[tokio::test]
+async fn a_search_with_a_bad_price_shows_why() {
+    let server = TestServer::spawn().await;
+    listed_ticket(&server.app, "Opera", json!(30)).await;
+
+    let results = Visitor::new(&server).page("/?minPrice=-5").await;
+
+    results.assert_shows("minPrice must be an amount of dollars, 0 or more");
+    results.assert_does_not_show("Opera");
+}
+
+#[tokio::test]
+async fn the_next_page_of_a_search_keeps_the_search() {
+    let server = TestServer::spawn().await;
+    let db = &server.app.database.db;
+    let seller = users::create_user(db, "bulk@example.com", "hash")
+        .await
+        .unwrap();
+    // Every title of a bulk catalog has a row and a seat.
+    tickets::list_in_bulk(db, seller.id, 101, chrono::Duration::minutes(1))
+        .await
+        .unwrap();
+
+    let results = Visitor::new(&server).page("/?q=seat&sort=price_asc").await;
+
+    let more: Vec<String> = links_to(&results.body, "/?q=seat")
+        .into_iter()
+        .map(decode_entities)
+        .collect();
+    assert_eq!(more.len(), 1, "{}", results.body);
+    assert!(
+        more[0].starts_with("/?q=seat&sort=price_asc&after="),
+        "{}",
+        more[0]
     );
 }

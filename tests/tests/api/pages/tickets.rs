@@ -131,3 +131,37 @@ async fn editing_a_held_ticket_is_refused_with_the_reason_on_its_page_and_the_ti
     assert_eq!(ticket["title"], "Opera");
     assert_eq!(ticket["price"], json!(25));
 }
+
+#[tokio::test]
+async fn the_seller_withdraws_a_ticket_with_its_button_and_the_page_shows_it_withdrawn() {
+    let server = TestServer::spawn().await;
+    let seller = Visitor::signed_up(&server, "seller").await;
+    let ticket_page = seller.sell("Opera", "25").await;
+    seller.page(&ticket_page).await.assert_shows("Withdraw");
+
+    let reply = seller
+        .submit(&ticket_page, &format!("{ticket_page}/withdraw"), &[])
+        .await;
+
+    let page = seller.follow_to(&reply, &ticket_page).await;
+    page.assert_shows("Your ticket is withdrawn from sale.");
+    let shopper = Visitor::signed_up(&server, "shopper").await;
+    let seen = shopper.page(&ticket_page).await;
+    seen.assert_shows("Withdrawn");
+    seen.assert_does_not_show("Buy for");
+}
+
+#[tokio::test]
+async fn my_listings_shows_the_sellers_tickets_and_the_totals_and_is_linked_when_signed_in() {
+    let server = TestServer::spawn().await;
+    let seller = Visitor::signed_up(&server, "seller").await;
+    seller.sell("Opera", "25").await;
+
+    let page = seller.page("/listings").await;
+
+    page.assert_shows("My listings");
+    page.assert_shows("Opera");
+    page.assert_shows("For sale");
+    page.assert_shows("1 ticket listed, 0 sold, $0.00 in sales.");
+    assert!(seller.page("/").await.body.contains("href=\"/listings\""));
+}
