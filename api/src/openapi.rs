@@ -146,11 +146,10 @@ fn email_input() -> Schema {
 fn title_input() -> Schema {
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .min_length(Some(1))
-        .max_length(Some(Title::MAX_CHARS))
         .pattern(Some(Title::PATTERN))
         .description(Some(
-            "1 to 200 characters, not only spaces, no control or text-direction characters.",
+            "1 to 200 characters, not counting surrounding spaces; not only spaces; no control or \
+             text-direction characters.",
         ))
         .into()
 }

@@ -10,24 +10,26 @@ use crate::domain::{FieldError, Invalid, price_bound};
 /// The longest `q`, in characters: as long as a title.
 pub const MAX_QUERY_CHARS: usize = 200;
 
-/// `?q=&minPrice=&maxPrice=&sort=` of `GET /api/tickets` and the home page; all optional.
+/// `?q=&minPrice=&maxPrice=&sort=` of `GET /api/tickets` and the home page; all optional. The
+/// spec's patterns admit all the parser may accept (blank, surrounding spaces, a sign, either side
+/// of the point): what it then refuses is a 400 naming the field, never a silent 200.
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct SearchQuery {
-    /// (ext) Words of the title, any case (a web search: `"a phrase"`, `-without`, `or`).
-    #[param(max_length = 200)]
+    /// (ext) Words of the title, any case (a web search: `"a phrase"`, `-without`, `or`); at most
+    /// 200 characters once trimmed. Blank is no condition.
     pub q: Option<String>,
-    /// (ext) The lowest price, in dollars (`25`, `19.99`).
-    #[param(value_type = Option<String>, pattern = r"^[0-9]{1,7}(\.[0-9]{1,2})?$")]
+    /// (ext) The lowest price, in dollars (`25`, `19.99`); blank is no condition.
+    #[param(value_type = Option<String>, pattern = r"^\s*[+-]?[0-9]*(\.[0-9]*)?\s*$")]
     #[serde(rename = "minPrice")]
     pub min_price: Option<String>,
-    /// (ext) The highest price, in dollars (not below `minPrice`).
-    #[param(value_type = Option<String>, pattern = r"^[0-9]{1,7}(\.[0-9]{1,2})?$")]
+    /// (ext) The highest price, in dollars (not below `minPrice`); blank is no condition.
+    #[param(value_type = Option<String>, pattern = r"^\s*[+-]?[0-9]*(\.[0-9]*)?\s*$")]
     #[serde(rename = "maxPrice")]
     pub max_price: Option<String>,
-    /// (ext) `newest` (the default), `price_asc` or `price_desc`.
-    #[param(value_type = Option<String>, pattern = "^(newest|price_asc|price_desc)$")]
+    /// (ext) `newest` (the default, also when blank), `price_asc` or `price_desc`.
+    #[param(value_type = Option<String>, pattern = r"^\s*(newest|price_asc|price_desc)?\s*$")]
     pub sort: Option<String>,
 }
 
