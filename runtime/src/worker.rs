@@ -9,6 +9,7 @@ use boxoffice_workflows::{PurchaseWorkflow, SagaSettings};
 use sea_orm::DatabaseConnection;
 use temporalio_client::Client;
 
+use crate::mail::{Dispatcher, Mail};
 use crate::sdk_metrics::{self, SdkExporter};
 use temporalio_common::telemetry::TelemetryOptions;
 use temporalio_sdk::runtime::RuntimeOptions;
@@ -18,12 +19,13 @@ use tokio::task::JoinHandle;
 
 /// The purchase saga's worker, as `worker`, `dev` and the tests run it: `PurchaseWorkflow` and
 /// its activities on the saga's task queue, with releases that hand their ticket to the waiting
-/// list and start the member's saga.
+/// list and start the member's saga; and beside it, the outbox's mail dispatcher.
 pub struct PurchaseWorker {
     pub db: DatabaseConnection,
     pub temporal: Client,
     pub stripe: Stripe,
     pub saga: SagaSettings,
+    pub mail: Mail,
 }
 
 impl PurchaseWorker {
@@ -34,18 +36,23 @@ impl PurchaseWorker {
             temporal,
             stripe,
             saga,
+            mail,
         } = self;
         let task_queue = saga.task_queue.clone();
-        let activities =
-            PurchaseActivities::new(db, stripe).with_hand_over(hand_over(temporal.clone(), saga));
-        start(temporal, move || {
+        let dispatcher = Dispatcher::spawn(db.clone(), mail.delivery, mail.pacing);
+        let activities = PurchaseActivities::new(db, stripe)
+            .with_hand_over(hand_over(temporal.clone(), saga))
+            .with_links(mail.links);
+        let mut running = start(temporal, move || {
             let options = WorkerOptions::new(task_queue)
                 .register_workflow::<PurchaseWorkflow>()?
                 .register_activities(activities)
                 .build();
             Ok(tuned(options))
         })
-        .await
+        .await?;
+        running.dispatcher = Some(dispatcher);
+        Ok(running)
     }
 }
 
@@ -59,6 +66,8 @@ pub struct RunningWorker {
     shutdown: ShutdownHandle,
     finished: JoinHandle<anyhow::Result<()>>,
     metrics: SdkExporter,
+    /// The outbox's dispatcher, for a purchase worker.
+    dispatcher: Option<Dispatcher>,
 }
 
 /// Starts a worker with the options `options` builds (on the worker's own thread); returns once it
@@ -91,6 +100,7 @@ pub async fn start(
     Ok(RunningWorker {
         shutdown,
         metrics,
+        dispatcher: None,
         finished: tokio::spawn(
             async move { finished.await.context("the worker thread panicked")? },
         ),
@@ -132,6 +142,9 @@ impl RunningWorker {
     pub async fn stop(self) -> anyhow::Result<()> {
         (self.shutdown)();
         self.metrics.stop();
+        if let Some(dispatcher) = self.dispatcher {
+            dispatcher.stop().await;
+        }
         match tokio::time::timeout(SHUTDOWN_GRACE, self.finished).await {
             Ok(finished) => finished?,
             Err(_) => {

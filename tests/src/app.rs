@@ -42,6 +42,8 @@ pub struct TestApp {
     pub stripe: RunningEmulator,
     router: Router,
     worker: Mutex<Option<TestWorker>>,
+    /// Where the worker's dispatcher sends mail (this binary's MailDev, unless a test says).
+    smtp_url: Mutex<String>,
 }
 
 impl TestApp {
@@ -121,6 +123,7 @@ impl TestApp {
             database,
             stripe,
             worker: Mutex::new(None),
+            smtp_url: Mutex::new(crate::mail::shared_maildev().0.clone()),
         };
         app.start_worker();
         app
@@ -133,9 +136,17 @@ impl TestApp {
             temporal_address: shared_temporal().to_owned(),
             stripe_api_base: format!("{}/", self.stripe.base_url),
             saga: self.state.settings.saga.clone(),
+            smtp_url: self.smtp_url.lock().expect("smtp lock").clone(),
         });
         self.state.sdk_metrics.set(worker.metrics_addr);
         *self.worker.lock().expect("worker lock") = Some(worker);
+    }
+
+    /// Restarts the purchase worker with its mail sent to `smtp_url` from now on.
+    pub fn send_mail_to(&self, smtp_url: &str) {
+        self.stop_worker();
+        *self.smtp_url.lock().expect("smtp lock") = smtp_url.to_owned();
+        self.start_worker();
     }
 
     /// Stops the purchase worker, as a crash or a deploy would.

@@ -3,10 +3,21 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
+use boxoffice_activities::mail::Links;
 use boxoffice_activities::payments::Stripe;
+use boxoffice_runtime::mail::{Delivery, Mail, Pacing};
 use boxoffice_runtime::worker::PurchaseWorker;
 use boxoffice_workflows::SagaSettings;
 use tokio::sync::oneshot;
+
+/// Quick polls and retries, so tests of delivery wait briefly.
+const TEST_PACING: Pacing = Pacing {
+    poll: Duration::from_millis(100),
+    lease: Duration::from_secs(10),
+    first_retry: Duration::from_millis(200),
+    max_retry: Duration::from_secs(1),
+    batch: 20,
+};
 
 /// A purchase worker for one test: its own thread and runtime (so it outlives nothing and blocks
 /// no test runtime at exit), its own database and Temporal connections, its own task queue.
@@ -24,6 +35,8 @@ pub struct WorkerConfig {
     pub stripe_api_base: String,
     /// The app's: its task queue, and for handed-over orders its hold and most holds.
     pub saga: SagaSettings,
+    /// Where its dispatcher sends the outbox's messages.
+    pub smtp_url: String,
 }
 
 impl TestWorker {
@@ -51,11 +64,19 @@ impl TestWorker {
                         Some(&config.stripe_api_base),
                     )
                     .expect("stripe client");
+                    let delivery =
+                        Delivery::smtp(&config.smtp_url.into(), "boxoffice <shop@boxoffice.test>")
+                            .expect("an SMTP URL");
                     let mut running = PurchaseWorker {
                         db,
                         temporal: client,
                         stripe,
                         saga: config.saga,
+                        mail: Mail {
+                            links: Links::new(crate::mail::PUBLIC_URL),
+                            delivery,
+                            pacing: TEST_PACING,
+                        },
                     }
                     .start()
                     .await

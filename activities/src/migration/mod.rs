@@ -10,6 +10,7 @@ mod m20261201_000005_sessions;
 mod m20261201_000006_waitlists;
 mod m20261203_000007_hot_path_indexes;
 mod m20261203_000012_session_addresses;
+mod m20261204_000015_outbox;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_waitlists::Migration),
             Box::new(m20261203_000007_hot_path_indexes::Migration),
             Box::new(m20261203_000012_session_addresses::Migration),
+            Box::new(m20261204_000015_outbox::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod claims;
 pub mod orders;
+pub mod outbox;
 pub mod sessions;
 pub mod stripe_events;
 pub mod tickets;

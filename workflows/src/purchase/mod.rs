@@ -347,13 +347,14 @@ impl PurchaseWorkflow {
         attempt: u32,
         payment_intent: String,
     ) -> WorkflowResult<()> {
-        let (order_id, amount_cents, lean) =
-            ctx.state(|s| (s.input.order_id, s.price_cents, s.lean));
+        let (order_id, amount_cents, lean, card) =
+            ctx.state(|s| (s.input.order_id, s.price_cents, s.lean, s.card.clone()));
         ctx.state_mut(|s| s.payment_intent = Some(payment_intent.clone()));
         let complete = CompleteInput {
             order_id,
             payment_intent: payment_intent.clone(),
             amount_cents,
+            card: card.clone(),
         };
         // Transient failures retry until they pass; only "this order can no longer be completed"
         // fails the step, and only that refunds.
@@ -382,6 +383,7 @@ impl PurchaseWorkflow {
                         order_id,
                         payment_intent,
                         amount_cents,
+                        card,
                     },
                     policies::compensation("refund charge"),
                 )
