@@ -11,7 +11,10 @@ use boxoffice_domain::saga::CancelReason;
 use boxoffice_domain::{OrderId, TicketId};
 use boxoffice_runtime::mail::{Delivery, Pacing, dispatch_once};
 use boxoffice_runtime::temporal_server::free_port;
-use boxoffice_tests::fixtures::{eventually, id_of, list_ticket, order_for, pay_with_a_good_card};
+use boxoffice_tests::fixtures::{
+    eventually, id_of, list_ticket, make_completion_impossible, order_for, pay,
+    pay_with_a_good_card,
+};
 use boxoffice_tests::mail::{
     PUBLIC_URL, messages_to, shared_maildev, start_maildev, wait_for_message,
 };
@@ -126,6 +129,28 @@ async fn a_hand_over_mails_the_member_their_turn_with_the_deadline_and_a_link_to
     }
     let ended = wait_for_message(inbox(), &winner_email, "Your hold ended: Encore").await;
     assert!(parts(&ended[0])[0].contains("went to the next person on its waiting list"));
+}
+
+#[tokio::test]
+async fn a_charge_the_saga_gives_back_mails_the_buyer_that_it_was_refunded() {
+    let app = TestApp::spawn().await;
+    let mut seller = shopper(&app, &address("seller")).await;
+    let ticket = list_ticket(&mut seller, "Refund Night", json!(20)).await;
+    let buyer_email = address("buyer");
+    let mut buyer = shopper(&app, &buyer_email).await;
+    let order = order_for(&mut buyer, &ticket).await;
+    make_completion_impossible(&app, &order).await;
+
+    let paid = pay(&mut buyer, &order, "pm_card_visa").await;
+
+    assert_eq!(paid.status, 400, "{}", paid.body);
+    let refunded = wait_for_message(inbox(), &buyer_email, "Refunded: Refund Night").await;
+    assert_eq!(refunded.len(), 1);
+    for part in parts(&refunded[0]) {
+        assert!(part.contains("$20.00"), "{part}");
+        assert!(part.contains("visa ending 4242"), "{part}");
+        assert!(part.contains("could not be completed"), "{part}");
+    }
 }
 
 #[tokio::test]
@@ -278,4 +303,32 @@ async fn with_mail_switched_off_a_message_is_recorded_and_marked_not_sent() {
         rows[0].last_error.as_deref(),
         Some(boxoffice_runtime::mail::NOT_SENT_OFF)
     );
+}
+
+#[tokio::test]
+async fn a_message_taken_by_a_dispatcher_that_died_is_sent_by_another_once_its_lease_ends() {
+    let sqlite = TestSqlite::create().await;
+    let to = address("lease");
+    let delivery = to_maildev();
+    outbox::enqueue(&sqlite.db, letter(&to), Utc::now())
+        .await
+        .unwrap();
+    let lease = Duration::from_secs(2);
+    // Taken, then the dispatcher is killed before it sends.
+    let taken = outbox::take_due(&sqlite.db, 10, lease, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(taken.len(), 1);
+    let pacing = Pacing {
+        lease,
+        ..Pacing::default()
+    };
+
+    let while_leased = dispatch_once(&sqlite.db, &delivery, &pacing).await.unwrap();
+    tokio::time::sleep(lease).await;
+    let after = dispatch_once(&sqlite.db, &delivery, &pacing).await.unwrap();
+
+    assert_eq!((while_leased, after), (0, 1));
+    let arrived = wait_for_message(inbox(), &to, "Your hold ended: Direct").await;
+    assert_eq!(arrived.len(), 1);
 }
