@@ -152,6 +152,9 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
         args.stripe.stripe_api_base.as_deref(),
     )?;
     let delivery = args.mail.delivery()?;
+    if args.mail.public_url.is_none() {
+        tracing::warn!("BOXOFFICE_PUBLIC_URL is unset: the messages link to http://127.0.0.1:8080");
+    }
     let db = open_current_database(&required_database(&args.database)?).await?;
     let temporal = connect_temporal(&args.temporal).await?;
     // Support staff search orders by these; registering them is idempotent.

@@ -223,6 +223,13 @@ pub async fn dispatch_once(
 ) -> anyhow::Result<usize> {
     let due = outbox::take_due(db, pacing.batch, pacing.lease, Utc::now()).await?;
     for message in &due {
+        // A message whose lease could run out during the send is left for the next take, so
+        // that no other dispatcher can take it while this one is still sending it.
+        let margin = SMTP_TIMEOUT.min(pacing.lease / 2);
+        let lease_until = message.lease_until.unwrap_or_default();
+        if Utc::now() + chrono::Duration::from_std(margin).unwrap_or_default() >= lease_until {
+            break;
+        }
         match delivery.send(message).await {
             Ok(()) => {
                 outbox::mark_sent(db, message.id, Utc::now()).await?;

@@ -163,15 +163,3 @@ pub async fn backlog(
         .map(|row| row.created_at);
     Ok((pending, oldest))
 }
-
-/// The messages enqueued about one order (support: "what did we tell them?").
-pub async fn about_order(
-    db: &impl ConnectionTrait,
-    order_id: boxoffice_domain::OrderId,
-) -> Result<Vec<outbox::Model>, StoreError> {
-    Ok(outbox::Entity::find()
-        .filter(outbox::Column::MessageId.like(format!("%.{order_id}@boxoffice>")))
-        .order_by_asc(outbox::Column::CreatedAt)
-        .all(db)
-        .await?)
-}
