@@ -273,30 +273,14 @@ pub async fn release_order(
         Some(rules) => waitlists::hand_over(&txn, order.ticket_id, order_id, rules, now).await?,
         None => None,
     };
-    let ticket = ticket::Entity::find_by_id(order.ticket_id)
-        .one(&txn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    if reason == CancelReason::Expired {
-        let about = About {
-            order_id,
-            ticket_id: ticket.id,
-            title: &ticket.title,
-        };
-        let buyer = email_of(&txn, order.user_id).await?;
-        let ended = mail::hold_ended(links, &buyer, about, handed_over.is_some());
-        outbox::enqueue(&txn, ended, now).await?;
-    }
-    if let (Some(handed), Some(rules)) = (handed_over, hand_over) {
-        let about = About {
-            order_id: handed.order_id,
-            ticket_id: ticket.id,
-            title: &ticket.title,
-        };
-        let member = email_of(&txn, handed.buyer_id).await?;
-        let until = now + chrono::Duration::from_std(rules.hold).unwrap_or(chrono::Duration::MAX);
-        let turn = mail::your_turn(links, &member, about, ticket.price_cents, until, now);
-        outbox::enqueue(&txn, turn, now).await?;
+    let expired = reason == CancelReason::Expired;
+    if expired || handed_over.is_some() {
+        let ticket = ticket::Entity::find_by_id(order.ticket_id)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let handed = handed_over.zip(hand_over);
+        tell_released(&txn, links, &order, &ticket, now, expired, handed).await?;
     }
     txn.commit().await?;
     catalog::changed();
@@ -304,6 +288,41 @@ pub async fn release_order(
         ended: Some(held_for(&order)),
         handed_over,
     })
+}
+
+/// What a release of `order` tells the people concerned, on its transaction: the buyer whose hold
+/// `expired`, and the member the ticket was `handed` to.
+async fn tell_released(
+    txn: &impl ConnectionTrait,
+    links: &Links,
+    order: &order::Model,
+    ticket: &ticket::Model,
+    now: DateTime<Utc>,
+    expired: bool,
+    handed: Option<(HandedOver, HandOverRules)>,
+) -> Result<(), StoreError> {
+    if expired {
+        let about = About {
+            order_id: order.id,
+            ticket_id: ticket.id,
+            title: &ticket.title,
+        };
+        let buyer = email_of(txn, order.user_id).await?;
+        let ended = mail::hold_ended(links, &buyer, about, handed.is_some());
+        outbox::enqueue(txn, ended, now).await?;
+    }
+    if let Some((handed, rules)) = handed {
+        let about = About {
+            order_id: handed.order_id,
+            ticket_id: ticket.id,
+            title: &ticket.title,
+        };
+        let member = email_of(txn, handed.buyer_id).await?;
+        let until = now + chrono::Duration::from_std(rules.hold).unwrap_or(chrono::Duration::MAX);
+        let turn = mail::your_turn(links, &member, about, ticket.price_cents, until, now);
+        outbox::enqueue(txn, turn, now).await?;
+    }
+    Ok(())
 }
 
 /// An UPDATE of `order` that applies only if nobody changed it since it was read, bumping its
