@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 
 /// Quick polls and retries, so tests of delivery wait briefly.
 const TEST_PACING: Pacing = Pacing {
-    poll: Duration::from_millis(100),
+    poll: Duration::from_millis(250),
     lease: Duration::from_secs(10),
     first_retry: Duration::from_millis(200),
     max_retry: Duration::from_secs(1),

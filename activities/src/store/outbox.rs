@@ -60,7 +60,6 @@ pub async fn take_due(
     lease: Duration,
     now: DateTime<Utc>,
 ) -> Result<Vec<outbox::Model>, StoreError> {
-    let txn = super::begin_write(db).await?;
     let mut due = outbox::Entity::find()
         .filter(outbox::Column::SentAt.is_null())
         .filter(outbox::Column::NextAttemptAt.lte(now))
@@ -71,6 +70,11 @@ pub async fn take_due(
         )
         .order_by_asc(outbox::Column::NextAttemptAt)
         .limit(limit);
+    // An idle poll is one plain read: no transaction, and on SQLite no write lock.
+    if due.clone().one(db).await?.is_none() {
+        return Ok(Vec::new());
+    }
+    let txn = super::begin_write(db).await?;
     if db.get_database_backend() == DatabaseBackend::Postgres {
         // Another dispatcher's rows are skipped, not waited for: each takes its own.
         due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
