@@ -47,6 +47,7 @@ fn parts(message: &Value) -> [&str; 2] {
 #[tokio::test]
 async fn a_purchase_mails_the_buyer_one_receipt_and_the_seller_one_sold_notice() {
     let app = TestApp::spawn().await;
+    app.send_mail_to_maildev();
     let (seller_email, buyer_email) = (address("seller"), address("buyer"));
     let mut seller = shopper(&app, &seller_email).await;
     let ticket = list_ticket(&mut seller, "Mail Gala", json!(42.5)).await;
@@ -82,6 +83,7 @@ async fn a_purchase_mails_the_buyer_one_receipt_and_the_seller_one_sold_notice()
 #[tokio::test]
 async fn an_unpaid_hold_that_expires_mails_the_buyer_that_it_ended() {
     let app = TestApp::spawn_with_hold(2).await;
+    app.send_mail_to_maildev();
     let mut seller = shopper(&app, &address("seller")).await;
     let ticket = list_ticket(&mut seller, "Late Show", json!(20)).await;
     let buyer_email = address("buyer");
@@ -100,6 +102,7 @@ async fn an_unpaid_hold_that_expires_mails_the_buyer_that_it_ended() {
 #[tokio::test]
 async fn a_hand_over_mails_the_member_their_turn_with_the_deadline_and_a_link_to_pay() {
     let app = TestApp::spawn_with_hold(3).await;
+    app.send_mail_to_maildev();
     let mut seller = shopper(&app, &address("seller")).await;
     let ticket = list_ticket(&mut seller, "Encore", json!(30)).await;
     let (winner_email, member_email) = (address("winner"), address("member"));
@@ -134,6 +137,7 @@ async fn a_hand_over_mails_the_member_their_turn_with_the_deadline_and_a_link_to
 #[tokio::test]
 async fn a_charge_the_saga_gives_back_mails_the_buyer_that_it_was_refunded() {
     let app = TestApp::spawn().await;
+    app.send_mail_to_maildev();
     let mut seller = shopper(&app, &address("seller")).await;
     let ticket = list_ticket(&mut seller, "Refund Night", json!(20)).await;
     let buyer_email = address("buyer");
@@ -156,6 +160,7 @@ async fn a_charge_the_saga_gives_back_mails_the_buyer_that_it_was_refunded() {
 #[tokio::test]
 async fn a_message_enqueued_while_no_worker_runs_is_delivered_by_the_next_worker() {
     let app = TestApp::spawn().await;
+    app.send_mail_to_maildev();
     let mut seller = shopper(&app, &address("seller")).await;
     let ticket = list_ticket(&mut seller, "Restart", json!(10)).await;
     let buyer_email = address("buyer");

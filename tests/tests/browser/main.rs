@@ -241,6 +241,7 @@ async fn a_shopper_who_lost_the_race_joins_the_waiting_list_gets_the_ticket_and_
 async fn a_shopper_who_left_the_waiting_list_page_is_mailed_their_turn_pays_from_its_link_and_is_mailed_a_receipt()
  {
     let server = TestServer::spawn_with_hold(15).await;
+    server.app.send_mail_to_maildev();
     let (_seller, ticket) = listed_ticket(&server.app, "Mailed gig", json!(25)).await;
     let mut winner = boxoffice_tests::fixtures::buyer(&server.app).await;
     boxoffice_tests::fixtures::order_for(&mut winner, &ticket).await;
