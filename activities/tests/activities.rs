@@ -368,6 +368,7 @@ async fn a_retried_refund_gives_the_money_back_once_and_records_it() {
         order_id: order,
         payment_intent: intent.clone(),
         amount_cents: 4200,
+        card: None,
     };
 
     let first = bench

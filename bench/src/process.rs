@@ -126,6 +126,8 @@ impl RunningShop {
             .env("JWT_SECRET", secret.trim())
             // Dev's sessions, on plain HTTP: the same cookie names as dev's.
             .env("BOXOFFICE_SECURE_COOKIES", "false")
+            // It sends nothing itself: dev's worker mails.
+            .env("BOXOFFICE_MAIL", "off")
             .env("BOXOFFICE_HOLD_SECS", hold_secs.to_string());
         Self::spawn(command, &format!("http://{addr}"), &plan.data_dir.join(log)).await
     }

@@ -30,6 +30,8 @@ impl Dev {
             .env_remove("DATABASE_URL")
             .env_remove("STRIPE_SECRET_KEY")
             .env_remove("JWT_SECRET")
+            .env_remove("SMTP_URL")
+            .env_remove("BOXOFFICE_MAIL")
             .envs(env.iter().map(|(name, value)| (name, value)));
         Self {
             child: command.spawn().expect("start boxoffice dev"),
@@ -278,7 +280,9 @@ async fn two_gateways_on_one_sqlite_file_answer_no_500_while_ordering_at_once() 
         )
         .env("JWT_SECRET", secret.trim())
         // Dev's session cookies, on plain HTTP.
-        .env("BOXOFFICE_SECURE_COOKIES", "false");
+        .env("BOXOFFICE_SECURE_COOKIES", "false")
+        // Dev's worker mails; this gateway sends nothing.
+        .env("BOXOFFICE_MAIL", "off");
     let _serve = Dev {
         child: serve.spawn().expect("start boxoffice serve"),
     };
@@ -367,4 +371,57 @@ async fn signed_up(api: &str, email: &str) -> reqwest::Client {
         .unwrap();
     assert_eq!(signup.status(), 201);
     client
+}
+
+/// Dev on free ports of its own, with `env` on top; its data dir and log.
+fn dev_on_free_ports(name: &str, env: &[(&str, String)]) -> (Dev, std::path::PathBuf, String) {
+    let data_dir = std::env::temp_dir().join(format!("boxoffice-{name}-{}", std::process::id()));
+    let addr = free_addr();
+    let log = data_dir.join("dev.log");
+    let mut all = vec![
+        ("BOXOFFICE_TEMPORAL_PORT", free_port().to_string()),
+        ("BOXOFFICE_TEMPORAL_UI_PORT", free_port().to_string()),
+        ("BOXOFFICE_STRIPE_EMULATOR_ADDR", free_addr()),
+    ];
+    all.extend(env.iter().cloned());
+    let dev = Dev::start_with(&data_dir, &addr, &log, &all);
+    (dev, log, format!("http://{addr}"))
+}
+
+/// The URL after `label` in dev's banner.
+fn banner_url(log: &std::path::Path, label: &str) -> Option<String> {
+    let log = std::fs::read_to_string(log).ok()?;
+    let line = log
+        .lines()
+        .find(|line| line.trim_start().starts_with(label))?;
+    line.split_whitespace()
+        .find(|word| word.starts_with("http://"))
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn dev_runs_a_mail_catcher_shows_its_inbox_in_the_banner_and_stops_it() {
+    let (dev, log, base) = dev_on_free_ports("mail", &[]);
+    wait_until_ready(&base).await;
+
+    let inbox = banner_url(&log, "mail inbox:").expect("the inbox in dev's banner");
+    let answer = reqwest::get(format!("{inbox}/email")).await.unwrap();
+    assert_eq!(answer.status(), 200);
+    assert!(dev.terminate().success());
+    assert!(
+        reqwest::get(format!("{inbox}/email")).await.is_err(),
+        "the mail catcher outlived dev"
+    );
+}
+
+#[tokio::test]
+async fn dev_with_smtp_url_sends_there_and_starts_no_mail_catcher() {
+    let smtp = format!("smtp://127.0.0.1:{}", free_port());
+    let (dev, log, base) = dev_on_free_ports("smtp", &[("SMTP_URL", smtp)]);
+    wait_until_ready(&base).await;
+
+    assert_eq!(banner_url(&log, "mail inbox:"), None);
+    let said = std::fs::read_to_string(&log).unwrap();
+    assert!(said.contains("mail:         SMTP to 127.0.0.1:"), "{said}");
+    assert!(dev.terminate().success());
 }

@@ -14,6 +14,8 @@ fn serve_with(env: &[(&str, &str)]) -> (bool, String) {
         .env_remove("BOXOFFICE_RATE_LIMITS")
         .env_remove("BOXOFFICE_CLAIM_LEASE_SECS")
         .env_remove("BOXOFFICE_TRUSTED_PROXIES")
+        .env_remove("SMTP_URL")
+        .env("BOXOFFICE_MAIL", "off")
         .envs(env.iter().copied())
         .output()
         .expect("run boxoffice serve");
@@ -71,4 +73,26 @@ fn serve_refuses_a_hold_cap_of_zero() {
 
     assert!(!ok);
     assert!(said.contains("--max-holds"), "{said}");
+}
+
+#[test]
+fn serve_refuses_to_start_without_an_smtp_server_unless_mail_is_switched_off() {
+    let (ok, said) = serve_with(&[("BOXOFFICE_MAIL", "on")]);
+
+    assert!(!ok);
+    assert!(said.contains("SMTP_URL is required"), "{said}");
+    assert!(said.contains("BOXOFFICE_MAIL=off"), "{said}");
+}
+
+#[test]
+fn serve_never_repeats_the_password_of_an_smtp_url_it_refuses() {
+    let (ok, said) = serve_with(&[
+        ("BOXOFFICE_MAIL", "on"),
+        ("SMTP_URL", "smtp://mailer:hunter2-secret@mail.example:2525"),
+        ("BOXOFFICE_MAIL_FROM", "not an address"),
+    ]);
+
+    assert!(!ok);
+    assert!(said.contains("BOXOFFICE_MAIL_FROM"), "{said}");
+    assert!(!said.contains("hunter2-secret"), "{said}");
 }

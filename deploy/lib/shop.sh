@@ -70,7 +70,8 @@ dev_shop_start() { # dev_shop_start BINARY LOG [NAME=VALUE...]
     # Stripe is dropped, so that the run is the same everywhere.
     unset DATABASE_URL JWT_SECRET STRIPE_SECRET_KEY STRIPE_API_BASE STRIPE_PUBLISHABLE_KEY \
       STRIPE_WEBHOOK_SECRET STRIPE_JS_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE TEMPORAL_API_KEY \
-      TEMPORAL_PROFILE TEMPORAL_CONFIG_FILE BOXOFFICE_TASK_QUEUE BOXOFFICE_HOLD_SECS
+      TEMPORAL_PROFILE TEMPORAL_CONFIG_FILE BOXOFFICE_TASK_QUEUE BOXOFFICE_HOLD_SECS \
+      SMTP_URL BOXOFFICE_MAIL
     for var in $(compgen -e | grep '^TEMPORAL_TLS' || true); do unset "$var"; done
     # From the repository root, so that dev finds .venv/bin/temporal when `temporal` is not on PATH.
     cd "$repo" && exec env "$@" \

@@ -12,6 +12,7 @@ use crate::config::{
     DatabaseArgs, HealthcheckArgs, MigrateArgs, ReplayArgs, ServeArgs, StaffArgs, StaffCommand,
     TemporalArgs, WorkerArgs,
 };
+use crate::mail::{Mail, Pacing};
 use crate::process::{
     listen, open_current_database, open_database, open_reader, serve_until_shutdown,
     shutdown_signal,
@@ -164,6 +165,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         jwt_secret.expose_secret().len() >= MIN_JWT_SECRET_BYTES,
         "JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes (e.g. `openssl rand -base64 48`)"
     );
+    // The gateway sends nothing itself, but a shop whose workers cannot mail is misconfigured.
+    args.gateway.mail.delivery()?;
     let limits = args.gateway.limits.settings();
     anyhow::ensure!(
         limits.enabled,
@@ -217,6 +220,10 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
         secret_key.expose_secret(),
         args.stripe.stripe_api_base.as_deref(),
     )?;
+    let delivery = args.mail.delivery()?;
+    if args.mail.public_url.is_none() {
+        tracing::warn!("BOXOFFICE_PUBLIC_URL is unset: the messages link to http://127.0.0.1:8080");
+    }
     let db = open_current_database(&required_database(&args.database)?).await?;
     let temporal = connect_temporal(&args.temporal).await?;
     // Support staff search orders by these; registering them is idempotent.
@@ -228,6 +235,11 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
         temporal: temporal.clone(),
         stripe,
         saga: args.saga.settings(),
+        mail: Mail {
+            links: args.mail.links("http://127.0.0.1:8080"),
+            delivery,
+            pacing: Pacing::default(),
+        },
     }
     .start()
     .await?;

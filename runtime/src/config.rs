@@ -163,6 +163,48 @@ impl StripeArgs {
     }
 }
 
+/// E-mail: where the outbox's messages go, and where they link to.
+#[derive(Debug, Clone, Args)]
+pub struct MailArgs {
+    /// `smtp://[user:password@]host[:port]` (`?tls=required` for STARTTLS) or `smtps://…`.
+    /// `serve` and `worker` require it unless BOXOFFICE_MAIL=off; `dev` without it runs MailDev.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<SecretString>,
+    /// `off`: messages are still recorded in the outbox, marked not sent.
+    #[arg(long, env = "BOXOFFICE_MAIL", default_value = "on", value_parser = ["on", "off"])]
+    pub mail: String,
+    /// The From address of every message.
+    #[arg(
+        long,
+        env = "BOXOFFICE_MAIL_FROM",
+        default_value = "boxoffice <noreply@boxoffice.localhost>"
+    )]
+    pub mail_from: String,
+    /// The shop's public URL, which the messages link to (default: the gateway's own address).
+    #[arg(long, env = "BOXOFFICE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+impl MailArgs {
+    /// How `serve` and `worker` send: `SMTP_URL`, or nothing if mail is switched off; neither
+    /// is an error to start with.
+    pub fn delivery(&self) -> anyhow::Result<crate::mail::Delivery> {
+        use anyhow::Context;
+        if self.mail == "off" {
+            return Ok(crate::mail::Delivery::Off);
+        }
+        let url = self.smtp_url.as_ref().context(
+            "SMTP_URL is required (smtp://host:port): the shop e-mails receipts and waiting-list turns; set BOXOFFICE_MAIL=off to record messages without sending them",
+        )?;
+        crate::mail::Delivery::smtp(url, &self.mail_from)
+    }
+
+    /// Where the messages link to: `BOXOFFICE_PUBLIC_URL`, else `fallback`.
+    pub fn links(&self, fallback: &str) -> boxoffice_activities::mail::Links {
+        boxoffice_activities::mail::Links::new(self.public_url.as_deref().unwrap_or(fallback))
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
     /// `postgres://…` (or `sqlite://…?mode=rwc`).
@@ -187,6 +229,8 @@ pub struct GatewayArgs {
     pub limits: LimitArgs,
     #[command(flatten)]
     pub hashing: HashingArgs,
+    #[command(flatten)]
+    pub mail: MailArgs,
     /// Session signing secret, at least 32 bytes: `serve` requires it; `dev` makes one per data
     /// dir and keeps it.
     #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
@@ -256,6 +300,8 @@ pub struct WorkerArgs {
     /// same hold, and is skipped at the same most holds.
     #[command(flatten)]
     pub saga: SagaArgs,
+    #[command(flatten)]
+    pub mail: MailArgs,
 }
 
 #[derive(Debug, Clone, Args)]

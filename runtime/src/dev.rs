@@ -13,9 +13,11 @@ use secrecy::ExposeSecret;
 use stripe_emulator::{EmulatorConfig, StripeEmulator};
 
 use crate::config::DevArgs;
+use crate::mail::{Delivery, Mail, Pacing};
+use crate::maildev::MailDev;
 use crate::process::{listen, open_database, open_reader, serve_until_shutdown};
 use crate::temporal;
-use crate::temporal_server::{DevServerOptions, TemporalDevServer, find_cli};
+use crate::temporal_server::{DevServerOptions, TemporalDevServer, find_cli, free_port};
 use crate::worker::PurchaseWorker;
 use boxoffice_api::app::{AppState, Settings, StripeSettings};
 use boxoffice_api::auth::SessionKeys;
@@ -49,11 +51,20 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         payments.secret_key.expose_secret(),
         payments.api_base.as_deref(),
     )?;
+    let mail = DevMail::start(&args).await?;
     let worker = PurchaseWorker {
         db: db.clone(),
         temporal: temporal.client.clone(),
         stripe,
         saga: args.gateway.saga.settings(),
+        mail: Mail {
+            links: args
+                .gateway
+                .mail
+                .links(&format!("http://{}", args.gateway.http.addr)),
+            delivery: mail.delivery.clone(),
+            pacing: Pacing::default(),
+        },
     }
     .start()
     .await?;
@@ -113,6 +124,14 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
             "                staff only: boxoffice staff grant EMAIL (with this DATABASE_URL)"
         );
     }
+    match (&mail.catcher, &mail.delivery) {
+        (Some(catcher), _) => println!(
+            "  mail inbox:   {} (MailDev; SMTP_URL is unset, every message lands here)",
+            catcher.inbox_url()
+        ),
+        (None, Delivery::Off) => println!("  mail:         off (recorded in the outbox, not sent)"),
+        (None, delivery) => println!("  mail:         {delivery:?}"),
+    }
     println!("  hold window:  {}s", args.gateway.saga.hold_secs);
     println!("  data dir:     {}", data_dir.display());
     println!("  Ctrl-C stops everything.");
@@ -122,6 +141,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     let stopped = worker.stop().await;
     // Dropping these stops the emulator and the Temporal process we started (if any).
     drop(payments);
+    drop(mail);
     drop(temporal);
     served.and(stopped)
 }
@@ -192,6 +212,38 @@ impl DevPayments {
                 js_url: format!("{base}/js/v3/stripe.js"),
             },
             emulator: Some(emulator),
+        })
+    }
+}
+
+/// Where dev's mail goes: `SMTP_URL` when set (or nowhere with BOXOFFICE_MAIL=off), else a MailDev
+/// of its own on free ports, stopped with dev.
+struct DevMail {
+    delivery: Delivery,
+    catcher: Option<MailDev>,
+}
+
+impl DevMail {
+    async fn start(args: &DevArgs) -> anyhow::Result<Self> {
+        let mail = &args.gateway.mail;
+        if mail.smtp_url.is_some() || mail.mail == "off" {
+            return Ok(Self {
+                delivery: mail.delivery()?,
+                catcher: None,
+            });
+        }
+        let cli = crate::maildev::find_cli().context(
+            "MailDev was not found: install it with `deploy/dev-tools.sh` (npm ci in deploy/maildev),\n\
+             or set SMTP_URL to a mail server, or BOXOFFICE_MAIL=off.",
+        )?;
+        let log = args.data_dir.join("maildev.log");
+        let catcher = MailDev::start(&cli, free_port()?, free_port()?, Some(&log))
+            .await
+            .with_context(|| format!("cannot start MailDev; see {}", log.display()))?;
+        let url = SecretString::from(catcher.smtp_url());
+        Ok(Self {
+            delivery: Delivery::smtp(&url, &mail.mail_from)?,
+            catcher: Some(catcher),
         })
     }
 }

@@ -6,6 +6,8 @@ pub mod child;
 pub mod commands;
 pub mod config;
 pub mod dev;
+pub mod mail;
+pub mod maildev;
 pub mod process;
 pub mod replay;
 pub mod resources;

@@ -10,6 +10,7 @@ use boxoffice_workflows::{PurchaseWorkflow, RefundWorkflow, SagaSettings};
 use sea_orm::DatabaseConnection;
 use temporalio_client::Client;
 
+use crate::mail::{Dispatcher, Mail};
 use crate::sdk_metrics::{self, SdkExporter};
 use temporalio_common::telemetry::TelemetryOptions;
 use temporalio_sdk::runtime::RuntimeOptions;
@@ -19,13 +20,14 @@ use tokio::task::JoinHandle;
 
 /// The purchase saga's worker, as `worker`, `dev` and the tests run it: `PurchaseWorkflow` and
 /// its activities on the saga's task queue, with releases that hand their ticket to the waiting
-/// list and start the member's saga; and staff's `RefundWorkflow` with its activities, whose
-/// refunds hand tickets over the same way.
+/// list and start the member's saga; staff's `RefundWorkflow` with its activities, whose
+/// refunds hand tickets over the same way; and beside them, the outbox's mail dispatcher.
 pub struct PurchaseWorker {
     pub db: DatabaseConnection,
     pub temporal: Client,
     pub stripe: Stripe,
     pub saga: SagaSettings,
+    pub mail: Mail,
 }
 
 impl PurchaseWorker {
@@ -36,13 +38,17 @@ impl PurchaseWorker {
             temporal,
             stripe,
             saga,
+            mail,
         } = self;
         let task_queue = saga.task_queue.clone();
+        let dispatcher = Dispatcher::spawn(db.clone(), mail.delivery, mail.pacing);
         let hand_over = hand_over(temporal.clone(), saga);
         let refunds =
             RefundActivities::new(db.clone(), stripe.clone()).with_hand_over(hand_over.clone());
-        let activities = PurchaseActivities::new(db, stripe).with_hand_over(hand_over);
-        start(temporal, move || {
+        let activities = PurchaseActivities::new(db, stripe)
+            .with_hand_over(hand_over)
+            .with_links(mail.links);
+        let mut running = start(temporal, move || {
             let options = WorkerOptions::new(task_queue)
                 .register_workflow::<PurchaseWorkflow>()?
                 .register_workflow::<RefundWorkflow>()?
@@ -51,7 +57,9 @@ impl PurchaseWorker {
                 .build();
             Ok(tuned(options))
         })
-        .await
+        .await?;
+        running.dispatcher = Some(dispatcher);
+        Ok(running)
     }
 }
 
@@ -65,6 +73,8 @@ pub struct RunningWorker {
     shutdown: ShutdownHandle,
     finished: JoinHandle<anyhow::Result<()>>,
     metrics: SdkExporter,
+    /// The outbox's dispatcher, for a purchase worker.
+    dispatcher: Option<Dispatcher>,
 }
 
 /// Starts a worker with the options `options` builds (on the worker's own thread); returns once it
@@ -97,6 +107,7 @@ pub async fn start(
     Ok(RunningWorker {
         shutdown,
         metrics,
+        dispatcher: None,
         finished: tokio::spawn(
             async move { finished.await.context("the worker thread panicked")? },
         ),
@@ -138,6 +149,9 @@ impl RunningWorker {
     pub async fn stop(self) -> anyhow::Result<()> {
         (self.shutdown)();
         self.metrics.stop();
+        if let Some(dispatcher) = self.dispatcher {
+            dispatcher.stop().await;
+        }
         match tokio::time::timeout(SHUTDOWN_GRACE, self.finished).await {
             Ok(finished) => finished?,
             Err(_) => {

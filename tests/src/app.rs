@@ -45,6 +45,9 @@ pub struct TestApp {
     pub stripe: RunningEmulator,
     router: Router,
     worker: Mutex<Option<TestWorker>>,
+    /// Where the worker's dispatcher sends mail: nowhere unless a test asks (`send_mail_to`), so
+    /// that the tests not about mail don't keep a mail server busy.
+    smtp_url: Mutex<Option<String>>,
 }
 
 impl TestApp {
@@ -125,6 +128,7 @@ impl TestApp {
             database,
             stripe,
             worker: Mutex::new(None),
+            smtp_url: Mutex::new(None),
         };
         app.start_worker();
         app
@@ -137,9 +141,22 @@ impl TestApp {
             temporal_address: shared_temporal().to_owned(),
             stripe_api_base: format!("{}/", self.stripe.base_url),
             saga: self.state.settings.saga.clone(),
+            smtp_url: self.smtp_url.lock().expect("smtp lock").clone(),
         });
         self.state.sdk_metrics.set(worker.metrics_addr);
         *self.worker.lock().expect("worker lock") = Some(worker);
+    }
+
+    /// Restarts the purchase worker with its mail sent to `smtp_url` from now on.
+    pub fn send_mail_to(&self, smtp_url: &str) {
+        self.stop_worker();
+        *self.smtp_url.lock().expect("smtp lock") = Some(smtp_url.to_owned());
+        self.start_worker();
+    }
+
+    /// Restarts the purchase worker with its mail sent to this test binary's MailDev.
+    pub fn send_mail_to_maildev(&self) {
+        self.send_mail_to(&crate::mail::shared_maildev().0);
     }
 
     /// Stops the purchase worker, as a crash or a deploy would.

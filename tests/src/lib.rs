@@ -5,6 +5,7 @@ mod app;
 pub mod browser;
 mod database;
 pub mod fixtures;
+pub mod mail;
 mod temporal;
 pub mod visitor;
 mod worker;

@@ -3,10 +3,21 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
+use boxoffice_activities::mail::Links;
 use boxoffice_activities::payments::Stripe;
+use boxoffice_runtime::mail::{Delivery, Mail, Pacing};
 use boxoffice_runtime::worker::PurchaseWorker;
 use boxoffice_workflows::SagaSettings;
 use tokio::sync::oneshot;
+
+/// Quick polls and retries, so tests of delivery wait briefly.
+const TEST_PACING: Pacing = Pacing {
+    poll: Duration::from_millis(250),
+    lease: Duration::from_secs(10),
+    first_retry: Duration::from_millis(200),
+    max_retry: Duration::from_secs(1),
+    batch: 20,
+};
 
 /// A purchase worker for one test: its own thread and runtime (so it outlives nothing and blocks
 /// no test runtime at exit), its own database and Temporal connections, its own task queue.
@@ -24,6 +35,8 @@ pub struct WorkerConfig {
     pub stripe_api_base: String,
     /// The app's: its task queue, and for handed-over orders its hold and most holds.
     pub saga: SagaSettings,
+    /// Where its dispatcher sends the outbox's messages; `None`: nowhere (recorded, not sent).
+    pub smtp_url: Option<String>,
 }
 
 impl TestWorker {
@@ -51,11 +64,21 @@ impl TestWorker {
                         Some(&config.stripe_api_base),
                     )
                     .expect("stripe client");
+                    let delivery = match config.smtp_url {
+                        Some(url) => Delivery::smtp(&url.into(), "boxoffice <shop@boxoffice.test>")
+                            .expect("an SMTP URL"),
+                        None => Delivery::Off,
+                    };
                     let mut running = PurchaseWorker {
                         db,
                         temporal: client,
                         stripe,
                         saga: config.saga,
+                        mail: Mail {
+                            links: Links::new(crate::mail::PUBLIC_URL),
+                            delivery,
+                            pacing: TEST_PACING,
+                        },
                     }
                     .start()
                     .await

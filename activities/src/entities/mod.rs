@@ -2,6 +2,7 @@
 //! `WHERE id = ? AND version = ?` and bump it, so a lost race is detected, never overwritten.
 
 pub mod order;
+pub mod outbox;
 pub mod payment;
 pub mod session;
 pub mod stripe_event;

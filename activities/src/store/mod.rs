@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod claims;
 pub mod listings;
 pub mod orders;
+pub mod outbox;
 pub mod refunds;
 pub mod search;
 pub mod sessions;

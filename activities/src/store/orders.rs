@@ -3,7 +3,7 @@
 
 use boxoffice_domain::{OrderId, TicketId, UserId};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query, SelectStatement};
 use sea_orm::{
     ActiveEnum, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
     EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, UpdateMany, UpdateResult,
@@ -11,8 +11,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::waitlists::{self, HandOverRules, HandedOver};
-use super::{PageRequest, StoreError, catalog, claims};
-use crate::entities::{order, payment, ticket};
+use super::{PageRequest, StoreError, catalog, claims, outbox};
+use crate::entities::{order, payment, ticket, user};
+use crate::mail::{self, About, Links};
 use boxoffice_domain::saga::{CancelReason, OrderStatus, ReserveRefusal};
 
 pub struct NewOrder {
@@ -117,11 +118,13 @@ pub struct PaidOrder<'a> {
     pub card: Option<&'a str>,
 }
 
-/// Marks the order complete and the ticket sold, and records the payment. Idempotent: a second
-/// call for the same order returns the payment recorded by the first.
+/// Marks the order complete and the ticket sold, and records the payment; in the same
+/// transaction, enqueues the buyer's receipt and the seller's notice. Idempotent: a second call
+/// for the same order returns the payment recorded by the first.
 pub async fn complete_order(
     db: &DatabaseConnection,
     paid: PaidOrder<'_>,
+    links: &Links,
 ) -> Result<Result<Completed, NotCompletable>, StoreError> {
     let txn = super::begin_write(db).await?;
     let order = order::Entity::find_by_id(paid.order_id)
@@ -168,6 +171,22 @@ pub async fn complete_order(
     .exec_with_returning(&txn)
     .await?;
     waitlists::close(&txn, order.ticket_id, "The ticket was sold.").await?;
+    let ticket = ticket::Entity::find_by_id(order.ticket_id)
+        .one(&txn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let about = About {
+        order_id: order.id,
+        ticket_id: ticket.id,
+        title: &ticket.title,
+    };
+    let now = payment.created_at;
+    let buyer = email_of(&txn, order.user_id).await?;
+    let receipt = mail::receipt(links, &buyer, about, paid.amount_cents, paid.card, now);
+    outbox::enqueue(&txn, receipt, now).await?;
+    let seller = email_of(&txn, ticket.user_id).await?;
+    let sold = mail::sold(links, &seller, about, paid.amount_cents, now);
+    outbox::enqueue(&txn, sold, now).await?;
     txn.commit().await?;
     Ok(Ok(Completed {
         payment,
@@ -211,13 +230,16 @@ pub enum Release {
 }
 
 /// Cancels the order and puts its ticket back on sale, or, with `hand_over`, hands it in the
-/// same transaction to the first member of its waiting list who can take it. Idempotent; a
-/// complete order is left alone, since a sold ticket is never released.
+/// same transaction to the first member of its waiting list who can take it. The same
+/// transaction enqueues what the people concerned are told: the buyer whose hold expired, and the
+/// member whose turn it is. Idempotent; a complete order is left alone, since a sold ticket is
+/// never released.
 pub async fn release_order(
     db: &DatabaseConnection,
     order_id: OrderId,
     reason: CancelReason,
     hand_over: Option<HandOverRules>,
+    links: &Links,
 ) -> Result<Release, StoreError> {
     let txn = super::begin_write(db).await?;
     let Some(order) = order::Entity::find_by_id(order_id).one(&txn).await? else {
@@ -254,18 +276,61 @@ pub async fn release_order(
         )
         .exec(&txn)
         .await?;
+    let now = Utc::now();
     let handed_over = match hand_over {
-        Some(rules) => {
-            waitlists::hand_over(&txn, order.ticket_id, order_id, rules, Utc::now()).await?
-        }
+        Some(rules) => waitlists::hand_over(&txn, order.ticket_id, order_id, rules, now).await?,
         None => None,
     };
+    let expired = reason == CancelReason::Expired;
+    if expired || handed_over.is_some() {
+        let ticket = ticket::Entity::find_by_id(order.ticket_id)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let handed = handed_over.zip(hand_over);
+        tell_released(&txn, links, &order, &ticket, now, expired, handed).await?;
+    }
     txn.commit().await?;
     catalog::changed();
     Ok(Release::Released {
         ended: Some(held_for(&order)),
         handed_over,
     })
+}
+
+/// What a release of `order` tells the people concerned, on its transaction: the buyer whose hold
+/// `expired`, and the member the ticket was `handed` to.
+async fn tell_released(
+    txn: &impl ConnectionTrait,
+    links: &Links,
+    order: &order::Model,
+    ticket: &ticket::Model,
+    now: DateTime<Utc>,
+    expired: bool,
+    handed: Option<(HandedOver, HandOverRules)>,
+) -> Result<(), StoreError> {
+    if expired {
+        let about = About {
+            order_id: order.id,
+            ticket_id: ticket.id,
+            title: &ticket.title,
+        };
+        let buyer = email_of(txn, order.user_id).await?;
+        let ended = mail::hold_ended(links, &buyer, about, handed.is_some());
+        outbox::enqueue(txn, ended, now).await?;
+    }
+    if let Some((handed, rules)) = handed {
+        let about = About {
+            order_id: handed.order_id,
+            ticket_id: ticket.id,
+            title: &ticket.title,
+        };
+        let member = email_of(txn, handed.buyer_id).await?;
+        let until = now + chrono::Duration::from_std(rules.hold).unwrap_or(chrono::Duration::MAX);
+        let turn = mail::your_turn(links, &member, about, ticket.price_cents, until, now);
+        outbox::enqueue(txn, turn, now).await?;
+    }
+    Ok(())
 }
 
 /// An UPDATE of `order` that applies only if nobody changed it since it was read, bumping its
@@ -300,14 +365,39 @@ fn exactly_one(result: UpdateResult) -> Result<(), StoreError> {
     }
 }
 
-/// Records a charge that was refunded because its order could not be completed. Idempotent: the
-/// order has at most one payment row.
+/// A charge the saga gave back.
+pub struct RefundedPayment<'a> {
+    pub order_id: OrderId,
+    pub stripe_payment_intent: &'a str,
+    pub amount_cents: i64,
+    /// The card charged, for the buyer's notice, when Stripe said.
+    pub card: Option<&'a str>,
+}
+
+/// Records a charge that was refunded because its order could not be completed, and enqueues the
+/// buyer's notice with it. Idempotent: the order has at most one payment row, and one notice.
 pub async fn record_refunded_payment(
-    db: &impl ConnectionTrait,
-    order_id: OrderId,
-    stripe_payment_intent: &str,
-    amount_cents: i64,
+    db: &DatabaseConnection,
+    refunded: RefundedPayment<'_>,
+    links: &Links,
 ) -> Result<(), StoreError> {
+    let RefundedPayment {
+        order_id,
+        stripe_payment_intent,
+        amount_cents,
+        card,
+    } = refunded;
+    let txn = super::begin_write(db).await?;
+    let (order, ticket) = find_order(&txn, order_id).await?;
+    let now = Utc::now();
+    let buyer = email_of(&txn, order.user_id).await?;
+    let about = About {
+        order_id,
+        ticket_id: ticket.id,
+        title: &ticket.title,
+    };
+    let notice = mail::refunded(links, &buyer, about, amount_cents, card, now);
+    outbox::enqueue(&txn, notice, now).await?;
     let row = payment::ActiveModel {
         id: Set(Uuid::now_v7()),
         order_id: Set(order_id),
@@ -318,14 +408,26 @@ pub async fn record_refunded_payment(
         version: Set(0),
         created_at: Set(Utc::now()),
     };
-    match payment::Entity::insert(row)
-        .exec_without_returning(db)
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(err) if super::is_unique_violation(&err) => Ok(()),
-        Err(err) => Err(err.into()),
-    }
+    // The order's payment row, if it has one already, stands (a unique index on `order_id`).
+    payment::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(payment::Column::OrderId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The e-mail address of an account.
+async fn email_of(db: &impl ConnectionTrait, id: UserId) -> Result<String, StoreError> {
+    user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|user| user.email)
+        .ok_or(StoreError::NotFound)
 }
 
 /// The payment that paid for an order, if any.

@@ -70,6 +70,8 @@ pub struct HandOverRules {
     pub max_holds: u64,
     /// How long the member's order has to start its saga before anyone may take the ticket.
     pub lease: Duration,
+    /// How long the member's order will hold the ticket (the saga's hold), for their message.
+    pub hold: Duration,
 }
 
 /// Joins the shopper to the ticket's list (again, if they had left), or says why not. Joining

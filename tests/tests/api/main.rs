@@ -8,6 +8,7 @@ mod health;
 mod histories;
 mod limits;
 mod listing;
+mod mail;
 mod metrics;
 mod migrations;
 mod my_listings;

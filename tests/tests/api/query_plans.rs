@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use boxoffice_activities::mail::Links;
 use boxoffice_activities::store::claims::{self, Claim, ClaimRequest};
 use boxoffice_activities::store::orders::{self, NewOrder, Oldest, PaidOrder};
 use boxoffice_activities::store::search::{self, Search, SortBy};
@@ -136,6 +137,7 @@ async fn run_the_hot_paths(db: &DatabaseConnection, seller_id: UserId) {
             amount_cents: 2500,
             card: None,
         },
+        &Links::default(),
     )
     .await
     .unwrap()
@@ -153,11 +155,18 @@ async fn run_the_hot_paths(db: &DatabaseConnection, seller_id: UserId) {
     let rules = HandOverRules {
         max_holds: 4,
         lease: Duration::from_secs(10),
+        hold: Duration::from_secs(120),
     };
     for _ in 0..2 {
-        orders::release_order(db, ended, CancelReason::Expired, Some(rules))
-            .await
-            .unwrap();
+        orders::release_order(
+            db,
+            ended,
+            CancelReason::Expired,
+            Some(rules),
+            &Links::default(),
+        )
+        .await
+        .unwrap();
     }
     waitlists::entry_of_order(db, ended).await.unwrap();
     waitlists::leave(db, released.id, member.id).await.unwrap();

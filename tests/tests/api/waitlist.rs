@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use boxoffice_activities::entities::ticket;
+use boxoffice_activities::mail::Links;
 use boxoffice_activities::store::claims::{self, Claim, ClaimRequest};
 use boxoffice_activities::store::orders::{self, Release};
 use boxoffice_activities::store::tickets;
@@ -234,16 +235,27 @@ async fn a_release_retried_after_a_crash_hands_the_ticket_to_the_same_member_onc
     let rules = HandOverRules {
         max_holds: 4,
         lease: Duration::from_secs(60),
+        hold: Duration::from_secs(120),
     };
 
-    let released =
-        orders::release_order(&app.state.db, order_id, CancelReason::Expired, Some(rules))
-            .await
-            .unwrap();
-    let retried =
-        orders::release_order(&app.state.db, order_id, CancelReason::Expired, Some(rules))
-            .await
-            .unwrap();
+    let released = orders::release_order(
+        &app.state.db,
+        order_id,
+        CancelReason::Expired,
+        Some(rules),
+        &Links::default(),
+    )
+    .await
+    .unwrap();
+    let retried = orders::release_order(
+        &app.state.db,
+        order_id,
+        CancelReason::Expired,
+        Some(rules),
+        &Links::default(),
+    )
+    .await
+    .unwrap();
 
     let (
         Release::Released {
@@ -345,6 +357,7 @@ async fn a_hand_over_reads_a_long_list_page_by_page_to_the_first_member_who_can_
     let rules = HandOverRules {
         max_holds: 1,
         lease: Duration::from_secs(60),
+        hold: Duration::from_secs(120),
     };
 
     let released = orders::release_order(
@@ -352,6 +365,7 @@ async fn a_hand_over_reads_a_long_list_page_by_page_to_the_first_member_who_can_
         id_of(&order).parse().unwrap(),
         CancelReason::Expired,
         Some(rules),
+        &Links::default(),
     )
     .await
     .unwrap();

@@ -5,6 +5,7 @@
 use boxoffice_tests::TestServer;
 use boxoffice_tests::browser::Browser;
 use boxoffice_tests::fixtures::{eventually, id_of, listed_ticket};
+use boxoffice_tests::mail::{PUBLIC_URL, shared_maildev, wait_for_message};
 use boxoffice_tests::visitor::{PASSWORD, email};
 use serde_json::json;
 use std::time::Duration;
@@ -414,4 +415,48 @@ async fn a_seller_watches_a_listing_go_from_for_sale_to_held_to_sold_as_a_buyer_
     buyer.wait_for_text("h1", "Tickets for sale").await;
     buyer.close().await;
     seller.close().await;
+}
+
+#[tokio::test]
+async fn a_shopper_who_left_the_waiting_list_page_is_mailed_their_turn_pays_from_its_link_and_is_mailed_a_receipt()
+ {
+    let server = TestServer::spawn_with_hold(15).await;
+    server.app.send_mail_to_maildev();
+    let (_seller, ticket) = listed_ticket(&server.app, "Mailed gig", json!(25)).await;
+    let mut winner = boxoffice_tests::fixtures::buyer(&server.app).await;
+    boxoffice_tests::fixtures::order_for(&mut winner, &ticket).await;
+    let mut browser = Browser::open(&server.base_url, "mailed-turn").await;
+    let shopper = email("mailed");
+    sign_up(&mut browser, &shopper).await;
+    browser.visit(&format!("/tickets/{}", id_of(&ticket))).await;
+    browser.press("Join the waiting list").await;
+    browser.wait_for_text(".notice", "number 1").await;
+    // The shopper leaves: from here on, only the e-mail tells them.
+    browser.visit("/").await;
+
+    let inbox = &shared_maildev().1;
+    let turn = wait_for_message(inbox, &shopper, "Your turn: Mailed gig").await;
+    let text = turn[0]["text"].as_str().unwrap_or_default();
+    let link = text
+        .lines()
+        .find_map(|line| line.strip_prefix("Pay here: "))
+        .unwrap_or_else(|| panic!("no link to pay in {text}"));
+    // The message links to the shop's public URL; the test's shop is on a port of its own.
+    let path = link.strip_prefix(PUBLIC_URL).expect("a link to the shop");
+    browser.visit(path).await;
+    browser.wait_for_text("#order .badge", "Held").await;
+    browser.screenshot("order-from-the-mail").await;
+    type_card(&browser, "4242 4242 4242 4242").await;
+    browser.press("Pay $25.00").await;
+    browser.wait_for_text("#order .badge", "Paid").await;
+
+    let receipts = wait_for_message(inbox, &shopper, "Your receipt: Mailed gig").await;
+    assert_eq!(receipts.len(), 1);
+    assert!(
+        receipts[0]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("$25.00")
+    );
+    browser.close().await;
 }

@@ -354,7 +354,7 @@ impl PurchaseWorkflow {
             order_id,
             payment_intent: payment_intent.clone(),
             amount_cents,
-            card,
+            card: card.clone(),
         };
         // Transient failures retry until they pass; only "this order can no longer be completed"
         // fails the step, and only that refunds.
@@ -383,6 +383,7 @@ impl PurchaseWorkflow {
                         order_id,
                         payment_intent,
                         amount_cents,
+                        card,
                     },
                     policies::compensation("refund charge"),
                 )

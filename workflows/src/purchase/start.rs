@@ -204,6 +204,7 @@ pub fn hand_over(temporal: Client, settings: SagaSettings) -> HandOver {
     let rules = HandOverRules {
         max_holds: settings.max_holds,
         lease: HAND_OVER_LEASE,
+        hold: Duration::from_secs(settings.hold_secs),
     };
     let start_handed_over: StartHandedOver = std::sync::Arc::new(move |handed, ticket| {
         let (temporal, settings) = (temporal.clone(), settings.clone());

@@ -50,6 +50,18 @@ helm.sh/chart: {{ printf "%s-%s" $.Chart.Name $.Chart.Version }}
   value: {{ $.Values.temporal.taskQueue | quote }}
 - name: BOXOFFICE_LOG_FORMAT
   value: {{ $.Values.logFormat | quote }}
+{{- with $.Values.mail }}
+{{- if .enabled }}
+{{ include "boxoffice.secretEnv" (list $ "SMTP_URL" $.Values.secret.keys.smtpUrl) }}
+- name: BOXOFFICE_MAIL_FROM
+  value: {{ .from | quote }}
+- name: BOXOFFICE_PUBLIC_URL
+  value: {{ .publicUrl | quote }}
+{{- else }}
+- name: BOXOFFICE_MAIL
+  value: "off"
+{{- end }}
+{{- end }}
 {{- with $.Values.secret.keys.temporalApiKey }}
 {{ include "boxoffice.secretEnv" (list $ "TEMPORAL_API_KEY" .) }}
 {{- end }}
