@@ -196,7 +196,14 @@ pub fn your_turn(
     )
 }
 
-/// To a buyer whose charge the saga gave back.
+/// Why the saga gave a charge back: the order could not be completed.
+pub const REFUNDED_BY_THE_SAGA: &str = "Your card was charged, but the order could not be completed (its hold on the ticket had ended), so the charge was given back in full.";
+
+/// Why a paid order's charge was given back by support staff.
+pub const REFUNDED_BY_SUPPORT: &str =
+    "Our support team has refunded this order in full; the ticket is no longer yours.";
+
+/// To a buyer whose charge was given back, saying `why`.
 pub fn refunded(
     links: &Links,
     to: &str,
@@ -204,6 +211,7 @@ pub fn refunded(
     amount_cents: i64,
     card: Option<&str>,
     refunded_at: DateTime<Utc>,
+    why: &str,
 ) -> Letter {
     let link = links.order(about.order_id);
     let mut lines = vec![
@@ -220,9 +228,7 @@ pub fn refunded(
         to,
         about.order_id,
         format!("Refunded: {}", about.title),
-        &[
-            "Your card was charged, but the order could not be completed (its hold on the ticket had ended), so the charge was given back in full.",
-        ],
+        &[why],
         &lines,
         ("Your order", &link),
     )

@@ -14,6 +14,7 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use boxoffice_domain::{OrderId, TicketId, UserId};
 
+use crate::mail::Links;
 use crate::payments::{Stripe, StripeFault};
 use crate::purchase::{HandOver, HandOverNotStarted};
 use crate::store::{StoreError, refunds, tickets};
@@ -22,6 +23,7 @@ pub struct RefundActivities {
     db: sea_orm::DatabaseConnection,
     stripe: Stripe,
     hand_over: Option<HandOver>,
+    links: Links,
 }
 
 impl RefundActivities {
@@ -30,7 +32,14 @@ impl RefundActivities {
             db,
             stripe,
             hand_over: None,
+            links: Links::default(),
         }
+    }
+
+    /// Where the buyer's notice links to (the shop's public URL).
+    pub fn with_links(mut self, links: Links) -> Self {
+        self.links = links;
+        self
     }
 
     /// A refunded ticket goes to its waiting list's next member, as a released one does.
@@ -147,14 +156,19 @@ impl RefundActivities {
         input: FinishRefundInput,
     ) -> Result<(), ActivityError> {
         let rules = self.hand_over.as_ref().map(|hand_over| hand_over.rules);
-        let handed_over =
-            match refunds::finish_refund(&self.db, input.order_id, &input.refund_id, rules)
-                .await
-                .map_err(fault)?
-            {
-                Ok(handed_over) => handed_over,
-                Err(refusal) => return Err(final_error(refusal.to_string())),
-            };
+        let handed_over = match refunds::finish_refund(
+            &self.db,
+            input.order_id,
+            &input.refund_id,
+            rules,
+            &self.links,
+        )
+        .await
+        .map_err(fault)?
+        {
+            Ok(handed_over) => handed_over,
+            Err(refusal) => return Err(final_error(refusal.to_string())),
+        };
         if let (Some(handed), Some(hand_over)) = (handed_over, &self.hand_over) {
             let ticket = tickets::find_ticket(&self.db, handed.ticket_id)
                 .await

@@ -43,8 +43,9 @@ impl PurchaseWorker {
         let task_queue = saga.task_queue.clone();
         let dispatcher = Dispatcher::spawn(db.clone(), mail.delivery, mail.pacing);
         let hand_over = hand_over(temporal.clone(), saga);
-        let refunds =
-            RefundActivities::new(db.clone(), stripe.clone()).with_hand_over(hand_over.clone());
+        let refunds = RefundActivities::new(db.clone(), stripe.clone())
+            .with_hand_over(hand_over.clone())
+            .with_links(mail.links.clone());
         let activities = PurchaseActivities::new(db, stripe)
             .with_hand_over(hand_over)
             .with_links(mail.links);

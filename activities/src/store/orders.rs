@@ -396,7 +396,15 @@ pub async fn record_refunded_payment(
         ticket_id: ticket.id,
         title: &ticket.title,
     };
-    let notice = mail::refunded(links, &buyer, about, amount_cents, card, now);
+    let notice = mail::refunded(
+        links,
+        &buyer,
+        about,
+        amount_cents,
+        card,
+        now,
+        mail::REFUNDED_BY_THE_SAGA,
+    );
     outbox::enqueue(&txn, notice, now).await?;
     let row = payment::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -404,7 +412,7 @@ pub async fn record_refunded_payment(
         stripe_id: Set(stripe_payment_intent.to_owned()),
         amount_cents: Set(amount_cents),
         status: Set("refunded".to_owned()),
-        card: Set(None),
+        card: Set(card.map(str::to_owned)),
         version: Set(0),
         created_at: Set(Utc::now()),
     };
@@ -422,7 +430,7 @@ pub async fn record_refunded_payment(
 }
 
 /// The e-mail address of an account.
-async fn email_of(db: &impl ConnectionTrait, id: UserId) -> Result<String, StoreError> {
+pub(super) async fn email_of(db: &impl ConnectionTrait, id: UserId) -> Result<String, StoreError> {
     user::Entity::find_by_id(id)
         .one(db)
         .await?

@@ -12,8 +12,9 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::waitlists::{self, HandOverRules, HandedOver};
-use super::{StoreError, catalog};
+use super::{StoreError, catalog, outbox};
 use crate::entities::{order, payment, ticket, user};
+use crate::mail::{self, Links};
 
 pub const REFUNDING: &str = "refunding";
 pub const REFUNDED: &str = "refunded";
@@ -145,6 +146,7 @@ pub async fn finish_refund(
     order_id: OrderId,
     refund_id: &str,
     hand_over: Option<HandOverRules>,
+    links: &Links,
 ) -> Result<Result<Option<HandedOver>, RefundRefusal>, StoreError> {
     let txn = super::begin_write(db).await?;
     let Some(order) = order::Entity::find_by_id(order_id).one(&txn).await? else {
@@ -176,6 +178,31 @@ pub async fn finish_refund(
     if marked.rows_affected != 1 {
         return Err(StoreError::VersionConflict);
     }
+    // The buyer is told in the same transaction (at most once: the notice's id is the order's).
+    let paid = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(order_id))
+        .one(&txn)
+        .await?;
+    let ticket_row = ticket::Entity::find_by_id(order.ticket_id)
+        .one(&txn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let buyer = super::orders::email_of(&txn, order.user_id).await?;
+    let about = mail::About {
+        order_id,
+        ticket_id: ticket_row.id,
+        title: &ticket_row.title,
+    };
+    let notice = mail::refunded(
+        links,
+        &buyer,
+        about,
+        paid.as_ref().map_or(0, |paid| paid.amount_cents),
+        paid.as_ref().and_then(|paid| paid.card.as_deref()),
+        now,
+        mail::REFUNDED_BY_SUPPORT,
+    );
+    outbox::enqueue(&txn, notice, now).await?;
     payment::Entity::update_many()
         .col_expr(payment::Column::Status, Expr::value("refunded"))
         .col_expr(

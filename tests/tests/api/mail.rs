@@ -13,7 +13,7 @@ use boxoffice_runtime::mail::{Delivery, Pacing, dispatch_once};
 use boxoffice_runtime::temporal_server::free_port;
 use boxoffice_tests::fixtures::{
     eventually, id_of, list_ticket, make_completion_impossible, order_for, pay,
-    pay_with_a_good_card,
+    pay_with_a_good_card, staff_member, staff_refund,
 };
 use boxoffice_tests::mail::{
     PUBLIC_URL, messages_to, shared_maildev, start_maildev, wait_for_message,
@@ -154,6 +154,31 @@ async fn a_charge_the_saga_gives_back_mails_the_buyer_that_it_was_refunded() {
         assert!(part.contains("$20.00"), "{part}");
         assert!(part.contains("visa ending 4242"), "{part}");
         assert!(part.contains("could not be completed"), "{part}");
+    }
+}
+
+#[tokio::test]
+async fn a_refund_by_support_staff_mails_the_buyer_that_it_was_refunded() {
+    let app = TestApp::spawn().await;
+    app.send_mail_to_maildev();
+    let mut seller = shopper(&app, &address("seller")).await;
+    let ticket = list_ticket(&mut seller, "Staff Refund Night", json!(30)).await;
+    let buyer_email = address("buyer");
+    let mut buyer = shopper(&app, &buyer_email).await;
+    let order = order_for(&mut buyer, &ticket).await;
+    pay_with_a_good_card(&mut buyer, &order).await;
+    let mut staff = staff_member(&app).await;
+
+    let refund = staff_refund(&mut staff, &order, "Customer cannot attend").await;
+
+    assert_eq!(refund.status, 200, "{}", refund.body);
+    let refunded = wait_for_message(inbox(), &buyer_email, "Refunded: Staff Refund Night").await;
+    assert_eq!(refunded.len(), 1);
+    for part in parts(&refunded[0]) {
+        assert!(part.contains("$30.00"), "{part}");
+        assert!(part.contains("visa ending 4242"), "{part}");
+        assert!(part.contains("support team"), "{part}");
+        assert!(part.contains(id_of(&order)), "{part}");
     }
 }
 
