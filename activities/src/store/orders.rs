@@ -335,7 +335,7 @@ async fn tell_released(
 
 /// An UPDATE of `order` that applies only if nobody changed it since it was read, bumping its
 /// version; callers add the columns they change.
-fn update_if_unchanged(order: &order::Model) -> UpdateMany<order::Entity> {
+pub(super) fn update_if_unchanged(order: &order::Model) -> UpdateMany<order::Entity> {
     order::Entity::update_many()
         .col_expr(
             order::Column::Version,
@@ -347,7 +347,7 @@ fn update_if_unchanged(order: &order::Model) -> UpdateMany<order::Entity> {
 
 /// An UPDATE of the ticket `order` holds, bumping its version; a ticket this order does not hold
 /// is left alone. Callers add the columns they change.
-fn update_ticket_held_by(order: &order::Model) -> UpdateMany<ticket::Entity> {
+pub(super) fn update_ticket_held_by(order: &order::Model) -> UpdateMany<ticket::Entity> {
     ticket::Entity::update_many()
         .col_expr(
             ticket::Column::Version,
@@ -357,7 +357,7 @@ fn update_ticket_held_by(order: &order::Model) -> UpdateMany<ticket::Entity> {
         .filter(ticket::Column::OrderId.eq(order.id))
 }
 
-fn exactly_one(result: UpdateResult) -> Result<(), StoreError> {
+pub(super) fn exactly_one(result: UpdateResult) -> Result<(), StoreError> {
     if result.rows_affected == 1 {
         Ok(())
     } else {

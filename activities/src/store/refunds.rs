@@ -11,6 +11,7 @@ use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
+use super::orders::{exactly_one, update_if_unchanged, update_ticket_held_by};
 use super::waitlists::{self, HandOverRules, HandedOver};
 use super::{StoreError, catalog, outbox};
 use crate::entities::{order, payment, ticket, user};
@@ -87,21 +88,13 @@ pub async fn begin_refund(
         return Ok(Err(RefundRefusal::NotPaid(order_id)));
     };
     if order.refund_state.is_none() {
-        let marked = order::Entity::update_many()
+        update_if_unchanged(&order)
             .col_expr(order::Column::RefundState, Expr::value(Some(REFUNDING)))
             .col_expr(order::Column::RefundedBy, Expr::value(Some(staff_id)))
             .col_expr(order::Column::RefundReason, Expr::value(Some(reason)))
-            .col_expr(
-                order::Column::Version,
-                Expr::col(order::Column::Version).add(1),
-            )
-            .filter(order::Column::Id.eq(order_id))
-            .filter(order::Column::Version.eq(order.version))
             .exec(&txn)
-            .await?;
-        if marked.rows_affected != 1 {
-            return Err(StoreError::VersionConflict);
-        }
+            .await
+            .map(exactly_one)??;
     }
     txn.commit().await?;
     Ok(Ok(Refundable {
@@ -158,7 +151,7 @@ pub async fn finish_refund(
         _ => return Ok(Err(RefundRefusal::NotRefunding(order_id))),
     }
     let now = Utc::now();
-    let marked = order::Entity::update_many()
+    update_if_unchanged(&order)
         .col_expr(order::Column::Status, Expr::value(OrderStatus::Cancelled))
         .col_expr(
             order::Column::CancelReason,
@@ -167,17 +160,9 @@ pub async fn finish_refund(
         .col_expr(order::Column::RefundState, Expr::value(Some(REFUNDED)))
         .col_expr(order::Column::RefundId, Expr::value(Some(refund_id)))
         .col_expr(order::Column::RefundedAt, Expr::value(Some(now)))
-        .col_expr(
-            order::Column::Version,
-            Expr::col(order::Column::Version).add(1),
-        )
-        .filter(order::Column::Id.eq(order_id))
-        .filter(order::Column::Version.eq(order.version))
         .exec(&txn)
-        .await?;
-    if marked.rows_affected != 1 {
-        return Err(StoreError::VersionConflict);
-    }
+        .await
+        .map(exactly_one)??;
     // The buyer is told in the same transaction (at most once: the notice's id is the order's).
     let paid = payment::Entity::find()
         .filter(payment::Column::OrderId.eq(order_id))
@@ -212,17 +197,11 @@ pub async fn finish_refund(
         .filter(payment::Column::OrderId.eq(order_id))
         .exec(&txn)
         .await?;
-    ticket::Entity::update_many()
+    update_ticket_held_by(&order)
         .col_expr(
             ticket::Column::OrderId,
             Expr::value(Option::<OrderId>::None),
         )
-        .col_expr(
-            ticket::Column::Version,
-            Expr::col(ticket::Column::Version).add(1),
-        )
-        .filter(ticket::Column::Id.eq(order.ticket_id))
-        .filter(ticket::Column::OrderId.eq(order_id))
         .exec(&txn)
         .await?;
     let handed_over = match hand_over {
