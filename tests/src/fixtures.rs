@@ -212,3 +212,23 @@ pub fn next_page(response: &crate::ApiResponse) -> String {
         .map(|(path, _)| path.to_owned())
         .unwrap_or_else(|| panic!("not a next link: {link}"))
 }
+
+/// Refunds the paid order's charge at Stripe behind the shop's back (from Stripe's dashboard,
+/// say), finding the charge through the support desk as staff would.
+pub async fn refund_at_stripe_directly(app: &TestApp, staff: &mut ApiClient<'_>, order: &Value) {
+    let found = staff
+        .get(&format!("/api/support/orders?orderId={}", id_of(order)))
+        .await;
+    let charge = found.body[0]["payment"]["chargeId"]
+        .as_str()
+        .expect("the order's charge")
+        .to_owned();
+    let refunded = reqwest::Client::new()
+        .post(format!("{}/v1/refunds", app.stripe.base_url))
+        .bearer_auth(stripe_emulator::TEST_SECRET_KEY)
+        .form(&[("payment_intent", charge.as_str())])
+        .send()
+        .await
+        .expect("the emulator answers");
+    assert!(refunded.status().is_success(), "{}", refunded.status());
+}

@@ -12,7 +12,7 @@ use boxoffice_runtime::replay::{NamedHistory, histories_at, replay_all, to_proto
 use boxoffice_runtime::temporal_server::find_cli;
 use boxoffice_tests::fixtures::{
     cancel, id_of, make_completion_impossible, order_reaches, ordered_ticket, pay,
-    pay_with_a_good_card, staff_member, staff_refund,
+    pay_with_a_good_card, refund_at_stripe_directly, staff_member, staff_refund,
 };
 use boxoffice_tests::{TestApp, shared_temporal};
 use boxoffice_workflows::RefundWorkflow;
@@ -142,21 +142,7 @@ async fn a_refund_stripe_refused_replays() {
     let (mut buyer_client, _, order) = ordered_ticket(&app, "Refused refund", json!(20)).await;
     pay_with_a_good_card(&mut buyer_client, &order).await;
     let mut staff = staff_member(&app).await;
-    let found = staff
-        .get(&format!("/api/support/orders?orderId={}", id_of(&order)))
-        .await;
-    let charge = found.body[0]["payment"]["chargeId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let refunded_at_stripe = reqwest::Client::new()
-        .post(format!("{}/v1/refunds", app.stripe.base_url))
-        .bearer_auth(stripe_emulator::TEST_SECRET_KEY)
-        .form(&[("payment_intent", charge.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert!(refunded_at_stripe.status().is_success());
+    refund_at_stripe_directly(&app, &mut staff, &order).await;
     let refused = staff_refund(&mut staff, &order, "Customer asked").await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
     refund_replays_and_is_kept(&app, &order, "refund_refused_by_stripe").await;

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use boxoffice_tests::TestApp;
 use boxoffice_tests::fixtures::{
     buyer, email_of, id_of, listed_ticket, order_for, order_reaches, ordered_ticket,
-    pay_with_a_good_card, staff_member, staff_refund,
+    pay_with_a_good_card, refund_at_stripe_directly, staff_member, staff_refund,
 };
 use serde_json::{Value, json};
 
@@ -298,22 +298,7 @@ async fn a_refund_stripe_refuses_leaves_the_order_paid() {
     let app = TestApp::spawn().await;
     let (_, _, order) = paid_order(&app).await;
     let mut staff = staff_member(&app).await;
-    let found = staff
-        .get(&format!("/api/support/orders?orderId={}", id_of(&order)))
-        .await;
-    let charge = found.body[0]["payment"]["chargeId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    // Refunded at Stripe behind the shop's back (from Stripe's dashboard, say).
-    let stripe_said = reqwest::Client::new()
-        .post(format!("{}/v1/refunds", app.stripe.base_url))
-        .bearer_auth(stripe_emulator::TEST_SECRET_KEY)
-        .form(&[("payment_intent", charge.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert!(stripe_said.status().is_success());
+    refund_at_stripe_directly(&app, &mut staff, &order).await;
 
     let response = staff_refund(&mut staff, &order, "Customer asked").await;
 
