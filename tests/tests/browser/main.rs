@@ -10,6 +10,11 @@ use boxoffice_tests::visitor::{PASSWORD, email};
 use serde_json::json;
 use std::time::Duration;
 
+/// The winner's hold in the waiting-list tests: long enough that a second shopper can sign up, open
+/// the ticket and join while it is still held when a dozen browsers share two cores (15 s was
+/// not, once), short enough that the turn arrives within the tests' waits.
+const WAITING_LIST_HOLD_SECS: u64 = 25;
+
 async fn sign_up(browser: &mut Browser, email: &str) {
     browser.visit("/auth/signup").await;
     browser.fill("#email", email).await;
@@ -209,7 +214,7 @@ async fn unknown_pages_show_the_site_404() {
 
 #[tokio::test]
 async fn a_shopper_who_lost_the_race_joins_the_waiting_list_gets_the_ticket_and_pays() {
-    let server = TestServer::spawn_with_hold(15).await;
+    let server = TestServer::spawn_with_hold(WAITING_LIST_HOLD_SECS).await;
     let (_seller, ticket) = listed_ticket(&server.app, "Sold-out gig", json!(25)).await;
     let mut winner = boxoffice_tests::fixtures::buyer(&server.app).await;
     boxoffice_tests::fixtures::order_for(&mut winner, &ticket).await;
@@ -420,7 +425,7 @@ async fn a_seller_watches_a_listing_go_from_for_sale_to_held_to_sold_as_a_buyer_
 #[tokio::test]
 async fn a_shopper_who_left_the_waiting_list_page_is_mailed_their_turn_pays_from_its_link_and_is_mailed_a_receipt()
  {
-    let server = TestServer::spawn_with_hold(15).await;
+    let server = TestServer::spawn_with_hold(WAITING_LIST_HOLD_SECS).await;
     server.app.send_mail_to_maildev();
     let (_seller, ticket) = listed_ticket(&server.app, "Mailed gig", json!(25)).await;
     let mut winner = boxoffice_tests::fixtures::buyer(&server.app).await;
