@@ -1,13 +1,13 @@
 //! Shared setup: an emulator on a free port and a real async-stripe client pointed at it.
 
 use serde::Serialize;
-use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError};
+use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
 use stripe_client_core::{CustomizableStripeRequest, RequestBuilder, StripeMethod};
 use stripe_core::payment_intent::{
     CreatePaymentIntent, CreatePaymentIntentAutomaticPaymentMethods,
     CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects,
 };
-use stripe_emulator::{EmulatorConfig, StripeEmulator, TEST_SECRET_KEY};
+use stripe_emulator::{EmulatorConfig, StripeEmulator, TEST_PUBLISHABLE_KEY, TEST_SECRET_KEY};
 use stripe_types::Currency;
 
 pub struct Harness {
@@ -29,6 +29,127 @@ pub async fn start_with(config: EmulatorConfig) -> Harness {
         base_url: running.base_url,
         emulator: running.emulator,
         client,
+    }
+}
+
+impl Harness {
+    /// Sends a payment that must succeed.
+    pub async fn pay(&self, payment: impl PaymentRequest) -> stripe_shared::PaymentIntent {
+        payment
+            .request()
+            .send(&self.client)
+            .await
+            .expect("payment succeeds")
+    }
+
+    /// The Stripe error (and HTTP status) a payment fails with.
+    pub async fn payment_error(
+        &self,
+        payment: impl PaymentRequest,
+    ) -> (Box<stripe::ApiErrors>, u16) {
+        stripe_error(payment.request().send(&self.client).await)
+    }
+
+    /// A PaymentIntent for `amount` declined with `pm_card_visa_chargeDeclined`, left waiting for
+    /// another card.
+    pub async fn declined_payment(&self, amount: i64) -> stripe_shared::PaymentIntent {
+        let declined = card_payment(amount, "pm_card_visa_chargeDeclined");
+        let (error, _) = self.payment_error(declined).await;
+        error
+            .payment_intent
+            .expect("the PaymentIntent is in the error")
+    }
+
+    /// A PaymentMethod for the card `number`, which the emulator must accept.
+    pub async fn card(&self, number: &str) -> stripe_shared::PaymentMethod {
+        create_card(&self.client, number)
+            .await
+            .expect("card accepted")
+    }
+
+    /// A token for the card `number`, which the emulator must accept.
+    pub async fn token(&self, number: &str) -> stripe_shared::Token {
+        create_token(&self.client, number)
+            .await
+            .expect("token created")
+    }
+
+    /// Sends `request` with the idempotency key `key`.
+    pub async fn send_with_key(
+        &self,
+        request: &CreatePaymentIntent,
+        key: &str,
+    ) -> Result<stripe_shared::PaymentIntent, StripeError> {
+        request
+            .customize()
+            .request_strategy(idempotent(key))
+            .send(&self.client)
+            .await
+    }
+
+    /// A raw form `POST` to `path` with `key`, for what async-stripe's typed requests cannot send.
+    pub fn post_form(
+        &self,
+        path: &str,
+        key: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::RequestBuilder {
+        reqwest::Client::new()
+            .post(format!("{}{path}", self.base_url))
+            .bearer_auth(key)
+            .form(form)
+    }
+
+    /// What Stripe.js sends from a page on another origin: a form `POST` to `path` of a card
+    /// (`number`, expiring in April of [`a_future_year`]) and `fields`, with the publishable key.
+    pub async fn post_card_from_page(
+        &self,
+        path: &str,
+        number: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let exp_year = a_future_year().to_string();
+        let card = [
+            ("card[number]", number),
+            ("card[exp_month]", "4"),
+            ("card[exp_year]", exp_year.as_str()),
+            ("card[cvc]", "314"),
+        ];
+        let form: Vec<_> = card.iter().chain(fields).copied().collect();
+        self.post_form(path, TEST_PUBLISHABLE_KEY, &form)
+            .header("Origin", "http://localhost:3000")
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// A raw `GET` of `path` on the emulator.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        reqwest::get(format!("{}{path}", self.base_url))
+            .await
+            .expect("request sent")
+    }
+
+    /// A raw `GET` of `path` on the emulator, parsed as JSON.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        self.get(path).await.json().await.expect("JSON body")
+    }
+}
+
+/// A request that creates a PaymentIntent: a typed [`card_payment`] or a raw [`token_payment`].
+pub trait PaymentRequest {
+    fn request(self) -> CustomizableStripeRequest<stripe_shared::PaymentIntent>;
+}
+
+impl PaymentRequest for CreatePaymentIntent {
+    fn request(self) -> CustomizableStripeRequest<stripe_shared::PaymentIntent> {
+        self.customize()
+    }
+}
+
+impl PaymentRequest for CustomizableStripeRequest<stripe_shared::PaymentIntent> {
+    fn request(self) -> Self {
+        self
     }
 }
 
