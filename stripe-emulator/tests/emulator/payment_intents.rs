@@ -211,14 +211,8 @@ async fn amount_below_the_usd_minimum_is_rejected_with_its_param() {
 async fn missing_amount_is_rejected_with_its_param() {
     let harness = start().await;
     let response = harness
-        .post_form(
-            "/v1/payment_intents",
-            TEST_SECRET_KEY,
-            &[("currency", "usd")],
-        )
-        .send()
-        .await
-        .expect("request sent");
+        .post_payment_intent(TEST_SECRET_KEY, &[("currency", "usd")])
+        .await;
 
     assert_eq!(response.status(), 400);
     let body: serde_json::Value = response.json().await.expect("JSON body");

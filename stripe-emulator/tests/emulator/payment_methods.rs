@@ -95,14 +95,11 @@ async fn a_page_on_another_origin_may_create_payment_methods_with_the_publishabl
 async fn the_publishable_key_cannot_create_payment_intents() {
     let harness = start().await;
     let response = harness
-        .post_form(
-            "/v1/payment_intents",
+        .post_payment_intent(
             TEST_PUBLISHABLE_KEY,
             &[("amount", "1000"), ("currency", "usd")],
         )
-        .send()
-        .await
-        .expect("request sent");
+        .await;
 
     assert_eq!(response.status(), 401);
 }

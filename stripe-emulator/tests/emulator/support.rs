@@ -8,6 +8,7 @@ use stripe_core::payment_intent::{
     CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects,
 };
 use stripe_emulator::{EmulatorConfig, StripeEmulator, TEST_PUBLISHABLE_KEY, TEST_SECRET_KEY};
+use stripe_shared::{PaymentMethod, Token};
 use stripe_types::Currency;
 
 pub struct Harness {
@@ -61,14 +62,14 @@ impl Harness {
     }
 
     /// A PaymentMethod for the card `number`, which the emulator must accept.
-    pub async fn card(&self, number: &str) -> stripe_shared::PaymentMethod {
+    pub async fn card(&self, number: &str) -> PaymentMethod {
         create_card(&self.client, number)
             .await
             .expect("card accepted")
     }
 
     /// A token for the card `number`, which the emulator must accept.
-    pub async fn token(&self, number: &str) -> stripe_shared::Token {
+    pub async fn token(&self, number: &str) -> Token {
         create_token(&self.client, number)
             .await
             .expect("token created")
@@ -98,6 +99,15 @@ impl Harness {
             .post(format!("{}{path}", self.base_url))
             .bearer_auth(key)
             .form(form)
+    }
+
+    /// A raw `POST /v1/payment_intents` of `form` with `key`, sent, for parameters and keys
+    /// async-stripe's typed request would not send.
+    pub async fn post_payment_intent(&self, key: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.post_form("/v1/payment_intents", key, form)
+            .send()
+            .await
+            .expect("request sent")
     }
 
     /// What Stripe.js sends from a page on another origin: a form `POST` to `path` of a card
@@ -186,10 +196,12 @@ pub fn stripe_error<T: std::fmt::Debug>(
     }
 }
 
+/// A typed card, as Stripe.js sends one to create a PaymentMethod (`type=card`) or a token (no
+/// type): `number`, expiring in December of [`a_future_year`].
 #[derive(Serialize)]
-struct CreateCardPaymentMethod<'a> {
-    #[serde(rename = "type")]
-    type_: &'a str,
+struct TypedCard<'a> {
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    type_: Option<&'a str>,
     card: CardDetails<'a>,
 }
 
@@ -201,73 +213,49 @@ struct CardDetails<'a> {
     cvc: &'a str,
 }
 
-/// `POST /v1/payment_methods` through the real client (async-stripe-core has no PaymentMethod
-/// requests), parsed as `stripe_shared::PaymentMethod`.
-pub async fn create_card(
-    client: &Client,
-    number: &str,
-) -> Result<stripe_shared::PaymentMethod, StripeError> {
-    let params = CreateCardPaymentMethod {
-        type_: "card",
-        card: CardDetails {
-            number,
-            exp_month: 12,
-            exp_year: a_future_year(),
-            cvc: "123",
-        },
+/// `POST /v1{path}` of a [`TypedCard`] through the real client (async-stripe-core has no
+/// PaymentMethod or token requests), parsed as `T` once sent.
+fn post_card<T>(path: &str, type_: Option<&str>, number: &str) -> CustomizableStripeRequest<T> {
+    let card = CardDetails {
+        number,
+        exp_month: 12,
+        exp_year: a_future_year(),
+        cvc: "123",
     };
-    RequestBuilder::new(StripeMethod::Post, "/payment_methods")
+    let params = TypedCard { type_, card };
+    RequestBuilder::new(StripeMethod::Post, path)
         .form(&params)
         .customize()
+}
+
+/// `GET /v1{path}` through the real client, parsed as `T` once sent.
+fn get<T>(path: String) -> CustomizableStripeRequest<T> {
+    RequestBuilder::new(StripeMethod::Get, path).customize()
+}
+
+/// `POST /v1/payment_methods`, parsed as `stripe_shared::PaymentMethod`.
+pub async fn create_card(client: &Client, number: &str) -> Result<PaymentMethod, StripeError> {
+    post_card("/payment_methods", Some("card"), number)
         .send(client)
         .await
 }
 
-/// `GET /v1/payment_methods/{id}` through the real client.
+/// `GET /v1/payment_methods/{id}`.
 pub async fn retrieve_payment_method(
     client: &Client,
     id: &str,
-) -> Result<stripe_shared::PaymentMethod, StripeError> {
-    RequestBuilder::new(StripeMethod::Get, format!("/payment_methods/{id}"))
-        .customize()
-        .send(client)
-        .await
+) -> Result<PaymentMethod, StripeError> {
+    get(format!("/payment_methods/{id}")).send(client).await
 }
 
-#[derive(Serialize)]
-struct CreateCardToken<'a> {
-    card: CardDetails<'a>,
+/// `POST /v1/tokens`, parsed as `stripe_shared::Token`.
+pub async fn create_token(client: &Client, number: &str) -> Result<Token, StripeError> {
+    post_card("/tokens", None, number).send(client).await
 }
 
-/// `POST /v1/tokens` through the real client, parsed as `stripe_shared::Token`.
-pub async fn create_token(
-    client: &Client,
-    number: &str,
-) -> Result<stripe_shared::Token, StripeError> {
-    let params = CreateCardToken {
-        card: CardDetails {
-            number,
-            exp_month: 12,
-            exp_year: a_future_year(),
-            cvc: "123",
-        },
-    };
-    RequestBuilder::new(StripeMethod::Post, "/tokens")
-        .form(&params)
-        .customize()
-        .send(client)
-        .await
-}
-
-/// `GET /v1/tokens/{id}` through the real client.
-pub async fn retrieve_token(
-    client: &Client,
-    id: &str,
-) -> Result<stripe_shared::Token, StripeError> {
-    RequestBuilder::new(StripeMethod::Get, format!("/tokens/{id}"))
-        .customize()
-        .send(client)
-        .await
+/// `GET /v1/tokens/{id}`.
+pub async fn retrieve_token(client: &Client, id: &str) -> Result<Token, StripeError> {
+    get(format!("/tokens/{id}")).send(client).await
 }
 
 #[derive(Serialize)]

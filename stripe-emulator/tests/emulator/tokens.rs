@@ -254,8 +254,7 @@ async fn a_declined_payment_intent_can_be_confirmed_again_with_a_token() {
 async fn a_payment_method_and_payment_method_data_together_are_refused() {
     let harness = start().await;
     let response = harness
-        .post_form(
-            "/v1/payment_intents",
+        .post_payment_intent(
             TEST_SECRET_KEY,
             &[
                 ("amount", "1000"),
@@ -265,9 +264,7 @@ async fn a_payment_method_and_payment_method_data_together_are_refused() {
                 ("payment_method_data[card][token]", "tok_visa"),
             ],
         )
-        .send()
-        .await
-        .expect("request sent");
+        .await;
 
     assert_eq!(response.status(), 400);
     assert!(harness.emulator.payment_intents().is_empty());
