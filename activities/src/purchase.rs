@@ -29,11 +29,11 @@ use crate::store::waitlists::{HandOverRules, HandedOver};
 use crate::store::{StoreError, tickets};
 
 pub struct PurchaseActivities {
-    db: DatabaseConnection,
-    stripe: Stripe,
-    hand_over: Option<HandOver>,
+    pub(crate) db: DatabaseConnection,
+    pub(crate) stripe: Stripe,
+    pub(crate) hand_over: Option<HandOver>,
     /// Where the messages the activities enqueue link to.
-    links: Links,
+    pub(crate) links: Links,
 }
 
 /// Starts the purchase saga of an order handed over from a waiting list, for the ticket as it is
@@ -67,6 +67,27 @@ pub struct HandOverNotStarted {
 pub struct HandOver {
     pub rules: HandOverRules,
     pub start: StartHandedOver,
+}
+
+impl HandOver {
+    /// Starts the saga of the order `handed` made, for its ticket as it is now. A failure is
+    /// retried: the retry finds the same hand-over and starts the same order's saga, which is
+    /// idempotent by its workflow id.
+    pub(crate) async fn start_saga(
+        &self,
+        db: &DatabaseConnection,
+        handed: HandedOver,
+    ) -> Result<(), ActivityError> {
+        let ticket = tickets::find_ticket(db, handed.ticket_id)
+            .await
+            .map_err(fault)?;
+        (self.start)(handed, ticket).await.map_err(|source| {
+            ActivityError::from(HandOverNotStarted {
+                order_id: handed.order_id,
+                source,
+            })
+        })
+    }
 }
 
 impl PurchaseActivities {
@@ -301,17 +322,7 @@ impl PurchaseActivities {
                     metrics::order_ended(input.reason.as_str(), ended);
                 }
                 if let (Some(handed), Some(hand_over)) = (handed_over, &self.hand_over) {
-                    // A failure here is retried: the retry finds the same hand-over and starts
-                    // the same order's saga, which is idempotent by its workflow id.
-                    let ticket = tickets::find_ticket(&self.db, handed.ticket_id)
-                        .await
-                        .map_err(fault)?;
-                    (hand_over.start)(handed, ticket).await.map_err(|source| {
-                        ActivityError::from(HandOverNotStarted {
-                            order_id: handed.order_id,
-                            source,
-                        })
-                    })?;
+                    hand_over.start_saga(&self.db, handed).await?;
                     tracing::info!(order_id = %input.order_id, handed_over_to = %handed.order_id, "ticket handed to the waiting list");
                 }
                 Ok(None)
@@ -360,7 +371,7 @@ impl PurchaseActivities {
 }
 
 /// Database trouble is retryable; a version conflict is too (the retry re-reads).
-fn fault(err: StoreError) -> ActivityError {
+pub(crate) fn fault(err: StoreError) -> ActivityError {
     ActivityError::from(err)
 }
 
@@ -371,6 +382,7 @@ fn stripe_fault(err: StripeFault) -> ActivityError {
     }
 }
 
-fn final_error(message: String) -> ActivityError {
+/// A failure Temporal does not retry, whose message says why.
+pub(crate) fn final_error(message: String) -> ActivityError {
     ActivityError::application(ApplicationFailure::non_retryable(message))
 }

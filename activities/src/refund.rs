@@ -9,15 +9,14 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use temporalio_macros::activities;
-use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use boxoffice_domain::{OrderId, TicketId, UserId};
 
 use crate::mail::Links;
 use crate::payments::{Stripe, StripeFault};
-use crate::purchase::{HandOver, HandOverNotStarted};
-use crate::store::{StoreError, refunds, tickets};
+use crate::purchase::{HandOver, PurchaseActivities, fault, final_error};
+use crate::store::refunds;
 
 pub struct RefundActivities {
     db: sea_orm::DatabaseConnection,
@@ -27,25 +26,16 @@ pub struct RefundActivities {
 }
 
 impl RefundActivities {
-    pub fn new(db: sea_orm::DatabaseConnection, stripe: Stripe) -> Self {
+    /// Refunds work as the purchases do: with the same database and Stripe account, notices that
+    /// link to the same shop, and a refunded ticket going to its waiting list's next member as a
+    /// released one does.
+    pub fn beside(purchases: &PurchaseActivities) -> Self {
         Self {
-            db,
-            stripe,
-            hand_over: None,
-            links: Links::default(),
+            db: purchases.db.clone(),
+            stripe: purchases.stripe.clone(),
+            hand_over: purchases.hand_over.clone(),
+            links: purchases.links.clone(),
         }
-    }
-
-    /// Where the buyer's notice links to (the shop's public URL).
-    pub fn with_links(mut self, links: Links) -> Self {
-        self.links = links;
-        self
-    }
-
-    /// A refunded ticket goes to its waiting list's next member, as a released one does.
-    pub fn with_hand_over(mut self, hand_over: HandOver) -> Self {
-        self.hand_over = Some(hand_over);
-        self
     }
 }
 
@@ -170,24 +160,8 @@ impl RefundActivities {
             Err(refusal) => return Err(final_error(refusal.to_string())),
         };
         if let (Some(handed), Some(hand_over)) = (handed_over, &self.hand_over) {
-            let ticket = tickets::find_ticket(&self.db, handed.ticket_id)
-                .await
-                .map_err(fault)?;
-            (hand_over.start)(handed, ticket).await.map_err(|source| {
-                ActivityError::from(HandOverNotStarted {
-                    order_id: handed.order_id,
-                    source,
-                })
-            })?;
+            hand_over.start_saga(&self.db, handed).await?;
         }
         Ok(())
     }
-}
-
-fn fault(err: StoreError) -> ActivityError {
-    ActivityError::from(err)
-}
-
-fn final_error(message: String) -> ActivityError {
-    ActivityError::application(ApplicationFailure::non_retryable(message))
 }

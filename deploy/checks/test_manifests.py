@@ -136,20 +136,16 @@ class Compose(unittest.TestCase):
             )
 
     def test_healthchecks_use_the_binary(self):
-        for name, service in self.by_command("serve").items():
-            self.assertEqual(service["environment"]["BOXOFFICE_ADDR"], "0.0.0.0:8080")
-            self.assertEqual(
-                service["healthcheck"]["test"],
-                ["CMD", "boxoffice", "healthcheck", "--url", "http://127.0.0.1:8080/readyz"],
-                name,
-            )
-        for name, service in self.by_command("worker").items():
-            self.assertEqual(service["environment"]["BOXOFFICE_METRICS_ADDR"], "0.0.0.0:9464")
-            self.assertEqual(
-                service["healthcheck"]["test"],
-                ["CMD", "boxoffice", "healthcheck", "--url", "http://127.0.0.1:9464/readyz"],
-                name,
-            )
+        # A gateway answers /readyz on its HTTP port, a worker on its metrics port.
+        answering = [("serve", "BOXOFFICE_ADDR", 8080), ("worker", "BOXOFFICE_METRICS_ADDR", 9464)]
+        for command, setting, port in answering:
+            for name, service in self.by_command(command).items():
+                self.assertEqual(service["environment"][setting], f"0.0.0.0:{port}")
+                self.assertEqual(
+                    service["healthcheck"]["test"],
+                    ["CMD", "boxoffice", "healthcheck", "--url", f"http://127.0.0.1:{port}/readyz"],
+                    name,
+                )
 
     def test_the_session_secret_is_required_never_a_fixed_default(self):
         raw = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]

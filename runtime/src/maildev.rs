@@ -2,13 +2,14 @@
 //! a real SMTP server with a web inbox and a REST API (`GET /email`), for `boxoffice dev` and the
 //! tests. Like the Temporal dev server, it is tied to its parent and stopped on drop.
 
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::child::{TiedChild, find_command, on_path};
+
 pub struct MailDev {
-    child: Child,
+    child: TiedChild,
     pub smtp_port: u16,
     pub web_port: u16,
 }
@@ -31,26 +32,7 @@ impl MailDev {
             "--web",
             &web_port.to_string(),
         ]);
-        let (stdout, stderr) = match log {
-            Some(path) => {
-                let file = std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)?;
-                (Stdio::from(file.try_clone()?), Stdio::from(file))
-            }
-            None => (Stdio::null(), Stdio::null()),
-        };
-        command.stdin(Stdio::null()).stdout(stdout).stderr(stderr);
-        // SAFETY: prctl is async-signal-safe and touches nothing of the parent's.
-        unsafe {
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-                Ok(())
-            });
-        }
-        let child = command
-            .spawn()
+        let child = TiedChild::spawn(&mut command, log)
             .map_err(|err| anyhow::anyhow!("could not start {}: {err}", cli.display()))?;
         let mut maildev = Self {
             child,
@@ -65,7 +47,7 @@ impl MailDev {
         let deadline = Instant::now() + timeout;
         let client = reqwest::Client::new();
         loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
+            if let Some(status) = self.child.exited() {
                 anyhow::bail!("MailDev exited early ({status})");
             }
             let smtp_up = tokio::net::TcpStream::connect(("127.0.0.1", self.smtp_port))
@@ -99,33 +81,19 @@ impl MailDev {
     }
 
     pub fn stop(&mut self) {
-        crate::child::terminate(&mut self.child, Duration::from_secs(5));
-    }
-}
-
-impl Drop for MailDev {
-    fn drop(&mut self) {
-        self.stop();
+        self.child.stop();
     }
 }
 
 /// The `maildev` command: `$MAILDEV`, then `deploy/maildev`'s install (of the repo this was built
 /// from, or under the working directory), then `PATH`.
 pub fn find_cli() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("MAILDEV") {
-        return Some(PathBuf::from(path));
-    }
     let installed = Path::new("deploy/maildev/node_modules/.bin/maildev");
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join(installed);
-    let on_path = std::env::var_os("PATH").into_iter().flat_map(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("maildev"))
-            .collect::<Vec<_>>()
-    });
-    [installed.to_path_buf(), repo]
+    let candidates = [installed.to_path_buf(), repo]
         .into_iter()
-        .chain(on_path)
-        .find(|candidate| candidate.is_file())
+        .chain(on_path("maildev"));
+    find_command("MAILDEV", candidates)
 }

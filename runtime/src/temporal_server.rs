@@ -2,13 +2,13 @@
 //! and the test harness. The child is tied to its parent: it is stopped on drop, and the kernel
 //! sends it SIGTERM if the spawning thread dies first, so no orphan outlives us.
 
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use temporalio_client::Client;
 
+use crate::child::{TiedChild, find_command, on_path};
 use crate::temporal;
 
 /// How a dev server is started.
@@ -25,7 +25,7 @@ pub struct DevServerOptions {
 }
 
 pub struct TemporalDevServer {
-    child: Child,
+    child: TiedChild,
     address: String,
 }
 
@@ -79,36 +79,13 @@ impl TemporalDevServer {
             "--sqlite-pragma",
             "synchronous=normal",
         ]);
-        let (stdout, stderr) = match &options.log_file {
-            Some(path) => {
-                let file = std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)
-                    .map_err(|source| DevServerError::Spawn {
-                        cli: options.cli.clone(),
-                        source,
-                    })?;
-                let clone = file.try_clone().map_err(|source| DevServerError::Spawn {
+        let child =
+            TiedChild::spawn(&mut command, options.log_file.as_deref()).map_err(|source| {
+                DevServerError::Spawn {
                     cli: options.cli.clone(),
                     source,
-                })?;
-                (Stdio::from(file), Stdio::from(clone))
-            }
-            None => (Stdio::null(), Stdio::null()),
-        };
-        command.stdin(Stdio::null()).stdout(stdout).stderr(stderr);
-        // SAFETY: prctl is async-signal-safe and touches nothing of the parent's.
-        unsafe {
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-                Ok(())
-            });
-        }
-        let child = command.spawn().map_err(|source| DevServerError::Spawn {
-            cli: options.cli.clone(),
-            source,
-        })?;
+                }
+            })?;
         Ok(Self {
             child,
             address: format!("127.0.0.1:{}", options.port),
@@ -128,7 +105,7 @@ impl TemporalDevServer {
     ) -> Result<Client, DevServerError> {
         let deadline = Instant::now() + timeout;
         loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
+            if let Some(status) = self.child.exited() {
                 return Err(DevServerError::Exited {
                     status: status.to_string(),
                     log: log.display().to_string(),
@@ -148,31 +125,18 @@ impl TemporalDevServer {
 
     /// SIGTERM, then SIGKILL if it has not exited within five seconds.
     pub fn stop(&mut self) {
-        crate::child::terminate(&mut self.child, Duration::from_secs(5));
-    }
-}
-
-impl Drop for TemporalDevServer {
-    fn drop(&mut self) {
-        self.stop();
+        self.child.stop();
     }
 }
 
 /// The `temporal` CLI: `$TEMPORAL_CLI`, then `PATH`, then the repo's tool venv.
 pub fn find_cli() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("TEMPORAL_CLI") {
-        return Some(PathBuf::from(path));
-    }
-    let on_path = std::env::var_os("PATH").into_iter().flat_map(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("temporal"))
-            .collect::<Vec<_>>()
-    });
     let repo_venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/temporal");
     let cwd_venv = PathBuf::from(".venv/bin/temporal");
-    on_path
-        .chain([cwd_venv, repo_venv])
-        .find(|candidate| candidate.is_file())
+    find_command(
+        "TEMPORAL_CLI",
+        on_path("temporal").into_iter().chain([cwd_venv, repo_venv]),
+    )
 }
 
 /// A port nobody listens on right now.

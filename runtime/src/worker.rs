@@ -43,12 +43,10 @@ impl PurchaseWorker {
         let task_queue = saga.task_queue.clone();
         let dispatcher = Dispatcher::spawn(db.clone(), mail.delivery, mail.pacing);
         let hand_over = hand_over(temporal.clone(), saga);
-        let refunds = RefundActivities::new(db.clone(), stripe.clone())
-            .with_hand_over(hand_over.clone())
-            .with_links(mail.links.clone());
         let activities = PurchaseActivities::new(db, stripe)
             .with_hand_over(hand_over)
             .with_links(mail.links);
+        let refunds = RefundActivities::beside(&activities);
         let mut running = start(temporal, move || {
             let options = WorkerOptions::new(task_queue)
                 .register_workflow::<PurchaseWorkflow>()?

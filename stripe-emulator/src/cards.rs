@@ -195,10 +195,12 @@ fn test_card_where(matches: impl Fn(&TestCard) -> bool) -> Option<Card> {
 }
 
 /// The `card[…]` fields `POST /v1/payment_methods` and `POST /v1/tokens` take.
-pub(crate) const CARD_FIELDS: &[&str] = &["number", "exp_month", "exp_year", "cvc"];
+const CARD_FIELDS: &[&str] = &["number", "exp_month", "exp_year", "cvc"];
 
-/// The `card[…]` fields of `POST /v1/payment_methods` and `POST /v1/tokens`, validated.
+/// The `card[…]` fields of `POST /v1/payment_methods` and `POST /v1/tokens`, validated; a field
+/// outside them is refused.
 pub(crate) fn from_params(params: &Params) -> Result<Card, ApiError> {
+    params.reject_unknown_within("card", CARD_FIELDS)?;
     validate(&CardInput {
         number: params.required("card[number]")?,
         exp_month: params
@@ -451,13 +453,8 @@ mod tests {
 
     #[test]
     fn numbers_failing_luhn_are_incorrect() {
-        let err = validate(&input("4242424242424241"))
-            .err()
-            .map(|e| e.to_json());
-        assert_eq!(
-            err.as_ref().and_then(|e| e["code"].as_str()),
-            Some("incorrect_number")
-        );
+        let error = ApiError::field_of(validate(&input("4242424242424241")), "code");
+        assert_eq!(error.as_deref(), Some("incorrect_number"));
     }
 
     #[test]

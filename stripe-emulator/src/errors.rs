@@ -186,6 +186,14 @@ impl ApiError {
         }
         Value::Object(error)
     }
+
+    /// One string field (`code`, `param`, …) of the error a unit test expects from `result`;
+    /// `None` when there is no error or no such field.
+    #[cfg(test)]
+    pub(crate) fn field_of<T>(result: Result<T, Self>, field: &str) -> Option<String> {
+        let error = result.err()?.to_json();
+        error[field].as_str().map(str::to_owned)
+    }
 }
 
 impl IntoResponse for ApiError {

@@ -22,6 +22,14 @@ impl Params {
         }
     }
 
+    /// Parses `encoded` and refuses any parameter outside `known`, as every endpoint does first
+    /// (see [`Self::reject_unknown`]).
+    pub(crate) fn parse_known(encoded: &[u8], known: &[&str]) -> Result<Self, ApiError> {
+        let params = Self::parse(encoded);
+        params.reject_unknown(known)?;
+        Ok(params)
+    }
+
     /// The value of a top-level or fully spelled-out key (`card[number]`); the last one wins when
     /// a key repeats.
     pub(crate) fn get(&self, key: &str) -> Option<&str> {
@@ -40,6 +48,20 @@ impl Params {
     pub(crate) fn required(&self, key: &str) -> Result<&str, ApiError> {
         self.non_empty(key)
             .ok_or_else(|| ApiError::missing_param(key))
+    }
+
+    /// A payment method `type` (`key`), which must be `card`: the only type the emulator
+    /// implements.
+    pub(crate) fn require_card_type(&self, key: &str) -> Result<(), ApiError> {
+        match self.required(key)? {
+            "card" => Ok(()),
+            other => Err(ApiError::invalid_param(
+                key,
+                format!(
+                    "Invalid payment method type: {other}. The stripe emulator only implements `card`."
+                ),
+            )),
+        }
     }
 
     pub(crate) fn integer(&self, key: &str) -> Result<Option<i64>, ApiError> {
@@ -226,14 +248,8 @@ mod tests {
     #[test]
     fn rejects_unknown_parameters_by_their_top_level_name() {
         let params = Params::parse(b"amount=1&shiping[name]=x");
-        let err = params
-            .reject_unknown(&["amount"])
-            .err()
-            .map(|e| e.to_json());
-        assert_eq!(
-            err.as_ref().and_then(|e| e["param"].as_str()),
-            Some("shiping[name]")
-        );
+        let error = ApiError::field_of(params.reject_unknown(&["amount"]), "param");
+        assert_eq!(error.as_deref(), Some("shiping[name]"));
     }
 
     #[test]

@@ -67,6 +67,8 @@ use axum::Router;
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
+use crate::auth::KeyPolicy;
+
 /// A secret key the emulator accepts; any `sk_test_…` or `sk_live_…` key works equally.
 pub const TEST_SECRET_KEY: &str = "sk_test_emulator";
 /// A publishable key for the Stripe.js stand-in; any `pk_test_…` or `pk_live_…` key works.
@@ -150,8 +152,8 @@ impl StripeEmulator {
             )
             .route("/v1/tokens", post(tokens::create).options(no_content))
             .route_layer(axum::middleware::from_fn_with_state(
-                self.clone(),
-                pipeline::publishable_or_secret_key,
+                (self.clone(), KeyPolicy::PublishableOrSecret),
+                pipeline::handle,
             ))
             .layer(axum::middleware::from_fn(pipeline::cors));
 
@@ -170,8 +172,8 @@ impl StripeEmulator {
             .route("/v1/refunds", post(refunds::create).get(refunds::list))
             .route("/v1/refunds/{id}", get(refunds::retrieve))
             .route_layer(axum::middleware::from_fn_with_state(
-                self.clone(),
-                pipeline::secret_key_only,
+                (self.clone(), KeyPolicy::SecretOnly),
+                pipeline::handle,
             ));
 
         Router::new()

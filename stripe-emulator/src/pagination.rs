@@ -7,13 +7,20 @@ use crate::errors::ApiError;
 use crate::form::Params;
 
 /// The parameters every list endpoint takes; endpoints add their own filters.
-pub(crate) const LIST_PARAMS: &[&str] = &[
+const LIST_PARAMS: &[&str] = &[
     "limit",
     "starting_after",
     "ending_before",
     "created",
     "expand",
 ];
+
+/// A list endpoint's parameters from its query string: [`LIST_PARAMS`] and the endpoint's own
+/// `filters`, anything else refused.
+pub(crate) fn list_params(query: Option<String>, filters: &[&str]) -> Result<Params, ApiError> {
+    let known: Vec<&str> = LIST_PARAMS.iter().chain(filters).copied().collect();
+    Params::parse_known(query.unwrap_or_default().as_bytes(), &known)
+}
 
 /// An object that list endpoints can return.
 pub(crate) trait Listable {

@@ -18,7 +18,7 @@ use crate::form::Params;
 use crate::ids::{client_secret, new_id, unix_now};
 use crate::metadata;
 use crate::objects::{AllowRedirects, Charge, PaymentIntent, PaymentMethod, Status};
-use crate::pagination::{self, LIST_PARAMS, Listable};
+use crate::pagination::{self, Listable};
 use crate::payment_methods;
 use crate::request_context::RequestContext;
 use crate::store::Store;
@@ -140,8 +140,7 @@ pub(crate) async fn create(
     Extension(context): Extension<RequestContext>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let params = Params::parse(&body);
-    params.reject_unknown(CREATE_PARAMS)?;
+    let params = Params::parse_known(&body, CREATE_PARAMS)?;
     let mut intent = PaymentIntent::from_params(&params, &context)?;
     let confirm = params.boolean("confirm")?.unwrap_or(false);
     let method = MethodParam::from_params(&params)?;
@@ -184,8 +183,7 @@ pub(crate) async fn confirm(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let params = Params::parse(&body);
-    params.reject_unknown(CONFIRM_PARAMS)?;
+    let params = Params::parse_known(&body, CONFIRM_PARAMS)?;
     let setup_future_usage = setup_future_usage(&params)?;
     let method = MethodParam::from_params(&params)?;
 
@@ -249,9 +247,7 @@ pub(crate) async fn list(
     State(emulator): State<StripeEmulator>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let params = Params::parse(query.unwrap_or_default().as_bytes());
-    let known: Vec<&str> = LIST_PARAMS.iter().copied().chain(["customer"]).collect();
-    params.reject_unknown(&known)?;
+    let params = pagination::list_params(query, &["customer"])?;
     let customer = params.non_empty("customer");
     let store = emulator.store();
     let matching = store
@@ -352,17 +348,7 @@ impl<'a> MethodParam<'a> {
                 "You may only specify one of these parameters: payment_method, payment_method_data.",
             ));
         }
-        match params.required("payment_method_data[type]")? {
-            "card" => {}
-            other => {
-                return Err(ApiError::invalid_param(
-                    "payment_method_data[type]",
-                    format!(
-                        "Invalid payment method type: {other}. The stripe emulator only implements `card`."
-                    ),
-                ));
-            }
-        }
+        params.require_card_type("payment_method_data[type]")?;
         // Stripe also takes raw card numbers here, from accounts allowed to send them; the
         // emulator takes a token only.
         if let Some(Value::Object(card)) = data.get("card")

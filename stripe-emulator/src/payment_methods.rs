@@ -45,21 +45,9 @@ pub(crate) async fn create(
     State(emulator): State<StripeEmulator>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let params = Params::parse(&body);
-    params.reject_unknown(CREATE_PARAMS)?;
-    params.reject_unknown_within("card", cards::CARD_FIELDS)?;
+    let params = Params::parse_known(&body, CREATE_PARAMS)?;
     params.reject_unknown_within("billing_details", BILLING_DETAILS_FIELDS)?;
-    match params.required("type")? {
-        "card" => {}
-        other => {
-            return Err(ApiError::invalid_param(
-                "type",
-                format!(
-                    "Invalid payment method type: {other}. The stripe emulator only implements `card`."
-                ),
-            ));
-        }
-    }
+    params.require_card_type("type")?;
     let card = cards::from_params(&params)?;
     let payment_method = PaymentMethod::new(
         card,

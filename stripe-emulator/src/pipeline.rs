@@ -13,25 +13,9 @@ use crate::idempotency;
 use crate::ids::new_id;
 use crate::request_context::RequestContext;
 
-pub(crate) async fn secret_key_only(
-    State(emulator): State<StripeEmulator>,
-    request: Request,
-    next: Next,
-) -> Response {
-    handle(&emulator, KeyPolicy::SecretOnly, request, next).await
-}
-
-pub(crate) async fn publishable_or_secret_key(
-    State(emulator): State<StripeEmulator>,
-    request: Request,
-    next: Next,
-) -> Response {
-    handle(&emulator, KeyPolicy::PublishableOrSecret, request, next).await
-}
-
-async fn handle(
-    emulator: &StripeEmulator,
-    policy: KeyPolicy,
+/// The middleware for a group of routes that take the keys `policy` allows.
+pub(crate) async fn handle(
+    State((emulator, policy)): State<(StripeEmulator, KeyPolicy)>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -57,7 +41,7 @@ async fn handle(
         stripe_version,
     };
 
-    let mut response = respond(emulator, policy, context, request, next).await;
+    let mut response = respond(&emulator, policy, context, request, next).await;
 
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {

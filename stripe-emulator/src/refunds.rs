@@ -13,7 +13,7 @@ use crate::form::Params;
 use crate::ids::{new_id, unix_now};
 use crate::metadata;
 use crate::objects::{Charge, Refund};
-use crate::pagination::{self, LIST_PARAMS, Listable};
+use crate::pagination::{self, Listable};
 use crate::store::Store;
 
 const CREATE_PARAMS: &[&str] = &[
@@ -30,8 +30,7 @@ pub(crate) async fn create(
     State(emulator): State<StripeEmulator>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let params = Params::parse(&body);
-    params.reject_unknown(CREATE_PARAMS)?;
+    let params = Params::parse_known(&body, CREATE_PARAMS)?;
     let requested_amount = params.integer("amount")?;
     if requested_amount.is_some_and(|amount| amount < 1) {
         return Err(ApiError::invalid_param(
@@ -118,13 +117,7 @@ pub(crate) async fn list(
     State(emulator): State<StripeEmulator>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let params = Params::parse(query.unwrap_or_default().as_bytes());
-    let known: Vec<&str> = LIST_PARAMS
-        .iter()
-        .copied()
-        .chain(["payment_intent", "charge"])
-        .collect();
-    params.reject_unknown(&known)?;
+    let params = pagination::list_params(query, &["payment_intent", "charge"])?;
     let payment_intent = params.non_empty("payment_intent");
     let charge = params.non_empty("charge");
     let store = emulator.store();

@@ -55,9 +55,7 @@ pub(crate) async fn create(
     State(emulator): State<StripeEmulator>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let params = Params::parse(&body);
-    params.reject_unknown(CREATE_PARAMS)?;
-    params.reject_unknown_within("card", cards::CARD_FIELDS)?;
+    let params = Params::parse_known(&body, CREATE_PARAMS)?;
     let token = Token::new(new_id("tok"), cards::from_params(&params)?);
 
     let json = token.to_json();

@@ -82,6 +82,13 @@ pub async fn cancel(buyer: &mut ApiClient<'_>, order: &Value) {
     assert_eq!(response.status, StatusCode::NO_CONTENT, "{}", response.body);
 }
 
+/// The seller asks to withdraw their ticket; the answer is the caller's to check.
+pub async fn withdraw(seller: &mut ApiClient<'_>, ticket: &Value) -> crate::ApiResponse {
+    seller
+        .delete(&format!("/api/tickets/{}", id_of(ticket)))
+        .await
+}
+
 /// The buyer orders the ticket and the order is created.
 pub async fn order_for(buyer: &mut ApiClient<'_>, ticket: &Value) -> Value {
     let response = buyer

@@ -8,11 +8,10 @@ use boxoffice_domain::{OrderId, TicketId, UserId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::{PageRequest, StoreError, claims};
+use super::{PageRequest, Side, StoreError, beyond, claims};
 use crate::entities::{order, payment, ticket, waitlist_entry as entry};
 
 /// Where one of the seller's tickets stands.
@@ -62,15 +61,11 @@ pub async fn listings_of(
             .await?
             .filter(|cursor| cursor.user_id == seller_id)
             .ok_or(StoreError::NotFound)?;
-        query = query.filter(
-            Condition::any()
-                .add(ticket::Column::CreatedAt.lt(cursor.created_at))
-                .add(
-                    Condition::all()
-                        .add(ticket::Column::CreatedAt.eq(cursor.created_at))
-                        .add(ticket::Column::Id.lt(cursor.id)),
-                ),
-        );
+        query = query.filter(beyond(
+            Side::Earlier,
+            (ticket::Column::CreatedAt, cursor.created_at),
+            (ticket::Column::Id, cursor.id),
+        ));
     }
     // The order of `tickets_seller_newest_idx`.
     let tickets = query

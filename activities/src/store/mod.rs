@@ -15,11 +15,12 @@ pub mod tickets;
 pub mod users;
 pub mod waitlists;
 
+use chrono::{DateTime, Utc};
 use sea_orm::sqlx::error::DatabaseError;
 use sea_orm::sqlx::sqlite::SqliteError;
 use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, DbErr, RuntimeErr, SqlErr, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, DbErr, RuntimeErr, SqlErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 /// Why a read or write did not happen. Apart from `Db`, the message is what a user reads.
@@ -94,4 +95,28 @@ pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
 pub struct PageRequest<Id> {
     pub after: Option<Id>,
     pub limit: u64,
+}
+
+/// Which side of a keyset position (see [`beyond`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    Earlier,
+    Later,
+}
+
+/// The keyset condition for the rows on `side` of the row at (`at`, `id`) in an order on
+/// (`at_col`, `id_col`): an earlier (later) `at`, or the same `at` and a lower (higher) id, which
+/// breaks ties between rows made in the same instant.
+pub(crate) fn beyond<A: ColumnTrait, I: ColumnTrait>(
+    side: Side,
+    (at_col, at): (A, DateTime<Utc>),
+    (id_col, id): (I, impl Into<sea_orm::Value>),
+) -> Condition {
+    let (at_beyond, id_beyond) = match side {
+        Side::Earlier => (at_col.lt(at), id_col.lt(id)),
+        Side::Later => (at_col.gt(at), id_col.gt(id)),
+    };
+    Condition::any()
+        .add(at_beyond)
+        .add(Condition::all().add(at_col.eq(at)).add(id_beyond))
 }

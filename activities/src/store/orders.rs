@@ -5,13 +5,13 @@ use boxoffice_domain::{OrderId, TicketId, UserId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query, SelectStatement};
 use sea_orm::{
-    ActiveEnum, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, UpdateMany, UpdateResult,
+    ActiveEnum, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    Order, QueryFilter, QueryOrder, QuerySelect, UpdateMany, UpdateResult,
 };
 use uuid::Uuid;
 
 use super::waitlists::{self, HandOverRules, HandedOver};
-use super::{PageRequest, StoreError, catalog, claims, outbox};
+use super::{PageRequest, Side, StoreError, beyond, catalog, claims, outbox};
 use crate::entities::{order, payment, ticket, user};
 use crate::mail::{self, About, Links};
 use boxoffice_domain::saga::{CancelReason, OrderStatus, ReserveRefusal};
@@ -269,18 +269,8 @@ pub async fn release_order(
         .exec(&txn)
         .await
         .map(exactly_one)??;
-    update_ticket_held_by(&order)
-        .col_expr(
-            ticket::Column::OrderId,
-            Expr::value(Option::<OrderId>::None),
-        )
-        .exec(&txn)
-        .await?;
     let now = Utc::now();
-    let handed_over = match hand_over {
-        Some(rules) => waitlists::hand_over(&txn, order.ticket_id, order_id, rules, now).await?,
-        None => None,
-    };
+    let handed_over = free_ticket(&txn, &order, hand_over, now).await?;
     let expired = reason == CancelReason::Expired;
     if expired || handed_over.is_some() {
         let ticket = ticket::Entity::find_by_id(order.ticket_id)
@@ -355,6 +345,27 @@ pub(super) fn update_ticket_held_by(order: &order::Model) -> UpdateMany<ticket::
         )
         .filter(ticket::Column::Id.eq(order.ticket_id))
         .filter(ticket::Column::OrderId.eq(order.id))
+}
+
+/// Inside the release or refund of `order`: frees the ticket it held (bumping its version) and,
+/// given `hand_over`'s rules, hands it on to the first member of its waiting list who can take it.
+pub(super) async fn free_ticket(
+    txn: &impl ConnectionTrait,
+    order: &order::Model,
+    hand_over: Option<HandOverRules>,
+    now: DateTime<Utc>,
+) -> Result<Option<HandedOver>, StoreError> {
+    update_ticket_held_by(order)
+        .col_expr(
+            ticket::Column::OrderId,
+            Expr::value(Option::<OrderId>::None),
+        )
+        .exec(txn)
+        .await?;
+    match hand_over {
+        Some(rules) => waitlists::hand_over(txn, order.ticket_id, order.id, rules, now).await,
+        None => Ok(None),
+    }
 }
 
 pub(super) fn exactly_one(result: UpdateResult) -> Result<(), StoreError> {
@@ -489,23 +500,15 @@ pub async fn orders_of(
             .await?
             .filter(|cursor| cursor.user_id == buyer_id)
             .ok_or(StoreError::NotFound)?;
-        let (before_created, before_id) = match order {
-            Oldest::First => (
-                order::Column::CreatedAt.gt(cursor.created_at),
-                order::Column::Id.gt(cursor.id),
-            ),
-            Oldest::Last => (
-                order::Column::CreatedAt.lt(cursor.created_at),
-                order::Column::Id.lt(cursor.id),
-            ),
+        let side = match order {
+            Oldest::First => Side::Later,
+            Oldest::Last => Side::Earlier,
         };
-        query = query.filter(
-            Condition::any().add(before_created).add(
-                Condition::all()
-                    .add(order::Column::CreatedAt.eq(cursor.created_at))
-                    .add(before_id),
-            ),
-        );
+        query = query.filter(beyond(
+            side,
+            (order::Column::CreatedAt, cursor.created_at),
+            (order::Column::Id, cursor.id),
+        ));
     }
     let direction = match order {
         Oldest::First => Order::Asc,

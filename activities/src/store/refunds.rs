@@ -11,7 +11,7 @@ use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use super::orders::{exactly_one, update_if_unchanged, update_ticket_held_by};
+use super::orders::{exactly_one, free_ticket, update_if_unchanged};
 use super::waitlists::{self, HandOverRules, HandedOver};
 use super::{StoreError, catalog, outbox};
 use crate::entities::{order, payment, ticket, user};
@@ -197,17 +197,7 @@ pub async fn finish_refund(
         .filter(payment::Column::OrderId.eq(order_id))
         .exec(&txn)
         .await?;
-    update_ticket_held_by(&order)
-        .col_expr(
-            ticket::Column::OrderId,
-            Expr::value(Option::<OrderId>::None),
-        )
-        .exec(&txn)
-        .await?;
-    let handed_over = match hand_over {
-        Some(rules) => waitlists::hand_over(&txn, order.ticket_id, order_id, rules, now).await?,
-        None => None,
-    };
+    let handed_over = free_ticket(&txn, &order, hand_over, now).await?;
     txn.commit().await?;
     catalog::changed();
     Ok(Ok(handed_over))

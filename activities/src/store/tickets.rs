@@ -3,14 +3,14 @@
 
 use boxoffice_domain::saga::OrderStatus;
 use boxoffice_domain::{OrderId, TicketId, UserId};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder, QuerySelect, UpdateMany,
 };
 
-use super::{PageRequest, StoreError, catalog, claims, waitlists};
+use super::{PageRequest, Side, StoreError, beyond, catalog, claims, waitlists};
 use crate::entities::{order, ticket};
 
 pub struct NewTicket<'a> {
@@ -65,15 +65,11 @@ pub async fn tickets_for_sale(
     let mut query = ticket::Entity::find().filter(on_sale());
     if let Some(after) = page.after {
         let cursor = find_ticket(db, after).await?;
-        query = query.filter(
-            Condition::any()
-                .add(ticket::Column::CreatedAt.lt(cursor.created_at))
-                .add(
-                    Condition::all()
-                        .add(ticket::Column::CreatedAt.eq(cursor.created_at))
-                        .add(ticket::Column::Id.lt(cursor.id)),
-                ),
-        );
+        query = query.filter(beyond(
+            Side::Earlier,
+            (ticket::Column::CreatedAt, cursor.created_at),
+            (ticket::Column::Id, cursor.id),
+        ));
     }
     // The order of the partial index `tickets_on_sale_newest_idx`.
     Ok(query
@@ -116,26 +112,15 @@ pub async fn update_ticket(
     }
     let seen_version = edit.expected_version.unwrap_or(current.version);
 
-    let result = ticket::Entity::update_many()
+    let edit = ticket::Entity::update_many()
         .col_expr(ticket::Column::Title, Expr::value(edit.title))
         .col_expr(ticket::Column::PriceCents, Expr::value(edit.price_cents))
-        .col_expr(
-            ticket::Column::Version,
-            Expr::col(ticket::Column::Version).add(1),
-        )
-        .filter(ticket::Column::Id.eq(id))
-        .filter(ticket::Column::Version.eq(seen_version))
-        // An order may have claimed or taken the ticket between the read and this write.
-        .filter(on_sale())
-        .filter(claims::no_live_claim(now))
-        .exec(db)
-        .await?;
-    if result.rows_affected == 1 {
-        catalog::changed();
-        waitlists::close(db, id, "The seller changed the ticket.").await?;
-        return find_ticket(db, id).await;
-    }
-    let now_seen = find_ticket(db, id).await?;
+        .filter(ticket::Column::Version.eq(seen_version));
+    let now_seen =
+        match change_for_sale(db, id, edit, now, "The seller changed the ticket.").await? {
+            SellerChange::Made(ticket) => return Ok(ticket),
+            SellerChange::Lost(now_seen) => now_seen,
+        };
     if now_seen.withdrawn_at.is_some() {
         Err(StoreError::TicketWithdrawn)
     } else if now_seen.order_id.is_some() || claims::is_claimed(&now_seen, Utc::now()) {
@@ -161,24 +146,13 @@ pub async fn withdraw_ticket(
         return Ok(current);
     }
     let now = Utc::now();
-    let result = ticket::Entity::update_many()
-        .col_expr(ticket::Column::WithdrawnAt, Expr::value(Some(now)))
-        .col_expr(
-            ticket::Column::Version,
-            Expr::col(ticket::Column::Version).add(1),
-        )
-        .filter(ticket::Column::Id.eq(id))
-        // An order may have claimed or taken the ticket since the read.
-        .filter(on_sale())
-        .filter(claims::no_live_claim(now))
-        .exec(db)
-        .await?;
-    if result.rows_affected == 1 {
-        catalog::changed();
-        waitlists::close(db, id, "The seller withdrew the ticket.").await?;
-        return find_ticket(db, id).await;
-    }
-    let now_seen = find_ticket(db, id).await?;
+    let withdrawal =
+        ticket::Entity::update_many().col_expr(ticket::Column::WithdrawnAt, Expr::value(Some(now)));
+    let now_seen =
+        match change_for_sale(db, id, withdrawal, now, "The seller withdrew the ticket.").await? {
+            SellerChange::Made(ticket) => return Ok(ticket),
+            SellerChange::Lost(now_seen) => now_seen,
+        };
     if now_seen.withdrawn_at.is_some() {
         return Ok(now_seen);
     }
@@ -186,6 +160,44 @@ pub async fn withdraw_ticket(
         Some(order_id) if is_sold(db, order_id).await? => Err(StoreError::WithdrawSold),
         _ => Err(StoreError::WithdrawHeld),
     }
+}
+
+/// How a seller's change to a ticket for sale went.
+enum SellerChange {
+    /// It took: the ticket as changed.
+    Made(ticket::Model),
+    /// An order claimed or took the ticket first, or another change did: the ticket as it now
+    /// stands, for the caller to say which.
+    Lost(ticket::Model),
+}
+
+/// Makes a seller's change to ticket `id` (`change`: the columns it sets, and any guard of its
+/// own) and bumps the ticket's version, only while the ticket is still for sale with no live
+/// claim: an order may have claimed or taken it since the caller read it. A change that takes
+/// closes the ticket's waiting list with `reason`, since what its members waited for is gone.
+async fn change_for_sale(
+    db: &impl ConnectionTrait,
+    id: TicketId,
+    change: UpdateMany<ticket::Entity>,
+    now: DateTime<Utc>,
+    reason: &str,
+) -> Result<SellerChange, StoreError> {
+    let result = change
+        .col_expr(
+            ticket::Column::Version,
+            Expr::col(ticket::Column::Version).add(1),
+        )
+        .filter(ticket::Column::Id.eq(id))
+        .filter(on_sale())
+        .filter(claims::no_live_claim(now))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 1 {
+        catalog::changed();
+        waitlists::close(db, id, reason).await?;
+        return Ok(SellerChange::Made(find_ticket(db, id).await?));
+    }
+    Ok(SellerChange::Lost(find_ticket(db, id).await?))
 }
 
 async fn is_sold(db: &impl ConnectionTrait, order_id: OrderId) -> Result<bool, StoreError> {

@@ -10,13 +10,13 @@ use boxoffice_domain::{OrderId, TicketId, UserId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{StoreError, claims, is_unique_violation};
+use super::{Side, StoreError, beyond, claims, is_unique_violation};
 use crate::entities::{order, ticket, waitlist_entry as entry};
 use boxoffice_domain::saga::{OrderStatus, WaitState};
 
@@ -242,15 +242,11 @@ fn waiting_on(ticket_id: TicketId) -> sea_orm::Select<entry::Entity> {
 
 /// The entries waiting before `entry`: joined earlier, or at the same instant with a lower id.
 fn ahead_of(entry: &entry::Model) -> sea_orm::Select<entry::Entity> {
-    waiting_on(entry.ticket_id).filter(
-        Condition::any()
-            .add(entry::Column::JoinedAt.lt(entry.joined_at))
-            .add(
-                Condition::all()
-                    .add(entry::Column::JoinedAt.eq(entry.joined_at))
-                    .add(entry::Column::Id.lt(entry.id)),
-            ),
-    )
+    waiting_on(entry.ticket_id).filter(beyond(
+        Side::Earlier,
+        (entry::Column::JoinedAt, entry.joined_at),
+        (entry::Column::Id, entry.id),
+    ))
 }
 
 /// Inside the release of `released_order`, which has just freed the ticket: hands it to the first

@@ -11,16 +11,12 @@ use crate::support::{card_payment, client_for, idempotent, start, stripe_error};
 async fn retrying_with_the_same_key_returns_the_same_payment_intent_and_charges_once() {
     let harness = start().await;
     let request = card_payment(2000, "pm_card_visa");
-    let first = request
-        .customize()
-        .request_strategy(idempotent("order-1"))
-        .send(&harness.client)
+    let first = harness
+        .send_with_key(&request, "order-1")
         .await
         .expect("paid");
-    let retry = request
-        .customize()
-        .request_strategy(idempotent("order-1"))
-        .send(&harness.client)
+    let retry = harness
+        .send_with_key(&request, "order-1")
         .await
         .expect("replayed");
 
@@ -63,17 +59,13 @@ async fn a_replayed_response_is_byte_identical_and_marked_idempotent_replayed() 
 #[tokio::test]
 async fn reusing_a_key_with_different_parameters_is_an_idempotency_error() {
     let harness = start().await;
-    card_payment(2000, "pm_card_visa")
-        .customize()
-        .request_strategy(idempotent("order-2"))
-        .send(&harness.client)
+    harness
+        .send_with_key(&card_payment(2000, "pm_card_visa"), "order-2")
         .await
         .expect("paid");
     let (error, status) = stripe_error(
-        card_payment(3000, "pm_card_visa")
-            .customize()
-            .request_strategy(idempotent("order-2"))
-            .send(&harness.client)
+        harness
+            .send_with_key(&card_payment(3000, "pm_card_visa"), "order-2")
             .await,
     );
 
@@ -127,12 +119,7 @@ async fn a_response_lost_to_a_client_timeout_is_replayed_to_the_retry_and_charge
 async fn concurrent_requests_with_one_key_take_effect_once() {
     let harness = start().await;
     let request = card_payment(2000, "pm_card_visa");
-    let attempts = (0..24).map(|_| {
-        request
-            .customize()
-            .request_strategy(idempotent("order-4"))
-            .send(&harness.client)
-    });
+    let attempts = (0..24).map(|_| harness.send_with_key(&request, "order-4"));
     let results = futures::future::join_all(attempts).await;
 
     let ids: std::collections::HashSet<_> = results
@@ -167,21 +154,13 @@ async fn an_injected_failure_happens_before_any_effect_so_a_retry_charges_once()
     let harness = start().await;
     harness.emulator.fail_next_requests(1);
     let request = card_payment(2000, "pm_card_visa");
-    let (error, status) = stripe_error(
-        request
-            .customize()
-            .request_strategy(idempotent("order-5"))
-            .send(&harness.client)
-            .await,
-    );
+    let (error, status) = stripe_error(harness.send_with_key(&request, "order-5").await);
     assert_eq!(status, 500);
     assert_eq!(error.type_, ApiErrorsType::ApiError);
     assert!(harness.emulator.payment_intents().is_empty());
 
-    request
-        .customize()
-        .request_strategy(idempotent("order-5"))
-        .send(&harness.client)
+    harness
+        .send_with_key(&request, "order-5")
         .await
         .expect("paid");
     assert_eq!(harness.emulator.payment_intents().len(), 1);
@@ -191,12 +170,7 @@ async fn an_injected_failure_happens_before_any_effect_so_a_retry_charges_once()
 async fn a_decline_is_saved_and_replayed_like_any_other_result() {
     let harness = start().await;
     let request = card_payment(2000, "pm_card_visa_chargeDeclined");
-    let send = || {
-        request
-            .customize()
-            .request_strategy(idempotent("order-6"))
-            .send(&harness.client)
-    };
+    let send = || harness.send_with_key(&request, "order-6");
     let (first, first_status) = stripe_error(send().await);
     let (replayed, replayed_status) = stripe_error(send().await);
 
@@ -209,18 +183,14 @@ async fn a_decline_is_saved_and_replayed_like_any_other_result() {
 async fn a_request_rejected_by_validation_is_not_saved_so_the_key_can_be_reused() {
     let harness = start().await;
     let (_, status) = stripe_error(
-        card_payment(10, "pm_card_visa")
-            .customize()
-            .request_strategy(idempotent("order-7"))
-            .send(&harness.client)
+        harness
+            .send_with_key(&card_payment(10, "pm_card_visa"), "order-7")
             .await,
     );
     assert_eq!(status, 400);
 
-    card_payment(1000, "pm_card_visa")
-        .customize()
-        .request_strategy(idempotent("order-7"))
-        .send(&harness.client)
+    harness
+        .send_with_key(&card_payment(1000, "pm_card_visa"), "order-7")
         .await
         .expect("the corrected request runs");
 }

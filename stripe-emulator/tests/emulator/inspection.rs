@@ -9,26 +9,13 @@ use crate::support::{card_payment, start};
 #[tokio::test]
 async fn http_inspection_lists_payment_intents_and_refunds() {
     let harness = start().await;
-    card_payment(2500, "pm_card_visa")
-        .send(&harness.client)
-        .await
-        .expect("paid");
+    harness.pay(card_payment(2500, "pm_card_visa")).await;
 
-    let listed: Value = reqwest::get(format!("{}/_emulator/payment_intents", harness.base_url))
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("JSON");
+    let listed = harness.get_json("/_emulator/payment_intents").await;
     assert_eq!(listed["count"], 1);
     assert_eq!(listed["data"][0]["status"], "succeeded");
 
-    let refunds: Value = reqwest::get(format!("{}/_emulator/refunds", harness.base_url))
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("JSON");
+    let refunds = harness.get_json("/_emulator/refunds").await;
     assert_eq!(refunds["count"], 0);
 }
 
@@ -49,11 +36,9 @@ async fn http_fault_injection_fails_then_delays_the_next_requests() {
             .status()
             .is_success()
     );
-    let (_, status) = crate::support::stripe_error(
-        card_payment(2500, "pm_card_visa")
-            .send(&harness.client)
-            .await,
-    );
+    let (_, status) = harness
+        .payment_error(card_payment(2500, "pm_card_visa"))
+        .await;
     assert_eq!(status, 500);
 
     assert!(
@@ -64,10 +49,7 @@ async fn http_fault_injection_fails_then_delays_the_next_requests() {
             .is_success()
     );
     let started = Instant::now();
-    card_payment(2500, "pm_card_visa")
-        .send(&harness.client)
-        .await
-        .expect("paid");
+    harness.pay(card_payment(2500, "pm_card_visa")).await;
     assert!(started.elapsed() >= Duration::from_millis(300));
 }
 

@@ -11,7 +11,7 @@ use stripe_core::payment_intent::{
 use stripe_emulator::TEST_SECRET_KEY;
 use stripe_types::Currency;
 
-use crate::support::{card_payment, client_for, create_card, start, stripe_error};
+use crate::support::{card_payment, client_for, start, stripe_error};
 
 #[tokio::test]
 async fn pm_card_visa_payment_succeeds_with_an_unexpanded_charge_id() {
@@ -51,11 +51,9 @@ async fn pm_card_visa_payment_succeeds_with_an_unexpanded_charge_id() {
 #[tokio::test]
 async fn pm_card_visa_charge_declined_is_a_402_card_error_carrying_the_payment_intent() {
     let harness = start().await;
-    let (error, status) = stripe_error(
-        card_payment(2500, "pm_card_visa_chargeDeclined")
-            .send(&harness.client)
-            .await,
-    );
+    let (error, status) = harness
+        .payment_error(card_payment(2500, "pm_card_visa_chargeDeclined"))
+        .await;
 
     assert_eq!(status, 402);
     assert_eq!(error.type_, ApiErrorsType::CardError);
@@ -91,11 +89,12 @@ async fn pm_card_visa_charge_declined_is_a_402_card_error_carrying_the_payment_i
 #[tokio::test]
 async fn insufficient_funds_decline_reports_its_own_decline_code_and_message() {
     let harness = start().await;
-    let (error, status) = stripe_error(
-        card_payment(2500, "pm_card_visa_chargeDeclinedInsufficientFunds")
-            .send(&harness.client)
-            .await,
-    );
+    let (error, status) = harness
+        .payment_error(card_payment(
+            2500,
+            "pm_card_visa_chargeDeclinedInsufficientFunds",
+        ))
+        .await;
 
     assert_eq!(status, 402);
     assert_eq!(error.code, Some(ApiErrorsCode::CardDeclined));
@@ -109,13 +108,8 @@ async fn insufficient_funds_decline_reports_its_own_decline_code_and_message() {
 #[tokio::test]
 async fn card_4242_entered_by_the_customer_is_charged() {
     let harness = start().await;
-    let card = create_card(&harness.client, "4242424242424242")
-        .await
-        .expect("card accepted");
-    let intent = card_payment(1000, card.id.as_str())
-        .send(&harness.client)
-        .await
-        .expect("payment succeeds");
+    let card = harness.card("4242424242424242").await;
+    let intent = harness.pay(card_payment(1000, card.id.as_str())).await;
 
     assert_eq!(intent.status, PaymentIntentStatus::Succeeded);
     assert_eq!(
@@ -128,14 +122,10 @@ async fn card_4242_entered_by_the_customer_is_charged() {
 async fn card_4000000000000002_entered_by_the_customer_is_declined() {
     let harness = start().await;
     // Creating the PaymentMethod works; the decline comes when it is charged.
-    let card = create_card(&harness.client, "4000000000000002")
-        .await
-        .expect("card accepted");
-    let (error, status) = stripe_error(
-        card_payment(1000, card.id.as_str())
-            .send(&harness.client)
-            .await,
-    );
+    let card = harness.card("4000000000000002").await;
+    let (error, status) = harness
+        .payment_error(card_payment(1000, card.id.as_str()))
+        .await;
 
     assert_eq!(status, 402);
     assert_eq!(error.decline_code.as_deref(), Some("generic_decline"));
@@ -144,12 +134,7 @@ async fn card_4000000000000002_entered_by_the_customer_is_declined() {
 #[tokio::test]
 async fn a_declined_payment_intent_can_be_confirmed_again_with_another_card() {
     let harness = start().await;
-    let (error, _) = stripe_error(
-        card_payment(1000, "pm_card_visa_chargeDeclined")
-            .send(&harness.client)
-            .await,
-    );
-    let declined = error.payment_intent.expect("PaymentIntent in the error");
+    let declined = harness.declined_payment(1000).await;
 
     let intent = ConfirmPaymentIntent::new(declined.id.clone())
         .payment_method("pm_card_visa")
@@ -194,10 +179,7 @@ async fn an_unconfirmed_payment_intent_waits_for_confirmation_then_succeeds() {
 #[tokio::test]
 async fn confirming_a_succeeded_payment_intent_again_is_rejected() {
     let harness = start().await;
-    let intent = card_payment(1000, "pm_card_visa")
-        .send(&harness.client)
-        .await
-        .expect("paid");
+    let intent = harness.pay(card_payment(1000, "pm_card_visa")).await;
     let (error, status) = stripe_error(
         ConfirmPaymentIntent::new(intent.id)
             .send(&harness.client)
@@ -214,8 +196,9 @@ async fn confirming_a_succeeded_payment_intent_again_is_rejected() {
 #[tokio::test]
 async fn amount_below_the_usd_minimum_is_rejected_with_its_param() {
     let harness = start().await;
-    let (error, status) =
-        stripe_error(card_payment(49, "pm_card_visa").send(&harness.client).await);
+    let (error, status) = harness
+        .payment_error(card_payment(49, "pm_card_visa"))
+        .await;
 
     assert_eq!(status, 400);
     assert_eq!(error.type_, ApiErrorsType::InvalidRequestError);
@@ -227,13 +210,9 @@ async fn amount_below_the_usd_minimum_is_rejected_with_its_param() {
 #[tokio::test]
 async fn missing_amount_is_rejected_with_its_param() {
     let harness = start().await;
-    let response = reqwest::Client::new()
-        .post(format!("{}/v1/payment_intents", harness.base_url))
-        .bearer_auth(TEST_SECRET_KEY)
-        .form(&[("currency", "usd")])
-        .send()
-        .await
-        .expect("request sent");
+    let response = harness
+        .post_payment_intent(TEST_SECRET_KEY, &[("currency", "usd")])
+        .await;
 
     assert_eq!(response.status(), 400);
     let body: serde_json::Value = response.json().await.expect("JSON body");
@@ -245,11 +224,9 @@ async fn missing_amount_is_rejected_with_its_param() {
 #[tokio::test]
 async fn unknown_payment_method_is_rejected_with_its_param() {
     let harness = start().await;
-    let (error, status) = stripe_error(
-        card_payment(1000, "pm_does_not_exist")
-            .send(&harness.client)
-            .await,
-    );
+    let (error, status) = harness
+        .payment_error(card_payment(1000, "pm_does_not_exist"))
+        .await;
 
     assert_eq!(status, 400);
     assert_eq!(error.code, Some(ApiErrorsCode::ResourceMissing));
@@ -283,14 +260,15 @@ async fn redirect_capable_automatic_payment_methods_need_a_return_url_to_confirm
 async fn payment_method_types_is_refused_on_api_versions_that_removed_it() {
     let harness = start().await;
     let post = |version: Option<&str>| {
-        let mut request = reqwest::Client::new()
-            .post(format!("{}/v1/payment_intents", harness.base_url))
-            .bearer_auth(TEST_SECRET_KEY)
-            .form(&[
+        let mut request = harness.post_form(
+            "/v1/payment_intents",
+            TEST_SECRET_KEY,
+            &[
                 ("amount", "1000"),
                 ("currency", "usd"),
                 ("payment_method_types[0]", "card"),
-            ]);
+            ],
+        );
         if let Some(version) = version {
             request = request.header("Stripe-Version", version);
         }
@@ -324,11 +302,7 @@ async fn missing_or_invalid_api_keys_are_401() {
             .is_some_and(|message| message.starts_with("Invalid API Key provided"))
     );
 
-    let anonymous = reqwest::Client::new()
-        .get(format!("{}/v1/payment_intents", harness.base_url))
-        .send()
-        .await
-        .expect("request sent");
+    let anonymous = harness.get("/v1/payment_intents").await;
     assert_eq!(anonymous.status(), 401);
 }
 
@@ -337,13 +311,7 @@ async fn list_is_newest_first_and_honours_limit() {
     let harness = start().await;
     let mut ids = Vec::new();
     for amount in [1000, 2000, 3000] {
-        ids.push(
-            card_payment(amount, "pm_card_visa")
-                .send(&harness.client)
-                .await
-                .expect("paid")
-                .id,
-        );
+        ids.push(harness.pay(card_payment(amount, "pm_card_visa")).await.id);
     }
 
     let page = ListPaymentIntent::new()

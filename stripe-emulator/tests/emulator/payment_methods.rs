@@ -9,9 +9,7 @@ use crate::support::{a_future_year, create_card, retrieve_payment_method, start,
 #[tokio::test]
 async fn a_created_card_reports_its_brand_and_last4_but_not_its_number() {
     let harness = start().await;
-    let payment_method = create_card(&harness.client, "4242424242424242")
-        .await
-        .expect("card accepted");
+    let payment_method = harness.card("4242424242424242").await;
 
     assert!(payment_method.id.as_str().starts_with("pm_"));
     let card = payment_method.card.expect("card details");
@@ -79,22 +77,13 @@ async fn a_page_on_another_origin_may_create_payment_methods_with_the_publishabl
             .contains("authorization")
     );
 
-    let exp_year = a_future_year().to_string();
-    let created = http
-        .post(&url)
-        .header("Origin", "http://localhost:3000")
-        .bearer_auth(TEST_PUBLISHABLE_KEY)
-        .form(&[
-            ("type", "card"),
-            ("card[number]", "4000000000009995"),
-            ("card[exp_month]", "4"),
-            ("card[exp_year]", exp_year.as_str()),
-            ("card[cvc]", "314"),
-            ("billing_details[name]", "Ada Lovelace"),
-        ])
-        .send()
-        .await
-        .expect("request sent");
+    let created = harness
+        .post_card_from_page(
+            "/v1/payment_methods",
+            "4000000000009995",
+            &[("type", "card"), ("billing_details[name]", "Ada Lovelace")],
+        )
+        .await;
     assert_eq!(created.status(), 200);
     assert_eq!(created.headers()["access-control-allow-origin"], "*");
     let body: serde_json::Value = created.json().await.expect("JSON body");
@@ -105,13 +94,12 @@ async fn a_page_on_another_origin_may_create_payment_methods_with_the_publishabl
 #[tokio::test]
 async fn the_publishable_key_cannot_create_payment_intents() {
     let harness = start().await;
-    let response = reqwest::Client::new()
-        .post(format!("{}/v1/payment_intents", harness.base_url))
-        .bearer_auth(TEST_PUBLISHABLE_KEY)
-        .form(&[("amount", "1000"), ("currency", "usd")])
-        .send()
-        .await
-        .expect("request sent");
+    let response = harness
+        .post_payment_intent(
+            TEST_PUBLISHABLE_KEY,
+            &[("amount", "1000"), ("currency", "usd")],
+        )
+        .await;
 
     assert_eq!(response.status(), 401);
 }
@@ -119,9 +107,7 @@ async fn the_publishable_key_cannot_create_payment_intents() {
 #[tokio::test]
 async fn the_stripe_js_stand_in_is_served_as_javascript() {
     let harness = start().await;
-    let response = reqwest::get(format!("{}/js/v3/stripe.js", harness.base_url))
-        .await
-        .expect("request sent");
+    let response = harness.get("/js/v3/stripe.js").await;
 
     assert_eq!(response.status(), 200);
     let content_type = response.headers()["content-type"]

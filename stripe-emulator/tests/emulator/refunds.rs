@@ -8,10 +8,7 @@ use crate::support::{card_payment, start, stripe_error};
 #[tokio::test]
 async fn refunding_a_payment_intent_refunds_it_in_full() {
     let harness = start().await;
-    let intent = card_payment(2500, "pm_card_visa")
-        .send(&harness.client)
-        .await
-        .expect("paid");
+    let intent = harness.pay(card_payment(2500, "pm_card_visa")).await;
     let refund = CreateRefund::new()
         .payment_intent(intent.id.as_str())
         .send(&harness.client)
@@ -41,10 +38,7 @@ async fn refunding_a_payment_intent_refunds_it_in_full() {
 #[tokio::test]
 async fn partial_refunds_may_add_up_to_the_charge_but_no_further() {
     let harness = start().await;
-    let intent = card_payment(2500, "pm_card_visa")
-        .send(&harness.client)
-        .await
-        .expect("paid");
+    let intent = harness.pay(card_payment(2500, "pm_card_visa")).await;
     let refund = |amount: Option<i64>| {
         let request = CreateRefund::new().payment_intent(intent.id.as_str());
         let request = match amount {
@@ -69,10 +63,7 @@ async fn partial_refunds_may_add_up_to_the_charge_but_no_further() {
 #[tokio::test]
 async fn refunding_more_than_was_charged_is_rejected() {
     let harness = start().await;
-    let intent = card_payment(2500, "pm_card_visa")
-        .send(&harness.client)
-        .await
-        .expect("paid");
+    let intent = harness.pay(card_payment(2500, "pm_card_visa")).await;
     let (error, status) = stripe_error(
         CreateRefund::new()
             .payment_intent(intent.id.as_str())
@@ -89,12 +80,7 @@ async fn refunding_more_than_was_charged_is_rejected() {
 #[tokio::test]
 async fn a_declined_payment_intent_has_nothing_to_refund() {
     let harness = start().await;
-    let (error, _) = stripe_error(
-        card_payment(2500, "pm_card_visa_chargeDeclined")
-            .send(&harness.client)
-            .await,
-    );
-    let declined = error.payment_intent.expect("PaymentIntent in the error");
+    let declined = harness.declined_payment(2500).await;
     let (_, status) = stripe_error(
         CreateRefund::new()
             .payment_intent(declined.id.as_str())

@@ -7,11 +7,11 @@ use std::collections::{BTreeMap, HashSet};
 use stripe::{ApiErrorsCode, ApiErrorsType};
 use stripe_client_core::{RequestBuilder, StripeMethod};
 use stripe_core::PaymentIntentStatus;
-use stripe_emulator::{TEST_PUBLISHABLE_KEY, TEST_SECRET_KEY};
+use stripe_emulator::TEST_SECRET_KEY;
 
 use crate::support::{
-    a_future_year, card_payment, create_token, idempotent, retrieve_payment_method, retrieve_token,
-    start, stripe_error, token_payment,
+    a_future_year, create_token, idempotent, retrieve_payment_method, retrieve_token, start,
+    stripe_error, token_payment,
 };
 
 /// Stripe's test tokens that charge successfully: brand, last4 and funding of their card.
@@ -92,7 +92,7 @@ async fn each_good_test_token_pays_with_a_payment_method_made_from_its_card() {
 async fn each_declining_test_token_fails_with_its_documented_code_and_message() {
     let harness = start().await;
     for (token, code, decline_code, message) in DECLINING_TOKENS {
-        let (error, status) = stripe_error(token_payment(1000, token).send(&harness.client).await);
+        let (error, status) = harness.payment_error(token_payment(1000, token)).await;
 
         assert_eq!(status, 402, "{token}");
         assert_eq!(error.type_, ApiErrorsType::CardError, "{token}");
@@ -115,10 +115,7 @@ async fn test_tokens_can_be_used_any_number_of_times_each_making_a_new_payment_m
     let harness = start().await;
     let mut payment_methods = HashSet::new();
     for _ in 0..3 {
-        let intent = token_payment(1000, "tok_visa")
-            .send(&harness.client)
-            .await
-            .expect("paid");
+        let intent = harness.pay(token_payment(1000, "tok_visa")).await;
         payment_methods.insert(intent.payment_method.expect("charged").id().to_string());
     }
 
@@ -128,9 +125,7 @@ async fn test_tokens_can_be_used_any_number_of_times_each_making_a_new_payment_m
 #[tokio::test]
 async fn a_token_created_for_a_typed_card_reports_the_card_with_its_brand_spelled_out() {
     let harness = start().await;
-    let token = create_token(&harness.client, "5555555555554444")
-        .await
-        .expect("token created");
+    let token = harness.token("5555555555554444").await;
 
     assert!(token.id.as_str().starts_with("tok_"));
     assert_eq!(token.type_, "card");
@@ -148,25 +143,18 @@ async fn a_token_created_for_a_typed_card_reports_the_card_with_its_brand_spelle
 #[tokio::test]
 async fn a_created_token_pays_once_and_a_second_use_is_token_already_used() {
     let harness = start().await;
-    let token = create_token(&harness.client, "4242424242424242")
-        .await
-        .expect("token created");
+    let token = harness.token("4242424242424242").await;
 
-    let intent = token_payment(1500, token.id.as_str())
-        .send(&harness.client)
-        .await
-        .expect("paid");
+    let intent = harness.pay(token_payment(1500, token.id.as_str())).await;
     assert_eq!(intent.status, PaymentIntentStatus::Succeeded);
     let spent = retrieve_token(&harness.client, token.id.as_str())
         .await
         .expect("retrieved");
     assert!(spent.used);
 
-    let (error, status) = stripe_error(
-        token_payment(1500, token.id.as_str())
-            .send(&harness.client)
-            .await,
-    );
+    let (error, status) = harness
+        .payment_error(token_payment(1500, token.id.as_str()))
+        .await;
     assert_eq!(status, 400);
     assert_eq!(error.type_, ApiErrorsType::InvalidRequestError);
     assert_eq!(error.code, Some(ApiErrorsCode::TokenAlreadyUsed));
@@ -177,9 +165,7 @@ async fn a_created_token_pays_once_and_a_second_use_is_token_already_used() {
 async fn a_retry_with_the_same_idempotency_key_replays_the_payment_instead_of_refusing_the_spent_token()
  {
     let harness = start().await;
-    let token = create_token(&harness.client, "4242424242424242")
-        .await
-        .expect("token created");
+    let token = harness.token("4242424242424242").await;
     let pay = || {
         token_payment(2000, token.id.as_str())
             .request_strategy(idempotent("order-1-attempt-1"))
@@ -196,15 +182,11 @@ async fn a_retry_with_the_same_idempotency_key_replays_the_payment_instead_of_re
 #[tokio::test]
 async fn a_typed_declining_card_is_tokenised_and_declined_only_when_charged() {
     let harness = start().await;
-    let token = create_token(&harness.client, "4000000000009995")
-        .await
-        .expect("token created");
+    let token = harness.token("4000000000009995").await;
 
-    let (error, status) = stripe_error(
-        token_payment(1000, token.id.as_str())
-            .send(&harness.client)
-            .await,
-    );
+    let (error, status) = harness
+        .payment_error(token_payment(1000, token.id.as_str()))
+        .await;
 
     assert_eq!(status, 402);
     assert_eq!(error.decline_code.as_deref(), Some("insufficient_funds"));
@@ -213,11 +195,9 @@ async fn a_typed_declining_card_is_tokenised_and_declined_only_when_charged() {
 #[tokio::test]
 async fn an_unknown_token_is_resource_missing_and_creates_nothing() {
     let harness = start().await;
-    let (error, status) = stripe_error(
-        token_payment(1000, "tok_does_not_exist")
-            .send(&harness.client)
-            .await,
-    );
+    let (error, status) = harness
+        .payment_error(token_payment(1000, "tok_does_not_exist"))
+        .await;
 
     assert_eq!(status, 400);
     assert_eq!(error.code, Some(ApiErrorsCode::ResourceMissing));
@@ -244,15 +224,8 @@ async fn a_card_number_failing_luhn_gets_no_token() {
 #[tokio::test]
 async fn a_declined_payment_intent_can_be_confirmed_again_with_a_token() {
     let harness = start().await;
-    let (error, _) = stripe_error(
-        card_payment(1000, "pm_card_visa_chargeDeclined")
-            .send(&harness.client)
-            .await,
-    );
-    let declined = error.payment_intent.expect("PaymentIntent in the error");
-    let token = create_token(&harness.client, "4242424242424242")
-        .await
-        .expect("token created");
+    let declined = harness.declined_payment(1000).await;
+    let token = harness.token("4242424242424242").await;
 
     let confirmed = RequestBuilder::new(
         StripeMethod::Post,
@@ -280,19 +253,18 @@ async fn a_declined_payment_intent_can_be_confirmed_again_with_a_token() {
 #[tokio::test]
 async fn a_payment_method_and_payment_method_data_together_are_refused() {
     let harness = start().await;
-    let response = reqwest::Client::new()
-        .post(format!("{}/v1/payment_intents", harness.base_url))
-        .bearer_auth(TEST_SECRET_KEY)
-        .form(&[
-            ("amount", "1000"),
-            ("currency", "usd"),
-            ("payment_method", "pm_card_visa"),
-            ("payment_method_data[type]", "card"),
-            ("payment_method_data[card][token]", "tok_visa"),
-        ])
-        .send()
-        .await
-        .expect("request sent");
+    let response = harness
+        .post_payment_intent(
+            TEST_SECRET_KEY,
+            &[
+                ("amount", "1000"),
+                ("currency", "usd"),
+                ("payment_method", "pm_card_visa"),
+                ("payment_method_data[type]", "card"),
+                ("payment_method_data[card][token]", "tok_visa"),
+            ],
+        )
+        .await;
 
     assert_eq!(response.status(), 400);
     assert!(harness.emulator.payment_intents().is_empty());
@@ -301,20 +273,9 @@ async fn a_payment_method_and_payment_method_data_together_are_refused() {
 #[tokio::test]
 async fn a_page_on_another_origin_may_create_tokens_with_the_publishable_key() {
     let harness = start().await;
-    let exp_year = a_future_year().to_string();
-    let created = reqwest::Client::new()
-        .post(format!("{}/v1/tokens", harness.base_url))
-        .header("Origin", "http://localhost:3000")
-        .bearer_auth(TEST_PUBLISHABLE_KEY)
-        .form(&[
-            ("card[number]", "4242424242424242"),
-            ("card[exp_month]", "4"),
-            ("card[exp_year]", exp_year.as_str()),
-            ("card[cvc]", "314"),
-        ])
-        .send()
-        .await
-        .expect("request sent");
+    let created = harness
+        .post_card_from_page("/v1/tokens", "4242424242424242", &[])
+        .await;
 
     assert_eq!(created.status(), 200);
     assert_eq!(created.headers()["access-control-allow-origin"], "*");
@@ -328,9 +289,9 @@ async fn a_page_on_another_origin_may_create_tokens_with_the_publishable_key() {
 #[tokio::test]
 async fn the_stripe_js_stand_in_can_create_tokens() {
     let harness = start().await;
-    let script = reqwest::get(format!("{}/js/v3/stripe.js", harness.base_url))
+    let script = harness
+        .get("/js/v3/stripe.js")
         .await
-        .expect("request sent")
         .text()
         .await
         .expect("body");

@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use boxoffice_tests::fixtures::{
     buyer, each_at, id_of, list_ticket, listed_ticket, next_page, order_for, order_reaches,
-    pay_with_a_good_card,
+    pay_with_a_good_card, withdraw,
 };
 use boxoffice_tests::{ApiClient, TestApp};
 use serde_json::{Value, json};
@@ -91,9 +91,7 @@ async fn a_hold_that_expires_puts_the_ticket_back_for_sale_in_the_sellers_list()
 async fn a_withdrawn_ticket_shows_as_withdrawn_in_the_sellers_list() {
     let app = TestApp::spawn().await;
     let (mut seller, ticket) = listed_ticket(&app, "Changed my mind", json!(20)).await;
-    seller
-        .delete(&format!("/api/tickets/{}", id_of(&ticket)))
-        .await;
+    withdraw(&mut seller, &ticket).await;
 
     let listing = my_only_listing(&mut seller).await;
 

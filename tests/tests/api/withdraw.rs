@@ -5,7 +5,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use boxoffice_tests::TestApp;
 use boxoffice_tests::fixtures::{
-    buyer, each_at, id_of, listed_ticket, order_for, order_reaches, pay_with_a_good_card,
+    buyer, each_at, id_of, listed_ticket, order_for, order_reaches, pay_with_a_good_card, withdraw,
 };
 use serde_json::json;
 
@@ -37,9 +37,7 @@ async fn a_withdrawn_ticket_leaves_the_listing_at_once_and_stays_readable_marked
 async fn a_withdrawn_ticket_cannot_be_ordered() {
     let app = TestApp::spawn().await;
     let (mut seller, ticket) = listed_ticket(&app, "Gone", json!(20)).await;
-    seller
-        .delete(&format!("/api/tickets/{}", id_of(&ticket)))
-        .await;
+    withdraw(&mut seller, &ticket).await;
 
     let response = buyer(&app)
         .await
@@ -77,9 +75,7 @@ async fn withdrawing_a_sold_ticket_is_refused() {
     pay_with_a_good_card(&mut shopper, &order).await;
     order_reaches(&shopper, &order, "complete", Duration::from_secs(20)).await;
 
-    let response = seller
-        .delete(&format!("/api/tickets/{}", id_of(&ticket)))
-        .await;
+    let response = withdraw(&mut seller, &ticket).await;
 
     response.assert_error(StatusCode::BAD_REQUEST, ["Cannot withdraw a sold ticket"]);
 }
