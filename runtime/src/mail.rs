@@ -232,7 +232,7 @@ pub async fn dispatch_once(
         }
         match delivery.send(message).await {
             Ok(()) => {
-                outbox::mark_sent(db, message.id, Utc::now()).await?;
+                mark_sent(db, message, Utc::now()).await?;
                 metrics::mail_sent(&message.kind);
                 tracing::info!(kind = %message.kind, message_id = %message.message_id, "mail sent");
             }
@@ -255,6 +255,30 @@ pub async fn dispatch_once(
     }
     Ok(due.len())
 }
+
+/// Marks `message`, which the SMTP server accepted at `accepted`, sent. While the database is away
+/// (a restart, a failover) it tries again for as long as the message's lease lasts: giving up at
+/// once would leave it to be sent a second time when the lease ends.
+async fn mark_sent(
+    db: &DatabaseConnection,
+    message: &row::Model,
+    accepted: chrono::DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let lease_until = message.lease_until.unwrap_or_default();
+    loop {
+        match outbox::mark_sent(db, message.id, accepted).await {
+            Ok(()) => return Ok(()),
+            Err(err) if Utc::now() + chrono::Duration::seconds(1) < lease_until => {
+                tracing::warn!(message_id = %message.message_id, error = %err, "mail sent but not yet marked sent; trying again");
+                tokio::time::sleep(MARK_SENT_RETRY).await;
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+}
+
+/// How soon a failed mark of a sent message is tried again.
+const MARK_SENT_RETRY: Duration = Duration::from_millis(500);
 
 /// A coarse reason for the failure metric's label.
 fn reason(error: &str) -> &'static str {
