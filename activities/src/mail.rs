@@ -47,6 +47,7 @@ pub enum Kind {
     HoldEnded,
     YourTurn,
     Refunded,
+    SaleRefunded,
 }
 
 impl Kind {
@@ -57,6 +58,7 @@ impl Kind {
             Self::HoldEnded => "hold_ended",
             Self::YourTurn => "your_turn",
             Self::Refunded => "refunded",
+            Self::SaleRefunded => "sale_refunded",
         }
     }
 }
@@ -231,6 +233,36 @@ pub fn refunded(
         &[why],
         &lines,
         ("Your order", &link),
+    )
+}
+
+/// To the seller whose sale support staff refunded: the ticket, what the buyer got back and the
+/// reason staff gave.
+pub fn sale_refunded(
+    links: &Links,
+    to: &str,
+    about: About<'_>,
+    amount_cents: i64,
+    refunded_at: DateTime<Utc>,
+    why: &str,
+) -> Letter {
+    let link = links.ticket(about.ticket_id);
+    compose(
+        Kind::SaleRefunded,
+        to,
+        about.order_id,
+        format!("Sale refunded: {}", about.title),
+        &[
+            "Our support team refunded the buyer of your ticket in full: the sale is undone.",
+            "The ticket is yours again, back on sale or with the next person on its waiting list.",
+        ],
+        &[
+            ("Ticket", about.title.to_owned()),
+            ("Refunded", dollars(amount_cents)),
+            ("Why", why.to_owned()),
+            ("When", when(refunded_at)),
+        ],
+        ("Your ticket", &link),
     )
 }
 

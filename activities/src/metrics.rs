@@ -55,7 +55,7 @@ pub fn charge_refunded() {
 static MAIL_SENT: LazyLock<IntCounterVec> = LazyLock::new(|| {
     register_int_counter_vec!(
         "boxoffice_mail_sent_total",
-        "Messages the SMTP server accepted, by kind (receipt, sold, hold_ended, your_turn, refunded)",
+        "Messages the SMTP server accepted, by kind (receipt, sold, hold_ended, your_turn, refunded, sale_refunded)",
         &["kind"]
     )
     .expect("registered once")

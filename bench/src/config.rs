@@ -13,6 +13,9 @@ pub enum BenchRow {
     /// `GET /api/tickets?q=coldplay`: a one-word search of the whole catalog.
     Search,
     Purchase,
+    /// How long after each purchase of `purchase` the SMTP server accepted its receipt and sold
+    /// notice (runs `purchase`'s purchases, unprinted, when that row is not asked for).
+    Mail,
     Order,
     Rush,
     Signin,

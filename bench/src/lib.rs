@@ -5,9 +5,11 @@
 //! Every row runs beside a catalog of a real marketplace's size (`--catalog`, 100,000 tickets for
 //! sale by default, put into the database before the first row). Rows, in the order they run:
 //! `baseline` (bare Temporal on the same server), `storefront` and `storefront-api`, `search` (a
-//! one-word full-text search of the catalog), `storefront-busy` (while purchases run), `purchase`, `order`, `rush`, `signin`, then `expiry`
-//! (holds placed through extra gateways with short holds) and `expiry-baseline` (bare timers on its
-//! schedule), and last `actions`, counted from the histories the other rows made.
+//! one-word full-text search of the catalog), `storefront-busy` (while purchases run), `purchase`,
+//! `mail` (how soon the SMTP server accepted the purchases' receipts and sold notices), `order`,
+//! `rush`, `signin`, then `expiry` (holds placed through extra gateways with short holds) and
+//! `expiry-baseline` (bare timers on its schedule), and last `actions`, counted from the histories
+//! the other rows made.
 
 pub mod config;
 mod http;
@@ -196,7 +198,7 @@ async fn run_rows(
         purchased.extend(purchases);
         report.rows.push(busy);
     }
-    if wants(BenchRow::Purchase) {
+    if wants(BenchRow::Purchase) || wants(BenchRow::Mail) {
         let purchases = rows::purchase::purchases(
             &shop,
             &seller,
@@ -205,8 +207,15 @@ async fn run_rows(
             baseline_rate,
         )
         .await?;
+        if wants(BenchRow::Purchase) {
+            report.rows.push(purchases.row);
+        }
+        if wants(BenchRow::Mail) {
+            let database_url = RunningShop::database_url(plan);
+            let row = rows::mail::after_purchases(&database_url, &purchases.order_ids).await?;
+            report.rows.push(row);
+        }
         purchased.extend(purchases.order_ids);
-        report.rows.push(purchases.row);
     }
     if wants(BenchRow::Order) {
         let row = rows::purchase::sequential_orders(&shop, &seller, sizes.orders).await?;

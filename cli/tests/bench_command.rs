@@ -31,6 +31,7 @@ fn a_smoke_run_of_the_bench_measures_every_row_and_the_shop_holds_up() {
             "search",
             "storefront-busy",
             "purchase",
+            "mail",
             "order",
             "rush",
             "signin",
@@ -50,6 +51,7 @@ fn a_smoke_run_of_the_bench_measures_every_row_and_the_shop_holds_up() {
     // What must never happen, in any scenario.
     let never = [
         ("purchase", "failed"),
+        ("mail", "not accepted"),
         ("rush", "oversold"),
         ("rush", "5xx other than 503"),
         ("rush", "tickets left unheld behind a 503"),

@@ -23,11 +23,17 @@ Phases, each printed with the shop's counts before and after:
   fault 7   support staff refund paid orders (`RefundWorkflow`) through both gateways while a
             worker is killed with the refunds at the emulator, answers held back: every refund
             answers 200 and each order has exactly one Stripe refund; then a restart
-Then, once every saga has settled, the reconciliation of Postgres against the emulator's ledger.
-Exits 1 if any check failed.
+  fault 8   (run after 4) the SMTP server (MailDev) stopped for DRILL_SMTP_DOWN_SECS while
+            buyers keep buying: no purchase slower than the p99 of the same load just before it
+            + 1 s; the messages wait in the outbox, and arrive once it is back (checked in the
+            reconciliation)
+Then, once every saga has settled, the reconciliation of Postgres against the emulator's ledger,
+and of the outbox against what MailDev accepted (its .eml files): every paid order's receipt, and
+every message, exactly once. Exits 1 if any check failed.
 """
 
 import datetime
+import email.parser
 import http.client as http_client
 import itertools
 import json
@@ -64,6 +70,8 @@ HOLD = int(ENV["HOLD_SECS"])
 LATE_LIMIT = float(os.environ.get("DRILL_LATE_LIMIT_SECS", "5"))
 EMU_DOWN = int(os.environ.get("DRILL_EMULATOR_DOWN_SECS", "25"))
 PG_DOWN = int(os.environ.get("DRILL_PG_DOWN_SECS", "5"))
+SMTP_DOWN = int(os.environ.get("DRILL_SMTP_DOWN_SECS", "30"))
+MAIL_DIR = ENV["MAIL_DIR"]
 PSQL = ["psql", "-h", "127.0.0.1", "-p", ENV["PG_PORT"], "-U", "postgres", "-d", "boxoffice",
         "-X", "-q", "-At", "-F", "\t"]
 START = time.time()
@@ -564,6 +572,71 @@ def wait_orders(orders, statuses, timeout):
                     and len(db_orders(ids)) == len(ids), timeout, 1.0)
 
 
+def purchase_took(order):
+    """Order plus payment answer time of a purchase answered 201, else None."""
+    if not order.pays or order.pays[-1].status != 201:
+        return None
+    paid = order.pays[-1]
+    return (order.placed.ended - order.placed.started) + (paid.ended - paid.started)
+
+
+def buy_steadily(phase, seconds, buyers=2, every=1.0):
+    """`buyers` buyers for `seconds`, each starting a purchase every `every` seconds (or as soon as
+    the last one answered), ordering on one gateway and paying on the other; returns the orders."""
+    deadline = now() + seconds
+
+    def one_buyer(i):
+        mine = []
+        while now() < deadline:
+            started = now()
+            order = place(phase, 1 + i % 2)
+            pay(order, 2 - i % 2)
+            mine.append(order)
+            time.sleep(max(0, started + every - now()))
+        return mine
+    with ThreadPoolExecutor(buyers) as pool:
+        return [o for mine in pool.map(one_buyer, range(buyers)) for o in mine]
+
+
+def message_id(kind, order_id):
+    return f"<{kind}.{order_id}@boxoffice>"
+
+
+def catcher():
+    """Message-ID -> the recipients of every copy MailDev accepted, read from its .eml files (it
+    keeps them across its restart); and how many files were cut short. MailDev writes a message's
+    file as it arrives and answers 250 at its end: a file without its closing MIME boundary is one
+    it was stopped in the middle of receiving, never accepted (the sender saw no 250 and retries),
+    so not a delivered copy."""
+    parser = email.parser.BytesHeaderParser()
+    got, cut = {}, 0
+    for name in sorted(os.listdir(MAIL_DIR)):
+        if not name.endswith(".eml"):
+            continue
+        with open(os.path.join(MAIL_DIR, name), "rb") as f:
+            raw = f.read()
+        headers = parser.parsebytes(raw)
+        boundary = headers.get_boundary()
+        mid = str(headers.get("Message-ID", "")).strip()
+        if not mid or (boundary and f"--{boundary}--".encode() not in raw):
+            cut += 1
+            continue
+        to = str(headers.get("To", "")).strip()
+        got.setdefault(mid, []).append(to[to.find("<") + 1:to.rfind(">")] if "<" in to else to)
+    return got, cut
+
+
+def outbox(where="true"):
+    """message_id -> (kind, sent_at epoch or None, attempts) of the outbox's rows."""
+    rows = db("SELECT message_id, kind, coalesce(extract(epoch FROM sent_at)::text, ''), attempts "
+              f"FROM outbox WHERE {where}")
+    return {r[0]: (r[1], float(r[2]) if r[2] else None, int(r[3])) for r in rows}
+
+
+def unsent():
+    return int(db("SELECT count(*) FROM outbox WHERE sent_at IS NULL")[0][0])
+
+
 def lateness_report(phase, orders, limit=None):
     lates = []
     missing = []
@@ -903,6 +976,120 @@ def fault_refunds_worker_kill():
     return paid, before, after
 
 
+SMTP_OUTAGE = {}  # fault 8's window and the orders bought during it, for the reconciliation
+
+
+def fault_smtp_down():
+    """The SMTP server down while buyers keep buying: the purchases do not notice (sending is the
+    dispatcher's, never the saga's), the messages wait in the outbox and go once it is back."""
+    phase = "8 SMTP down"
+    # Sellers and buyers of its own: the steady load (2 purchases a second) lists and buys more
+    # than the rate limits leave the other phases' accounts (60 listings, 30 payments an hour).
+    others = SELLERS[:], BUYERS[:]
+    SELLERS[:] = [signup(f"seller-8-{i}@drill.example", 1 + i % 2) for i in range(3)]
+    BUYERS[:] = [signup(f"buyer-8-{i}@drill.example", 1 + i % 2) for i in range(6)]
+    reference = buy_steadily(phase, 6)
+    snapshot("8 before: SMTP down")
+    procs("maildev-stop")
+    t_down = now()
+    say(f"stopped MailDev: SMTP refused for {SMTP_DOWN}s while 2 buyers keep buying, one "
+        "purchase a second each")
+    during = buy_steadily(phase, SMTP_DOWN - (now() - t_down))
+    SELLERS[:], BUYERS[:] = others
+    # Receipts enqueued after the stop: none can have gone, each waits with its failed attempts.
+    ids = [message_id("receipt", o.id) for o in during]
+    held = outbox("message_id IN (" + ",".join(f"'{i}'" for i in ids) + ")") if ids else {}
+    procs("maildev-start")
+    t_up = now()
+    say(f"MailDev back after {t_up - t_down:.1f}s")
+    bad = pay_answers(phase, reference + during)
+    check(phase, "purchases before and during the outage answered 201", not bad, "; ".join(bad))
+    usual = sorted(t for t in map(purchase_took, reference) if t is not None)
+    took = sorted(t for t in map(purchase_took, during) if t is not None)
+    p99 = usual[max(0, -(-len(usual) * 99 // 100) - 1)] if usual else 0.0
+    check(phase, "no purchase during the outage slower than the p99 just before it + 1 s",
+          usual and took and took[-1] <= p99 + 1.0,
+          f"before: {len(usual)} purchases, p50 {usual[len(usual) // 2] if usual else 0:.2f}s, "
+          f"p99 {p99:.2f}s; during: {len(took)}, p50 {took[len(took) // 2] if took else 0:.2f}s, "
+          f"slowest {took[-1] if took else 0:.2f}s")
+    sent = [i for i, (_, sent_at, _) in held.items() if sent_at is not None]
+    retried = sum(attempts >= 1 for _, _, attempts in held.values())
+    check(phase, "the receipts of purchases made while SMTP was down waited in the outbox",
+          held and not sent,
+          f"{len(held)} of {len(ids)} enqueued by then, {len(sent)} sent while down, {retried} "
+          "with a failed attempt")
+    SMTP_OUTAGE.update(down=t_down, up=t_up, orders=during)
+    snapshot("8 after: SMTP down")
+    return reference + during
+
+
+def reconcile_mail():
+    """The outbox against what MailDev accepted, once every message had time to go."""
+    phase = "reconcile mail"
+    # A dispatcher killed mid-batch leaves its messages to the other once their lease ends (60 s);
+    # a message retried across the outage waits at most its next backoff.
+    drained = wait_for(lambda: unsent() == 0, 90, 1.0)
+    pending = unsent()
+    check(phase, "every message in the outbox was accepted by the SMTP server", drained,
+          f"{pending} not sent" + (": " + "; ".join(
+              " ".join(r) for r in db("SELECT kind, message_id, attempts, "
+                                      "coalesce(last_error, '') FROM outbox "
+                                      "WHERE sent_at IS NULL LIMIT 5")) if pending else ""))
+    got, cut = catcher()
+    if cut:
+        note(phase, f"{cut} message file(s) at the catcher cut short by its stop: received in "
+                    "part, never answered 250, sent again (not counted as delivered)")
+    rows = outbox()
+    twice = [f"{i} x{len(to)} ({rows.get(i, ('?', None, '?'))[2]} attempts)"
+             for i, to in got.items() if len(to) > 1]
+    check(phase, "no message arrived twice", not twice, ", ".join(twice[:8]))
+    lost = [i for i in rows if i not in got]
+    strays = [i for i in got if i not in rows]
+    check(phase, "every message of the outbox arrived, and nothing else did",
+          not lost and not strays,
+          f"{len(rows)} in the outbox, {len(got)} at the catcher"
+          + (f"; lost: {', '.join(lost[:5])}" if lost else "")
+          + (f"; not in the outbox: {', '.join(strays[:5])}" if strays else ""))
+    paid = [r["id"] for r in db_orders().values() if r["status"] == "complete"] + sorted(REFUNDED)
+    wrong = []
+    for oid in paid:
+        copies = got.get(message_id("receipt", oid), [])
+        buyer = ORDERS[oid].buyer.email if oid in ORDERS else "?"
+        if copies != [buyer]:
+            wrong.append(f"{oid[-8:]}: {copies or 'no receipt'}")
+    check(phase, "every paid order has exactly one receipt at the catcher, to its buyer",
+          not wrong, "; ".join(wrong[:8]) or f"{len(paid)} paid orders (refunded since included)")
+    handed = [r[0] for r in db("SELECT order_id FROM waitlist_entries "
+                               "WHERE handed_over_by IS NOT NULL AND order_id IS NOT NULL")]
+    if handed:
+        missing = [o[-8:] for o in handed if len(got.get(message_id("your_turn", o), [])) != 1]
+        check(phase, "every hand-over has exactly one \"your turn\" at the catcher", not missing,
+              ", ".join(missing) or f"{len(handed)} hand-overs")
+    else:
+        note(phase, "the drill makes no hand-over: no \"your turn\" to count")
+    if SMTP_OUTAGE:
+        during = SMTP_OUTAGE["orders"]
+        late = []
+        for o in during:
+            kind_sent = rows.get(message_id("receipt", o.id))
+            copies = got.get(message_id("receipt", o.id), [])
+            if not kind_sent or kind_sent[1] is None or kind_sent[1] < SMTP_OUTAGE["up"] - 0.5 \
+                    or len(copies) != 1:
+                late.append(f"{o.id[-8:]}: {kind_sent}, {len(copies)} cop(ies)")
+        sent_at = [rows[message_id("receipt", o.id)][1] for o in during
+                   if rows.get(message_id("receipt", o.id), (None, None))[1]]
+        check("8 SMTP down", "the receipts held back by the outage arrived after it, once each",
+              during and not late,
+              "; ".join(late[:5]) or f"{len(during)} receipts, the last "
+                                     f"{max(sent_at) - SMTP_OUTAGE['up']:.1f}s after MailDev was "
+                                     "back")
+    kinds = {}
+    for kind, _, _ in rows.values():
+        kinds[kind] = kinds.get(kind, 0) + 1
+    note(phase, "messages delivered, by kind: " +
+         ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
+
+
 def reconcile():
     phase = "reconcile"
     # Settle: every hold over, every saga closed.
@@ -975,6 +1162,7 @@ def reconcile():
     events = db("SELECT count(*) FROM stripe_events")[0][0]
     note(phase, f"stripe_events (webhooks to gateway2, an audit trail only): {events}; "
                 f"succeeded PaymentIntents {sum(len(v) for v in charges.values())}")
+    reconcile_mail()
 
 
 def print_report():
@@ -1014,11 +1202,13 @@ def print_report():
     return not failed
 
 
+# Fault 8 runs after 4: the messages it held back are retried (backing off up to 40 s) while
+# 5, 6 and 7 run, rather than at the end, where the reconciliation would wait for them.
 PHASES = [("1", fault_worker_kill), ("2", fault_temporal_restart), ("3", fault_postgres_restart),
-          ("4", fault_emulator_down), ("5", fault_gateway_term), ("6", hold_ends_mid_charge),
-          ("7", fault_refunds_worker_kill)]
-# Which phases run (the warm-up and the reconciliation always do): DRILL_PHASES=1,2,3,4,5,6,7.
-ONLY = set(os.environ.get("DRILL_PHASES", "1,2,3,4,5,6,7").replace(" ", "").split(","))
+          ("4", fault_emulator_down), ("8", fault_smtp_down), ("5", fault_gateway_term),
+          ("6", hold_ends_mid_charge), ("7", fault_refunds_worker_kill)]
+# Which phases run (the warm-up and the reconciliation always do): DRILL_PHASES=1,2,3,4,5,6,7,8.
+ONLY = set(os.environ.get("DRILL_PHASES", "1,2,3,4,5,6,7,8").replace(" ", "").split(","))
 
 
 def main():

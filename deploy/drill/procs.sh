@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The drill's process control: starts, stops, kills and restarts the pieces of one private shop
-# (Postgres, a Temporal dev server, the Stripe emulator, gateways and workers) and keeps every pid
+# (Postgres, a Temporal dev server, the Stripe emulator, MailDev, gateways and workers) and keeps every pid
 # it starts under $DRILL_DIR/pids, so that run.sh's cleanup can end exactly those.
 #
 # Sourced by run.sh; drill.py calls it as `procs.sh ACTION [ARG]` with DRILL_DIR set (the settings
@@ -8,6 +8,7 @@
 #   pg-start | pg-stop | pg-restart [DOWN_SECS]   the private cluster (pg_ctl; as `postgres` when root)
 #   temporal-start | temporal-stop                the dev server, on the same port and db file
 #   emulator-start | emulator-kill                the Stripe emulator (SIGKILL: its ledger is lost)
+#   maildev-start | maildev-stop                  the mail catcher (its messages kept on disk)
 #   gateway-start N | gateway-term N              `boxoffice serve` N (1 or 2); SIGTERM (no wait)
 #   wait-exit NAME SECS                           until NAME (e.g. gateway1) has exited
 #   worker-start N | worker-kill N                `boxoffice worker` N; kill -9
@@ -150,12 +151,22 @@ emulator_start() {
 
 emulator_kill() { stop_pid emulator KILL 5; }
 
+# MailDev keeps every message it accepted as a .eml file in $MAIL_DIR and loads them again when it
+# starts: a stop (the SMTP outage) loses nothing, and the reconciliation reads the files.
+maildev_start() {
+  spawn maildev "$LOGS/maildev.log" "$MAILDEV" --ip 127.0.0.1 --smtp "$SMTP_PORT" \
+    --web "$MAILDEV_WEB_PORT" --mail-directory "$MAIL_DIR"
+  wait_http "http://127.0.0.1:$MAILDEV_WEB_PORT/email" 30
+}
+
+maildev_stop() { stop_pid maildev TERM 5; }
+
 common_env() {
   echo DATABASE_URL="$DATABASE_URL" TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" \
     TEMPORAL_NAMESPACE=default BOXOFFICE_TASK_QUEUE=purchase BOXOFFICE_HOLD_SECS="$HOLD_SECS" \
     STRIPE_SECRET_KEY=sk_test_emulator STRIPE_API_BASE="http://127.0.0.1:$EMU_PORT/" \
     STRIPE_WEBHOOK_SECRET="$WEBHOOK_SECRET" BOXOFFICE_LOG_FORMAT=text RUST_LOG=info NO_COLOR=1 \
-    BOXOFFICE_MAIL=off
+    SMTP_URL="smtp://127.0.0.1:$SMTP_PORT"
 }
 
 gateway_port() { if [ "$1" = 1 ]; then echo "$GW1_PORT"; else echo "$GW2_PORT"; fi; }
@@ -209,7 +220,7 @@ stop_all() {
     [ -e "$f" ] || continue
     name=$(basename "$f")
     case $name in
-      gateway* | worker* | emulator) stop_pid "$name" TERM 8 ;;
+      gateway* | worker* | emulator | maildev) stop_pid "$name" TERM 8 ;;
     esac
   done
   [ -e "$DRILL_DIR/pids/temporal" ] && stop_pid temporal TERM 10
@@ -229,6 +240,8 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     temporal-stop) temporal_stop ;;
     emulator-start) emulator_start ;;
     emulator-kill) emulator_kill ;;
+    maildev-start) maildev_start ;;
+    maildev-stop) maildev_stop ;;
     gateway-start) gateway_start "$@" ;;
     gateway-term) gateway_term "$@" ;;
     worker-start) worker_start "$@" ;;

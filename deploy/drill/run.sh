@@ -14,17 +14,24 @@
 #      hold, still answers 201 and completes (the README's "the hold never expires under a paying
 #      buyer")
 #   7. kill -9 a worker while staff refund paid orders: each order is refunded exactly once
+#   8. (run after 4) the SMTP server (MailDev) down 30 s while buyers keep buying: purchases
+#      answer as fast as just before it, the messages wait and are delivered once it is back
 #
+# The workers deliver the shop's e-mail to a MailDev of the drill's own; the reconciliation checks
+# every paid order's receipt arrived exactly once and every message of the outbox once, across
+# every fault.
 # Prints a report (counts before and after each phase, then the reconciliation) and exits non-zero
-# if any check failed. About two and a half minutes. Everything it starts runs from a temp dir
+# if any check failed. About three minutes. Everything it starts runs from a temp dir
 # (the binaries are copied there first, so a rebuild meanwhile changes nothing) and is stopped and
 # deleted on exit, pass or fail; DRILL_KEEP=1 keeps the logs and data (the path is printed).
 #
 # Needs: PostgreSQL's server binaries (/usr/lib/postgresql/*/bin), `temporal` (the CLI, from PATH,
-# TEMPORAL_CLI or .venv/bin), psql, curl, python3 (standard library only). Tunables:
+# TEMPORAL_CLI or .venv/bin), MailDev (deploy/maildev's install, MAILDEV or PATH), psql, curl,
+# python3 (standard library only). Tunables:
 # DRILL_HOLD_SECS (20), DRILL_EMULATOR_DOWN_SECS (25), DRILL_PG_DOWN_SECS (5; 0 is a plain
-# `pg_ctl restart -m fast`), DRILL_LATE_LIMIT_SECS (5), DRILL_PHASES (1,2,3,4,5,6,7: which of
-# the phases run; the warm-up and the reconciliation always do).
+# `pg_ctl restart -m fast`), DRILL_LATE_LIMIT_SECS (5), DRILL_SMTP_DOWN_SECS (30),
+# DRILL_PHASES (1,2,3,4,5,6,7,8: which of the phases run; the warm-up and the reconciliation
+# always do).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -41,13 +48,16 @@ pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 temporal_cli=${TEMPORAL_CLI:-$(command -v temporal || true)}
 [ -n "$temporal_cli" ] || temporal_cli=$repo/.venv/bin/temporal
 [ -x "$temporal_cli" ] || { echo "$0: needs the temporal CLI (PATH, TEMPORAL_CLI or .venv/bin)" >&2; exit 2; }
+maildev=${MAILDEV:-$repo/deploy/maildev/node_modules/.bin/maildev}
+[ -x "$maildev" ] || maildev=$(command -v maildev || true)
+[ -x "$maildev" ] || { echo "$0: needs MailDev (deploy/dev-tools.sh installs it; or MAILDEV, PATH)" >&2; exit 2; }
 started=$SECONDS
 
 DRILL_DIR=$(mktemp -d "${TMPDIR:-/tmp}/boxoffice-drill.XXXXXX")
 export DRILL_DIR
 # Postgres runs as `postgres` when we are root: it must be able to reach its data directory.
 chmod 711 "$DRILL_DIR"
-mkdir -p "$DRILL_DIR/pids" "$DRILL_DIR/logs" "$DRILL_DIR/bin" "$DRILL_DIR/ledger"
+mkdir -p "$DRILL_DIR/pids" "$DRILL_DIR/logs" "$DRILL_DIR/bin" "$DRILL_DIR/ledger" "$DRILL_DIR/mail"
 chmod 777 "$DRILL_DIR/logs"
 
 drill_pid=
@@ -92,6 +102,10 @@ GW1_PORT=$(free_port)
 GW2_PORT=$(free_port)
 W1_METRICS_PORT=$(free_port)
 W2_METRICS_PORT=$(free_port)
+MAILDEV=$maildev
+SMTP_PORT=$(free_port)
+MAILDEV_WEB_PORT=$(free_port)
+MAIL_DIR=$DRILL_DIR/mail
 HOLD_SECS=${DRILL_HOLD_SECS:-20}
 JWT_SECRET=$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=')
 WEBHOOK_SECRET=whsec_drill_$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -100,7 +114,7 @@ EOF
 . "$DRILL_DIR/env"
 procs() { "$here/procs.sh" "$@"; }
 
-echo "drill: starting Postgres (port $PG_PORT), Temporal ($TEMPORAL_PORT), the emulator ($EMU_PORT)" >&2
+echo "drill: starting Postgres (port $PG_PORT), Temporal ($TEMPORAL_PORT), the emulator ($EMU_PORT), MailDev (SMTP $SMTP_PORT, inbox $MAILDEV_WEB_PORT)" >&2
 # shellcheck source=deploy/drill/procs.sh
 (. "$here/procs.sh" && pg_init)
 procs pg-start
@@ -111,6 +125,7 @@ DATABASE_URL=$DATABASE_URL "$DRILL_DIR/bin/boxoffice" migrate >"$LOGS/migrate.lo
 # The emulator's webhooks go to gateway 2 (gateway 1 is the one fault 5 stops); it starts first,
 # since the gateways' readiness does not depend on it.
 procs emulator-start
+procs maildev-start
 # Workers first: they register the saga's search attributes, which the gateways' starts use.
 up() { wait "$1" || { echo "drill: $2 did not start; see its log in $LOGS" >&2; exit 1; }; }
 procs worker-start 1 & w1=$!

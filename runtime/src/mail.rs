@@ -12,8 +12,10 @@ use boxoffice_activities::mail::Links;
 use boxoffice_activities::metrics;
 use boxoffice_activities::store::outbox;
 use chrono::Utc;
+use futures::StreamExt;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::DatabaseConnection;
 use secrecy::{ExposeSecret, SecretString};
@@ -60,9 +62,12 @@ impl Delivery {
                 .unwrap_or(if parsed.scheme() == "smtps" { 465 } else { 25 })
         );
         // lettre's errors name no part of the URL; ours neither, so no password reaches a log.
+        // A pool keeps connections open between messages, so a busy outbox is not a TCP (and TLS)
+        // handshake, a greeting and a QUIT per message; one connection per concurrent send.
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
             .map_err(|_| anyhow::anyhow!("SMTP_URL is not a usable SMTP URL ({server})"))?
             .timeout(Some(SMTP_TIMEOUT))
+            .pool_config(PoolConfig::new().max_size(SENDS_AT_ONCE as u32))
             .build();
         let from = from
             .parse::<Mailbox>()
@@ -113,6 +118,10 @@ impl Delivery {
 }
 
 const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Messages of a batch sent at once: an SMTP exchange mostly waits on the server, so one at a time
+/// would hold a busy shop's mail to one round trip per message.
+const SENDS_AT_ONCE: usize = 8;
 
 /// What a message reads as while mail is switched off.
 pub const NOT_SENT_OFF: &str = "not sent: mail is switched off (BOXOFFICE_MAIL=off)";
@@ -215,46 +224,89 @@ impl Dispatcher {
 /// How often the dispatcher measures the backlog (pending messages, the oldest's age).
 const BACKLOG_EVERY: Duration = Duration::from_secs(5);
 
-/// One round: takes the due messages and tries each once; how many were taken.
+/// One round: takes the due messages and tries each once, several at a time; how many were taken.
 pub async fn dispatch_once(
     db: &DatabaseConnection,
     delivery: &Delivery,
     pacing: &Pacing,
 ) -> anyhow::Result<usize> {
     let due = outbox::take_due(db, pacing.batch, pacing.lease, Utc::now()).await?;
-    for message in &due {
-        // A message whose lease could run out during the send is left for the next take, so
-        // that no other dispatcher can take it while this one is still sending it.
-        let margin = SMTP_TIMEOUT.min(pacing.lease / 2);
-        let lease_until = message.lease_until.unwrap_or_default();
-        if Utc::now() + chrono::Duration::from_std(margin).unwrap_or_default() >= lease_until {
-            break;
+    let taken = due.len();
+    let mut attempts = futures::stream::iter(due)
+        .map(|message| attempt(db, delivery, pacing, message))
+        .buffer_unordered(SENDS_AT_ONCE);
+    let mut outcome = Ok(());
+    while let Some(attempted) = attempts.next().await {
+        // The first error is reported; the other sends of the batch still finish and are marked.
+        if outcome.is_ok() {
+            outcome = attempted;
         }
-        match delivery.send(message).await {
-            Ok(()) => {
-                outbox::mark_sent(db, message.id, Utc::now()).await?;
-                metrics::mail_sent(&message.kind);
-                tracing::info!(kind = %message.kind, message_id = %message.message_id, "mail sent");
-            }
-            Err(error) => {
-                let off = matches!(delivery, Delivery::Off);
-                // Switched off: recorded, not retried (a year is "not until someone looks").
-                let wait = if off {
-                    Duration::from_secs(365 * 24 * 3600)
-                } else {
-                    pacing.backoff(message.attempts)
-                };
-                let retry_at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                outbox::mark_failed(db, message.id, &error, retry_at).await?;
-                metrics::mail_failed(if off { "off" } else { reason(&error) });
-                if !off {
-                    tracing::warn!(kind = %message.kind, message_id = %message.message_id, attempts = message.attempts, retry_in = ?wait, %error, "mail not sent; will retry");
-                }
+    }
+    outcome.map(|()| taken)
+}
+
+/// Sends `message` once and marks it sent, or schedules its retry.
+async fn attempt(
+    db: &DatabaseConnection,
+    delivery: &Delivery,
+    pacing: &Pacing,
+    message: row::Model,
+) -> anyhow::Result<()> {
+    // A message whose lease could run out during the send is left for the next take, so that no
+    // other dispatcher can take it while this one is still sending it.
+    let margin = SMTP_TIMEOUT.min(pacing.lease / 2);
+    let lease_until = message.lease_until.unwrap_or_default();
+    if Utc::now() + chrono::Duration::from_std(margin).unwrap_or_default() >= lease_until {
+        return Ok(());
+    }
+    match delivery.send(&message).await {
+        Ok(()) => {
+            mark_sent(db, &message, Utc::now()).await?;
+            metrics::mail_sent(&message.kind);
+            tracing::info!(kind = %message.kind, message_id = %message.message_id, "mail sent");
+        }
+        Err(error) => {
+            let off = matches!(delivery, Delivery::Off);
+            // Switched off: recorded, not retried (a year is "not until someone looks").
+            let wait = if off {
+                Duration::from_secs(365 * 24 * 3600)
+            } else {
+                pacing.backoff(message.attempts)
+            };
+            let retry_at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+            outbox::mark_failed(db, message.id, &error, retry_at).await?;
+            metrics::mail_failed(if off { "off" } else { reason(&error) });
+            if !off {
+                tracing::warn!(kind = %message.kind, message_id = %message.message_id, attempts = message.attempts, retry_in = ?wait, %error, "mail not sent; will retry");
             }
         }
     }
-    Ok(due.len())
+    Ok(())
 }
+
+/// Marks `message`, which the SMTP server accepted at `accepted`, sent. While the database is away
+/// (a restart, a failover) it tries again for as long as the message's lease lasts: giving up at
+/// once would leave it to be sent a second time when the lease ends.
+async fn mark_sent(
+    db: &DatabaseConnection,
+    message: &row::Model,
+    accepted: chrono::DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let lease_until = message.lease_until.unwrap_or_default();
+    loop {
+        match outbox::mark_sent(db, message.id, accepted).await {
+            Ok(()) => return Ok(()),
+            Err(err) if Utc::now() + chrono::Duration::seconds(1) < lease_until => {
+                tracing::warn!(message_id = %message.message_id, error = %err, "mail sent but not yet marked sent; trying again");
+                tokio::time::sleep(MARK_SENT_RETRY).await;
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+}
+
+/// How soon a failed mark of a sent message is tried again.
+const MARK_SENT_RETRY: Duration = Duration::from_millis(500);
 
 /// A coarse reason for the failure metric's label.
 fn reason(error: &str) -> &'static str {

@@ -7,7 +7,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    /// `receipt`, `sold`, `hold_ended`, `your_turn`, `refunded`.
+    /// `receipt`, `sold`, `hold_ended`, `your_turn`, `refunded`, `sale_refunded`.
     pub kind: String,
     pub recipient: String,
     pub subject: String,

@@ -310,17 +310,30 @@ async fn tell_released(
         outbox::enqueue(txn, ended, now).await?;
     }
     if let Some((handed, rules)) = handed {
-        let about = About {
-            order_id: handed.order_id,
-            ticket_id: ticket.id,
-            title: &ticket.title,
-        };
-        let member = email_of(txn, handed.buyer_id).await?;
-        let until = now + chrono::Duration::from_std(rules.hold).unwrap_or(chrono::Duration::MAX);
-        let turn = mail::your_turn(links, &member, about, ticket.price_cents, until, now);
-        outbox::enqueue(txn, turn, now).await?;
+        tell_turn(txn, links, ticket, handed, rules, now).await?;
     }
     Ok(())
+}
+
+/// Enqueues, on the transaction of a hand-over (a release's or a staff refund's), the "your turn"
+/// message to the member `ticket` was `handed` to.
+pub(super) async fn tell_turn(
+    txn: &impl ConnectionTrait,
+    links: &Links,
+    ticket: &ticket::Model,
+    handed: HandedOver,
+    rules: HandOverRules,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let about = About {
+        order_id: handed.order_id,
+        ticket_id: ticket.id,
+        title: &ticket.title,
+    };
+    let member = email_of(txn, handed.buyer_id).await?;
+    let until = now + chrono::Duration::from_std(rules.hold).unwrap_or(chrono::Duration::MAX);
+    let turn = mail::your_turn(links, &member, about, ticket.price_cents, until, now);
+    outbox::enqueue(txn, turn, now).await
 }
 
 /// An UPDATE of `order` that applies only if nobody changed it since it was read, bumping its

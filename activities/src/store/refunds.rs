@@ -198,6 +198,21 @@ pub async fn finish_refund(
         .exec(&txn)
         .await?;
     let handed_over = free_ticket(&txn, &order, hand_over, now).await?;
+    // The seller is told the sale was undone, and a member the ticket went to that it is their
+    // turn, in the same transaction as the refund and the hand-over they report.
+    let seller = super::orders::email_of(&txn, ticket_row.user_id).await?;
+    let sale_refunded = mail::sale_refunded(
+        links,
+        &seller,
+        about,
+        paid.as_ref().map_or(0, |paid| paid.amount_cents),
+        now,
+        order.refund_reason.as_deref().unwrap_or_default(),
+    );
+    outbox::enqueue(&txn, sale_refunded, now).await?;
+    if let Some((handed, rules)) = handed_over.zip(hand_over) {
+        super::orders::tell_turn(&txn, links, &ticket_row, handed, rules, now).await?;
+    }
     txn.commit().await?;
     catalog::changed();
     Ok(Ok(handed_over))

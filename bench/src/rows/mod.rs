@@ -6,6 +6,7 @@ pub mod actions;
 pub mod baseline;
 pub mod catalog;
 pub mod expiry;
+pub mod mail;
 pub mod purchase;
 pub mod rush;
 pub mod signin;

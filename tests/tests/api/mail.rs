@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use boxoffice_activities::entities::outbox as outbox_row;
+use boxoffice_activities::entities::waitlist_entry;
 use boxoffice_activities::mail::{self, About, Links};
 use boxoffice_activities::store::orders;
 use boxoffice_activities::store::outbox;
-use boxoffice_domain::saga::CancelReason;
+use boxoffice_domain::saga::{CancelReason, WaitState};
 use boxoffice_domain::{OrderId, TicketId};
 use boxoffice_runtime::mail::{Delivery, Pacing, dispatch_once};
 use boxoffice_runtime::temporal_server::free_port;
@@ -20,6 +21,7 @@ use boxoffice_tests::mail::{
 };
 use boxoffice_tests::{ApiClient, TestApp, TestDatabase, TestSqlite};
 use chrono::Utc;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -157,28 +159,122 @@ async fn a_charge_the_saga_gives_back_mails_the_buyer_that_it_was_refunded() {
     }
 }
 
+/// A paid order of a ticket listed at `price` dollars, and who is in it.
+struct PaidOrder {
+    seller_email: String,
+    buyer_email: String,
+    ticket: Value,
+    order: Value,
+}
+
+async fn paid_order(app: &TestApp, title: &str, price: Value) -> PaidOrder {
+    let (seller_email, buyer_email) = (address("seller"), address("buyer"));
+    let mut seller = shopper(app, &seller_email).await;
+    let ticket = list_ticket(&mut seller, title, price).await;
+    let mut buyer = shopper(app, &buyer_email).await;
+    let order = order_for(&mut buyer, &ticket).await;
+    pay_with_a_good_card(&mut buyer, &order).await;
+    PaidOrder {
+        seller_email,
+        buyer_email,
+        ticket,
+        order,
+    }
+}
+
 #[tokio::test]
 async fn a_refund_by_support_staff_mails_the_buyer_that_it_was_refunded() {
     let app = TestApp::spawn().await;
     app.send_mail_to_maildev();
-    let mut seller = shopper(&app, &address("seller")).await;
-    let ticket = list_ticket(&mut seller, "Staff Refund Night", json!(30)).await;
-    let buyer_email = address("buyer");
-    let mut buyer = shopper(&app, &buyer_email).await;
-    let order = order_for(&mut buyer, &ticket).await;
-    pay_with_a_good_card(&mut buyer, &order).await;
+    let paid = paid_order(&app, "Staff Refund Night", json!(30)).await;
     let mut staff = staff_member(&app).await;
 
-    let refund = staff_refund(&mut staff, &order, "Customer cannot attend").await;
+    let refund = staff_refund(&mut staff, &paid.order, "Customer cannot attend").await;
 
     assert_eq!(refund.status, 200, "{}", refund.body);
-    let refunded = wait_for_message(inbox(), &buyer_email, "Refunded: Staff Refund Night").await;
+    let refunded =
+        wait_for_message(inbox(), &paid.buyer_email, "Refunded: Staff Refund Night").await;
     assert_eq!(refunded.len(), 1);
     for part in parts(&refunded[0]) {
         assert!(part.contains("$30.00"), "{part}");
         assert!(part.contains("visa ending 4242"), "{part}");
         assert!(part.contains("support team"), "{part}");
-        assert!(part.contains(id_of(&order)), "{part}");
+        assert!(part.contains(id_of(&paid.order)), "{part}");
+    }
+}
+
+#[tokio::test]
+async fn a_refund_by_support_staff_mails_the_seller_the_ticket_the_amount_and_why() {
+    let app = TestApp::spawn().await;
+    app.send_mail_to_maildev();
+    let paid = paid_order(&app, "Undone Sale", json!(45)).await;
+    let mut staff = staff_member(&app).await;
+
+    let refund = staff_refund(&mut staff, &paid.order, "Event moved to a smaller hall").await;
+
+    assert_eq!(refund.status, 200, "{}", refund.body);
+    let told = wait_for_message(inbox(), &paid.seller_email, "Sale refunded: Undone Sale").await;
+    assert_eq!(told.len(), 1);
+    for part in parts(&told[0]) {
+        assert!(part.contains("$45.00"), "{part}");
+        assert!(part.contains("Event moved to a smaller hall"), "{part}");
+        assert!(
+            part.contains(&format!("{PUBLIC_URL}/tickets/{}", id_of(&paid.ticket))),
+            "{part}"
+        );
+    }
+    assert_eq!(
+        told[0]["headers"]["message-id"],
+        format!("<sale_refunded.{}@boxoffice>", id_of(&paid.order))
+    );
+    // Besides the refund, the seller was told of the sale only.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(messages_to(inbox(), &paid.seller_email).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_ticket_a_staff_refund_hands_to_the_waiting_list_mails_the_member_their_turn() {
+    let app = TestApp::spawn().await;
+    app.send_mail_to_maildev();
+    let mut seller = shopper(&app, &address("seller")).await;
+    let ticket = list_ticket(&mut seller, "Second Chance", json!(35)).await;
+    let mut buyer = shopper(&app, &address("buyer")).await;
+    let order = order_for(&mut buyer, &ticket).await;
+    let member_email = address("member");
+    let mut member = shopper(&app, &member_email).await;
+    let path = format!("/api/tickets/{}/waitlist", id_of(&ticket));
+    assert_eq!(member.post(&path, json!({})).await.status, 201);
+    pay_with_a_good_card(&mut buyer, &order).await;
+    // The sale closed the list. A join that raced the sale (committed just after it) is the way a
+    // sold ticket still has someone waiting: the member's entry is put back as that join leaves it.
+    let ticket_id: TicketId = id_of(&ticket).parse().unwrap();
+    waitlist_entry::Entity::update_many()
+        .col_expr(
+            waitlist_entry::Column::State,
+            Expr::value(WaitState::Waiting),
+        )
+        .filter(waitlist_entry::Column::TicketId.eq(ticket_id))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    let mut staff = staff_member(&app).await;
+
+    let refund = staff_refund(&mut staff, &order, "Double booking").await;
+
+    assert_eq!(refund.status, 200, "{}", refund.body);
+    let turn = wait_for_message(inbox(), &member_email, "Your turn: Second Chance").await;
+    let entry = waitlist_entry::Entity::find()
+        .filter(waitlist_entry::Column::TicketId.eq(ticket_id))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("the member's entry");
+    let handed_order = entry.order_id.expect("the ticket was handed to the member");
+    assert_eq!(turn.len(), 1);
+    for part in parts(&turn[0]) {
+        assert!(part.contains("held for you until"), "{part}");
+        assert!(part.contains("$35.00"), "{part}");
+        assert!(part.contains(&format!("{PUBLIC_URL}/orders/{handed_order}")));
     }
 }
 
