@@ -29,6 +29,7 @@ fn a_smoke_run_of_the_bench_measures_every_row_and_the_shop_holds_up() {
             "storefront",
             "storefront-api",
             "search",
+            "search-uncached",
             "storefront-busy",
             "purchase",
             "order",
@@ -64,6 +65,7 @@ fn a_smoke_run_of_the_bench_measures_every_row_and_the_shop_holds_up() {
     assert_eq!(figure("expiry-baseline", "never closed"), 0);
     assert_eq!(figure("storefront", "non-200"), 0);
     assert_eq!(figure("search", "non-200"), 0);
+    assert_eq!(figure("search-uncached", "non-200"), 0);
     assert_eq!(figure("storefront-busy", "non-200"), 0);
     assert_eq!(figure("actions", "per purchase"), "7");
     assert_eq!(figure("actions", "per expired hold"), "6");
