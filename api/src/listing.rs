@@ -1,9 +1,11 @@
 //! Pages of tickets for sale and of a buyer's orders, by keyset (`?after=<id>&limit=<n>`). The
 //! storefront's first page is what nearly every shopper loads, so each gateway keeps it in memory
 //! until the catalog's generation says tickets changed (`store::catalog`): a ticket just ordered,
-//! sold, released, listed or edited is in (or out of) the very next listing.
+//! sold, released, listed or edited is in (or out of) the very next listing. Searches are kept
+//! the same way: on an act's on-sale day most shoppers type the same few words.
 
-use std::sync::{Arc, OnceLock, RwLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use axum::body::Bytes;
 
@@ -87,14 +89,31 @@ pub enum ListingError {
     Store(#[from] StoreError),
 }
 
-/// The tickets for sale, newest first. Cheap to clone: one cache shared by clones.
+/// The tickets for sale, newest first, and searches of them. Cheap to clone: one cache shared by
+/// clones.
 #[derive(Clone, Default)]
 pub struct Listing {
     first_page: Arc<RwLock<Option<Arc<FirstPage>>>>,
     /// Held by the one request that reads the first page again after a change, so that the
     /// requests that missed with it wait for its read instead of each making their own.
     refilling: Arc<tokio::sync::Mutex<()>>,
+    searches: Arc<Mutex<KeptSearches>>,
 }
+
+/// The most searches kept for one catalog generation. A page is about 100 tickets (~30 KB), so
+/// this bounds the memory to a few MB however many different searches shoppers type.
+const MAX_KEPT_SEARCHES: usize = 256;
+
+/// The searches answered since the catalog's generation was `generation`: each one's page, read
+/// by the first request that asked for it while the others that asked meanwhile wait for it.
+#[derive(Default)]
+struct KeptSearches {
+    generation: u64,
+    pages: HashMap<(Search, PageRequest<TicketId>), KeptSearch>,
+}
+
+/// One search's page, once the first request that asked for it has read it.
+type KeptSearch = Arc<tokio::sync::OnceCell<Page<ticket::Model>>>;
 
 /// The first page of tickets for sale as read at one catalog generation. The listing hands out
 /// the same value for as long as the catalog is unchanged, so whatever is made from it can be
@@ -175,6 +194,48 @@ impl Listing {
             .filter(|page| page.generation >= generation)
             .cloned()
     }
+
+    /// A page of the tickets for sale that match `search`, in its order: from memory if the same
+    /// page was read since the catalog last changed, else read (once, however many ask at once).
+    pub async fn search(
+        &self,
+        db: &DatabaseConnection,
+        search: &Search,
+        request: PageRequest<TicketId>,
+    ) -> Result<Page<ticket::Model>, ListingError> {
+        // Read before the query, as for the first page: a change committed meanwhile starts a
+        // new generation, whose requests never see what this one reads.
+        let generation = catalog::generation();
+        let Some(kept) = self.kept_search(generation, search, request) else {
+            return read_search(db, search, request).await;
+        };
+        // A failed read is not kept: the next request reads again.
+        let page = kept
+            .get_or_try_init(|| read_search(db, search, request))
+            .await?;
+        Ok(page.clone())
+    }
+
+    /// The place of `search`'s page among the searches kept at `generation` or later (none if
+    /// the cache's lock was poisoned).
+    fn kept_search(
+        &self,
+        generation: u64,
+        search: &Search,
+        request: PageRequest<TicketId>,
+    ) -> Option<KeptSearch> {
+        let mut kept = self.searches.lock().ok()?;
+        if kept.generation < generation || kept.pages.len() >= MAX_KEPT_SEARCHES {
+            kept.pages.clear();
+            kept.generation = kept.generation.max(generation);
+        }
+        Some(
+            kept.pages
+                .entry((search.clone(), request))
+                .or_default()
+                .clone(),
+        )
+    }
 }
 
 /// A page of the buyer's orders, in `order` of placing.
@@ -190,8 +251,8 @@ pub async fn orders_of(
     Ok(page_of(rows, request.limit))
 }
 
-/// A page of the tickets for sale that match `search`, in its order.
-pub async fn search(
+/// A page of the tickets for sale that match `search`, in its order, read from the database.
+async fn read_search(
     db: &DatabaseConnection,
     search: &Search,
     request: PageRequest<TicketId>,

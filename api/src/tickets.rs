@@ -128,7 +128,7 @@ impl Tickets {
         search: &Search,
         request: PageRequest<TicketId>,
     ) -> Result<Page<ticket::Model>, ListingError> {
-        listing::search(&self.reader, search, request).await
+        self.listing.search(&self.reader, search, request).await
     }
 
     /// A page of the seller's own tickets, each with where it stands.

@@ -10,7 +10,8 @@ pub enum BenchRow {
     Storefront,
     /// `GET /` while purchases run.
     StorefrontBusy,
-    /// `GET /api/tickets?q=coldplay`: a one-word search of the whole catalog.
+    /// `GET /api/tickets?q=coldplay`: a one-word search of the whole catalog (`search`), and the
+    /// same with every request a search of its own (`search-uncached`).
     Search,
     Purchase,
     /// How long after each purchase of `purchase` the SMTP server accepted its receipt and sold

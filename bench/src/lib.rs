@@ -174,15 +174,19 @@ async fn run_rows(
     }
     if wants(BenchRow::Search) {
         // One word of the bulk catalog's acts: a sixteenth of it matches, newest first.
+        // As many connections as `storefront` (50 by default, 8 in a smoke run).
+        let (duration, connections) = (sizes.storefront_time, sizes.storefront_connections);
         let row = rows::storefront::views(
             &shop,
             "search",
             "/api/tickets?q=coldplay",
-            // As many connections as `storefront` (50 by default, 8 in a smoke run).
-            sizes.storefront_connections,
-            sizes.storefront_time,
+            connections,
+            duration,
         )
         .await?;
+        report.rows.push(row);
+        let row =
+            rows::storefront::uncached_searches(&shop, "coldplay", connections, duration).await?;
         report.rows.push(row);
     }
     let mut purchased = Vec::new();

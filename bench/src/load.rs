@@ -27,10 +27,24 @@ pub async fn hammer(
     connections: usize,
     duration: Duration,
 ) -> anyhow::Result<LoadResult> {
+    let path = path.to_owned();
+    hammer_paths(addr, Arc::new(move || path.clone()), connections, duration).await
+}
+
+/// What each request asks for: a path made afresh for every request.
+pub type Paths = Arc<dyn Fn() -> String + Send + Sync>;
+
+/// As [`hammer`], each request for the path `paths` makes for it.
+pub async fn hammer_paths(
+    addr: SocketAddr,
+    paths: Paths,
+    connections: usize,
+    duration: Duration,
+) -> anyhow::Result<LoadResult> {
     let deadline = Instant::now() + duration;
     hammer_while(
         addr,
-        path,
+        paths,
         connections,
         Arc::new(move || Instant::now() < deadline),
     )
@@ -45,9 +59,10 @@ pub async fn hammer_until(
     stop: &Arc<AtomicBool>,
 ) -> anyhow::Result<LoadResult> {
     let stop = stop.clone();
+    let path = path.to_owned();
     hammer_while(
         addr,
-        path,
+        Arc::new(move || path.clone()),
         connections,
         Arc::new(move || !stop.load(Ordering::Acquire)),
     )
@@ -56,17 +71,16 @@ pub async fn hammer_until(
 
 async fn hammer_while(
     addr: SocketAddr,
-    path: &str,
+    paths: Paths,
     connections: usize,
     keep_going: Arc<dyn Fn() -> bool + Send + Sync>,
 ) -> anyhow::Result<LoadResult> {
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: */*\r\n\r\n");
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..connections {
-        let request = request.clone();
+        let paths = paths.clone();
         let keep_going = keep_going.clone();
-        tasks.spawn(async move { one_connection(addr, request.as_bytes(), &*keep_going).await });
+        tasks.spawn(async move { one_connection(addr, &*paths, &*keep_going).await });
     }
     let mut result = LoadResult {
         latencies: Samples::default(),
@@ -86,7 +100,7 @@ async fn hammer_while(
 
 async fn one_connection(
     addr: SocketAddr,
-    request: &[u8],
+    paths: &(dyn Fn() -> String + Send + Sync),
     keep_going: &(dyn Fn() -> bool + Send + Sync),
 ) -> anyhow::Result<(Samples, usize, usize)> {
     let stream = TcpStream::connect(addr).await?;
@@ -98,8 +112,12 @@ async fn one_connection(
     let mut line = String::new();
     let mut body = Vec::new();
     while keep_going() {
+        let request = format!(
+            "GET {} HTTP/1.1\r\nHost: {addr}\r\nAccept: */*\r\n\r\n",
+            paths()
+        );
         let sent = Instant::now();
-        stream.get_mut().write_all(request).await?;
+        stream.get_mut().write_all(request.as_bytes()).await?;
         line.clear();
         stream.read_line(&mut line).await?;
         let ok = line.split_whitespace().nth(1) == Some("200");

@@ -29,6 +29,7 @@ fn a_smoke_run_of_the_bench_measures_every_row_and_the_shop_holds_up() {
             "storefront",
             "storefront-api",
             "search",
+            "search-uncached",
             "storefront-busy",
             "purchase",
             "mail",
@@ -61,6 +62,7 @@ fn a_smoke_run_of_the_bench_measures_every_row_and_the_shop_holds_up() {
         ("expiry-baseline", "never closed"),
         ("storefront", "non-200"),
         ("search", "non-200"),
+        ("search-uncached", "non-200"),
         ("storefront-busy", "non-200"),
     ];
     for (row, name) in never {

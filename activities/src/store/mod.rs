@@ -91,7 +91,7 @@ pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
 
 /// Where a page of a listing starts: after the row with this id (a keyset cursor, so pages stay
 /// cheap however deep, and a row added meanwhile never shifts one into the next page twice).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PageRequest<Id> {
     pub after: Option<Id>,
     pub limit: u64,

@@ -14,7 +14,7 @@ use super::{PageRequest, StoreError};
 use crate::entities::ticket;
 
 /// The order of the results.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SortBy {
     #[default]
     Newest,
@@ -23,7 +23,7 @@ pub enum SortBy {
 }
 
 /// What a shopper looks for. Every part is optional; all given parts must match.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Search {
     /// Words of the title, as typed (Postgres reads them as a web search: `"a phrase"`, `-not`,
     /// `or`; SQLite, as words that must all appear).

@@ -77,6 +77,31 @@ async fn search_filters_by_price_and_sorts_by_price_across_pages_keeping_the_sea
     );
 }
 
+/// The gateway keeps the pages it answered until the catalog changes (`api::listing`): the same
+/// search asked again reflects every order, listing and edit made since.
+#[tokio::test]
+async fn the_same_search_asked_again_answers_what_changed_since() {
+    let app = TestApp::spawn().await;
+    let (mut seller, ordered) = listed_ticket(&app, "Muse 1", json!(20)).await;
+    let edited = list_ticket(&mut seller, "Muse 2", json!(20)).await;
+    let mut shopper = app.anonymous();
+    let muse = "/api/tickets?q=muse";
+    assert_eq!(
+        each_at(&shopper.get(muse).await.body, "/title"),
+        ["Muse 2", "Muse 1"]
+    );
+
+    order_for(&mut buyer(&app).await, &ordered).await;
+    assert_eq!(each_at(&shopper.get(muse).await.body, "/title"), ["Muse 2"]);
+
+    list_ticket(&mut seller, "Muse 3", json!(20)).await;
+    let path = format!("/api/tickets/{}", id_of(&edited));
+    seller
+        .put(&path, json!({"title": "Blur 2", "price": 20}))
+        .await;
+    assert_eq!(each_at(&shopper.get(muse).await.body, "/title"), ["Muse 3"]);
+}
+
 #[tokio::test]
 async fn a_tickets_new_title_is_found_by_its_new_words_at_once() {
     let app = TestApp::spawn().await;
