@@ -494,3 +494,79 @@ async fn a_shopper_who_left_the_waiting_list_page_is_mailed_their_turn_pays_from
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn on_a_phone_a_shopper_who_forgot_their_password_resets_it_from_the_mailed_link_and_signs_in()
+ {
+    let server = TestServer::spawn().await;
+    server.app.send_mail_to_maildev();
+    let shopper = email("forgetful");
+    server.app.signed_up(&shopper).await;
+    let mut browser = Browser::open(&server.base_url, "phone-password-reset").await;
+    browser.resize(390, 844).await;
+
+    browser.visit("/auth/signin").await;
+    browser.follow("Forgot your password?").await;
+    browser.wait_for_text("h1", "Forgot your password?").await;
+    browser.screenshot("forgot-password").await;
+    browser.fill("#email", &shopper).await;
+    browser.press("Send me the link").await;
+    browser
+        .wait_for_text(".notice", "we have e-mailed it a link")
+        .await;
+
+    let mails = wait_for_message(&shared_maildev().1, &shopper, "Reset your password").await;
+    let text = mails[0]["text"].as_str().unwrap_or_default();
+    browser
+        .visit(link_path(text, "Choose a new password"))
+        .await;
+    browser.wait_for_text("h1", "Choose a new password").await;
+    browser.fill("#password", "short").await;
+    browser.press("Change my password").await;
+    browser
+        .wait_for_text("#error-summary", "between 8 and 128 characters")
+        .await;
+    browser.screenshot("new-password-refused").await;
+    browser.fill("#password", "a new password 2").await;
+    browser.press("Change my password").await;
+    browser
+        .wait_for_text(".notice", "Your password is changed")
+        .await;
+    browser.fill("#email", &shopper).await;
+    browser.fill("#password", "a new password 2").await;
+    browser.press("Sign in").await;
+    browser.wait_for_text(".who", &shopper).await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn on_a_phone_a_shopper_verifies_their_address_from_the_account_page_through_the_inbox() {
+    let server = TestServer::spawn().await;
+    server.app.send_mail_to_maildev();
+    let mut browser = Browser::open(&server.base_url, "phone-verify").await;
+    browser.resize(390, 844).await;
+    let shopper = email("verifier");
+    sign_up(&mut browser, &shopper).await;
+
+    browser.follow("Account").await;
+    browser
+        .wait_for_text("#unverified", "not verified yet")
+        .await;
+    browser.screenshot("account-unverified").await;
+    browser.press("Send me the link").await;
+    browser
+        .wait_for_text(".notice", "We have e-mailed a link")
+        .await;
+    let mails = wait_for_message(&shared_maildev().1, &shopper, "Verify your e-mail address").await;
+    let text = mails[0]["text"].as_str().unwrap_or_default();
+    browser.visit(link_path(text, "Verify my address")).await;
+    browser
+        .wait_for_text("h1", "Your e-mail address is verified")
+        .await;
+    browser.screenshot("verified").await;
+    browser.visit("/account").await;
+    browser
+        .wait_for_text("#verified", "Your e-mail address is verified.")
+        .await;
+    browser.close().await;
+}

@@ -87,7 +87,7 @@ pub(super) fn account(email: &str, verified: bool, errors: &[String], csrf: &str
         section { class: "panel narrow",
             h1 { "Your account" }
             {form_errors(errors.iter().map(String::as_str))}
-            p { "E-mail address: " strong { "{email}" } }
+            p { class: "address", "E-mail address: " strong { "{email}" } }
             if verified {
                 p { class: "outcome success", id: "verified", "Your e-mail address is verified." }
             } else {
