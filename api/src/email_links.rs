@@ -5,7 +5,8 @@
 //! link. Each works once.
 
 use boxoffice_activities::mail::{self, Mailed};
-use boxoffice_activities::store::email_links::{self, Purpose, Unusable};
+use boxoffice_activities::store::StoreError;
+use boxoffice_activities::store::email_links::{self, Purpose};
 use boxoffice_activities::store::users;
 use boxoffice_domain::UserId;
 use chrono::Utc;
@@ -60,9 +61,10 @@ impl Accounts {
         user: &SessionUser,
     ) -> Result<(), AccountError> {
         self.limits.auth_attempt(client)?;
+        // A session outlives nothing it names: no account, no session (the contract's 401).
         let found = users::find_user(&self.reader, user.id).await?;
         let Some(found) = found else {
-            return Err(AccountError::InvalidCredentials);
+            return Err(StoreError::NotOwner.into());
         };
         if found.email_verified_at.is_some() {
             return Err(AccountError::AlreadyVerified);
@@ -131,7 +133,9 @@ impl Accounts {
         let (token, password) = domain::both(token_of(token), Password::parse(password))?;
         let hash = token_hash(token);
         // A dead link is told before the password is hashed: hashing is the dear part.
-        self.check_password_reset(token).await?;
+        email_links::check(&self.reader, Purpose::PasswordReset, &hash, Utc::now())
+            .await?
+            .map_err(AccountError::Link)?;
         let password_hash = self.passwords.hash(password.expose().to_owned()).await?;
         email_links::reset_password(&self.db, &hash, &password_hash, Utc::now())
             .await?
@@ -159,13 +163,9 @@ impl Accounts {
         purpose: Purpose,
     ) -> Result<(), AccountError> {
         let (token, hash) = new_token();
-        let url = match purpose {
-            Purpose::Verify => self.links.verify(&token),
-            Purpose::PasswordReset => self.links.password_reset(&token),
-        };
-        let write = match purpose {
-            Purpose::Verify => mail::verify_address,
-            Purpose::PasswordReset => mail::password_reset,
+        let (url, write): (_, fn(&str, Mailed<'_>) -> _) = match purpose {
+            Purpose::Verify => (self.links.verify(&token), mail::verify_address),
+            Purpose::PasswordReset => (self.links.password_reset(&token), mail::password_reset),
         };
         email_links::send(&self.db, user_id, purpose, &hash, Utc::now(), |link| {
             write(
@@ -179,12 +179,6 @@ impl Accounts {
         })
         .await?;
         Ok(())
-    }
-}
-
-impl From<Unusable> for AccountError {
-    fn from(unusable: Unusable) -> Self {
-        Self::Link(unusable)
     }
 }
 
