@@ -30,6 +30,16 @@ impl Links {
     pub fn order(&self, id: OrderId) -> String {
         format!("{}/orders/{id}", self.base)
     }
+
+    /// The "verify your address" link carrying `token`.
+    pub fn verify(&self, token: &str) -> String {
+        format!("{}/verify?token={token}", self.base)
+    }
+
+    /// The "choose a new password" link carrying `token`.
+    pub fn password_reset(&self, token: &str) -> String {
+        format!("{}/password-reset/confirm?token={token}", self.base)
+    }
 }
 
 impl Default for Links {
@@ -48,6 +58,8 @@ pub enum Kind {
     YourTurn,
     Refunded,
     SaleRefunded,
+    Verify,
+    PasswordReset,
 }
 
 impl Kind {
@@ -59,6 +71,8 @@ impl Kind {
             Self::YourTurn => "your_turn",
             Self::Refunded => "refunded",
             Self::SaleRefunded => "sale_refunded",
+            Self::Verify => "verify",
+            Self::PasswordReset => "password_reset",
         }
     }
 }
@@ -71,7 +85,7 @@ pub struct Letter {
     pub subject: String,
     pub text: String,
     pub html: String,
-    /// `<kind.order@boxoffice>`: what it reports, once.
+    /// `<kind.order@boxoffice>` (or, for a link, `<kind.link@boxoffice>`): what it reports, once.
     pub message_id: String,
 }
 
@@ -266,6 +280,47 @@ pub fn sale_refunded(
     )
 }
 
+/// What an e-mailed link ("verify", "reset") needs: where it goes and until when it works. The
+/// link's id, not its token, names the message.
+#[derive(Debug, Clone, Copy)]
+pub struct Mailed<'a> {
+    pub link_id: uuid::Uuid,
+    pub url: &'a str,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// To an account's owner who asked to verify its address.
+pub fn verify_address(to: &str, link: Mailed<'_>) -> Letter {
+    compose(
+        Kind::Verify,
+        to,
+        link.link_id,
+        "Verify your e-mail address".to_owned(),
+        &[
+            "Follow the link below to confirm that this address is yours; then you can join waiting lists.",
+            "The link works once. If you did not ask for it, ignore this message.",
+        ],
+        &[("Link expires", when(link.expires_at))],
+        ("Verify my address", link.url),
+    )
+}
+
+/// To an account's owner who asked to reset its password.
+pub fn password_reset(to: &str, link: Mailed<'_>) -> Letter {
+    compose(
+        Kind::PasswordReset,
+        to,
+        link.link_id,
+        "Reset your password".to_owned(),
+        &[
+            "Someone (we hope you) asked to reset the password of your boxoffice account. Follow the link below to choose a new one; every browser signed in to the account is then signed out.",
+            "The link works once. If you did not ask for it, ignore this message: your password stays as it is.",
+        ],
+        &[("Link expires", when(link.expires_at))],
+        ("Choose a new password", link.url),
+    )
+}
+
 /// `2026-12-04 17:05 UTC`.
 fn when(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
@@ -275,7 +330,7 @@ fn when(at: DateTime<Utc>) -> String {
 fn compose(
     kind: Kind,
     to: &str,
-    order_id: OrderId,
+    about: impl std::fmt::Display,
     subject: String,
     paragraphs: &[&str],
     lines: &[(&str, String)],
@@ -313,7 +368,7 @@ fn compose(
         subject,
         text,
         html,
-        message_id: format!("<{}.{order_id}@boxoffice>", kind.as_str()),
+        message_id: format!("<{}.{about}@boxoffice>", kind.as_str()),
     }
 }
 

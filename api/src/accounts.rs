@@ -20,6 +20,11 @@ pub enum AccountError {
     /// Unknown email or wrong password: deliberately not told apart.
     #[error("Invalid credentials")]
     InvalidCredentials,
+    #[error("Your e-mail address is verified already")]
+    AlreadyVerified,
+    /// An e-mailed link that does nothing (unknown, used, expired): about the `token` field.
+    #[error(transparent)]
+    Link(boxoffice_activities::store::email_links::Unusable),
     #[error(transparent)]
     Invalid(#[from] Invalid),
     #[error(transparent)]
@@ -49,6 +54,8 @@ pub struct Accounts {
     pub reader: DatabaseConnection,
     pub passwords: PasswordHasher,
     pub limits: Limits,
+    /// Where e-mailed links ("verify", "reset") point.
+    pub links: boxoffice_activities::mail::Links,
 }
 
 /// An e-mail address and a password as a form or a JSON body sent them, before any check.

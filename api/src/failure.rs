@@ -77,7 +77,10 @@ impl From<AccountError> for Failure {
     fn from(err: AccountError) -> Self {
         match err {
             AccountError::EmailInUse => Self::field("email", err.to_string()),
-            AccountError::InvalidCredentials => Self::Refused(err.to_string()),
+            AccountError::InvalidCredentials | AccountError::AlreadyVerified => {
+                Self::Refused(err.to_string())
+            }
+            AccountError::Link(_) => Self::field("token", err.to_string()),
             AccountError::Invalid(invalid) => invalid.into(),
             AccountError::Limited(limited) => limited.into(),
             AccountError::Busy(what) => Self::Busy(what),

@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod backpressure;
 pub mod domain;
+pub mod email_links;
 pub mod error;
 pub mod extract;
 pub mod failure;

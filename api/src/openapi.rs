@@ -111,6 +111,23 @@ pub struct SignInInput {
     pub password: String,
 }
 
+/// `POST /api/users/password-reset`.
+#[derive(ToSchema)]
+pub struct PasswordResetInput {
+    #[schema(schema_with = email_input)]
+    pub email: String,
+}
+
+/// `POST /api/users/password-reset/confirm`: the token from the e-mailed link and the new
+/// password (the sign-up rules).
+#[derive(ToSchema)]
+pub struct PasswordResetConfirmInput {
+    #[schema(min_length = 1)]
+    pub token: String,
+    #[schema(min_length = 8, max_length = 128)]
+    pub password: String,
+}
+
 /// `POST /api/tickets`.
 #[derive(ToSchema)]
 pub struct NewTicketInput {

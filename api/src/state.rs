@@ -66,6 +66,7 @@ impl AppState {
                 reader: reader.clone(),
                 passwords: PasswordHasher::within(settings.hashing),
                 limits: limits.clone(),
+                links: settings.links.clone(),
             },
             purchases: Purchases {
                 db: db.clone(),
@@ -127,6 +128,9 @@ pub struct Settings {
     /// The Temporal UI's base URL (`http://127.0.0.1:8233`), for the support desk's links to
     /// workflows; without it the desk shows workflow ids only.
     pub temporal_ui_url: Option<String>,
+    /// Where the links the gateway e-mails ("verify your address", "reset your password")
+    /// point: `BOXOFFICE_PUBLIC_URL`, as the worker's messages.
+    pub links: boxoffice_activities::mail::Links,
 }
 
 /// Card payments on the pages, and Stripe's webhooks.

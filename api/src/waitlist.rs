@@ -26,6 +26,12 @@ pub enum WaitlistError {
     Withdrawn,
     #[error("The ticket is held for you")]
     YouHoldIt,
+    /// A hand-over to an address nobody reads holds a ticket for nothing, and throwaway accounts
+    /// must not hoard lists: waiting needs an address its owner proved they read.
+    #[error(
+        "Verify your e-mail address to join a waiting list: we e-mail you a link (POST /api/users/verify, or the button on the ticket's page)"
+    )]
+    Unverified,
     #[error("You are on {MAX_LISTS} waiting lists already; leave one first")]
     TooManyLists,
     #[error(transparent)]
@@ -79,6 +85,7 @@ impl Waitlists {
                 JoinRefusal::Sold => WaitlistError::Sold,
                 JoinRefusal::Withdrawn => WaitlistError::Withdrawn,
                 JoinRefusal::YouHoldIt => WaitlistError::YouHoldIt,
+                JoinRefusal::Unverified => WaitlistError::Unverified,
                 JoinRefusal::TooManyLists => WaitlistError::TooManyLists,
             })
     }

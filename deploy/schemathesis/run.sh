@@ -10,8 +10,9 @@
 # ports with a throw-away data dir (its own Temporal dev server, Stripe emulator and SQLite), seeds
 # it through the JSON API:
 #   seller@example.com  four tickets for sale (one free, two ordered by the buyer, one by roamer)
-#   buyer@example.com   two held orders (one to read and pay, one to cancel) and a ticket of their own;
-#                       the run is signed in as the buyer (`Cookie: session=…`)
+#   buyer@example.com   two held orders (one to read and pay, one to cancel) and a ticket of their own,
+#                       its address verified through the link dev's MailDev caught (waiting lists
+#                       need it); the run is signed in as the buyer (`Cookie: session=…`)
 #   leaver@example.com  nothing: only POST /api/users/signout is sent with their session
 #   roamer@example.com  holds a fourth ticket of the seller's, whose waiting list the buyer may join;
 #                       only POST /api/users/signout/everywhere is sent with their session
@@ -78,6 +79,31 @@ wanted=$(api seller /tickets '{"title":"Blur, standing","price":65}' | json_id)
 api roamer /orders "{\"ticketId\":\"$wanted\"}" >/dev/null
 session=$(session buyer)
 [ -n "$session" ] || { echo "$0: no session cookie after signing up" >&2; exit 1; }
+# Joining a waiting list needs a verified address: the buyer asks for the link and follows it from
+# dev's inbox (MailDev's REST API, its address in dev's banner), as its owner would.
+api buyer /users/verify '{}' >/dev/null
+verify_link() {
+  local inbox
+  inbox=$(sed -n 's/^  mail inbox: *\([^ ]*\) .*/\1/p' "$out/dev.log" | head -n 1)
+  [ -n "$inbox" ] || return 0
+  curl -fsS "$inbox/email" 2>/dev/null | "$py" -c '
+import json, sys
+for message in json.load(sys.stdin):
+    if any(to.get("address") == "buyer@example.com" for to in message.get("to", [])):
+        for line in message.get("text", "").splitlines():
+            if line.startswith("Verify my address: "):
+                print(line.split(": ", 1)[1])
+                sys.exit()
+' || true
+}
+link=""
+for _ in $(seq 1 120); do
+  link=$(verify_link)
+  [ -z "$link" ] || break
+  sleep 0.5
+done
+[ -n "$link" ] || { echo "$0: no verify message reached buyer@example.com; see $out/dev.log" >&2; exit 1; }
+curl -fsS -o /dev/null "$link"
 export BOXOFFICE_ST_SIGNOUT_SESSION # POST /api/users/signout's own (schemathesis.toml)
 BOXOFFICE_ST_SIGNOUT_SESSION=$(session leaver)
 export BOXOFFICE_ST_EVERYWHERE_SESSION # POST /api/users/signout/everywhere's own

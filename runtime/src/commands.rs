@@ -185,6 +185,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         hashing: args.gateway.hashing.budget(),
         public_metrics: args.metrics_addr.is_none(),
         temporal_ui_url: args.gateway.temporal_ui_url.clone(),
+        links: args.gateway.mail.links("http://127.0.0.1:8080"),
     };
     if let Some(addr) = args.metrics_addr {
         let listener = TcpListener::bind(addr)

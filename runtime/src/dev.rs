@@ -80,6 +80,10 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
             .temporal_ui_url
             .clone()
             .or_else(|| temporal.ui_url.clone()),
+        links: args
+            .gateway
+            .mail
+            .links(&format!("http://{}", args.gateway.http.addr)),
     };
     let reader = open_reader(&database_url, &db).await?;
     // The cached listing learns of ticket writes by other processes (workers, other gateways).

@@ -113,6 +113,7 @@ impl TestApp {
             hashing: HashingBudget::for_process(2, None),
             public_metrics: true,
             temporal_ui_url: Some(TEMPORAL_UI_URL.to_owned()),
+            links: boxoffice_activities::mail::Links::new(crate::mail::PUBLIC_URL),
         };
         let mut state = AppState::new(
             database.db.clone(),

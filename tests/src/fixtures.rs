@@ -57,6 +57,27 @@ pub async fn buyer(app: &TestApp) -> ApiClient<'_> {
     .await
 }
 
+/// A fresh buyer whose e-mail address is verified: one who may join waiting lists.
+pub async fn verified_buyer(app: &TestApp) -> ApiClient<'_> {
+    let mut shopper = buyer(app).await;
+    verify_address(app, &mut shopper).await;
+    shopper
+}
+
+/// Verifies the shopper's e-mail address as its owner would: asks for the link, and follows it
+/// from the message the shop wrote (read from the outbox, so mail may be on or off).
+pub async fn verify_address(app: &TestApp, shopper: &mut ApiClient<'_>) {
+    let asked = shopper.post("/api/users/verify", json!({})).await;
+    assert_eq!(asked.status, StatusCode::ACCEPTED, "{}", asked.body);
+    let text = crate::mail::outbox_text(&app.database.db, &email_of(shopper).await, "verify").await;
+    // Followed from a mail reader: a browser of its own, which needs no session.
+    let followed = app
+        .anonymous()
+        .get(crate::mail::link_path(&text, "Verify my address"))
+        .await;
+    assert_eq!(followed.status, StatusCode::OK, "{}", followed.body);
+}
+
 /// A ticket listed at `price` and a fresh buyer who has ordered it (so it is held for them): the
 /// buyer, the ticket and the order.
 pub async fn ordered_ticket<'a>(
@@ -238,4 +259,25 @@ pub async fn refund_at_stripe_directly(app: &TestApp, staff: &mut ApiClient<'_>,
         .await
         .expect("the emulator answers");
     assert!(refunded.status().is_success(), "{}", refunded.status());
+}
+
+/// Test set-up only: every link the shop e-mailed to `email` (verify, reset) expires now, as it
+/// would a day or an hour after it was sent.
+pub async fn expire_links(app: &TestApp, email: &str) {
+    use boxoffice_activities::entities::email_link;
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let user = boxoffice_activities::store::users::find_user_by_email(&app.state.db, email)
+        .await
+        .expect("read the user")
+        .expect("the account exists");
+    email_link::Entity::update_many()
+        .col_expr(
+            email_link::Column::ExpiresAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
+        )
+        .filter(email_link::Column::UserId.eq(user.id))
+        .exec(&app.state.db)
+        .await
+        .expect("expire the links");
 }

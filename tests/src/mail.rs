@@ -6,8 +6,10 @@ use std::sync::OnceLock;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use boxoffice_activities::entities::outbox;
 use boxoffice_runtime::maildev::{MailDev, find_cli};
 use boxoffice_runtime::temporal_server::free_port;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
 
 /// Where the messages link to in tests.
@@ -67,10 +69,10 @@ pub async fn messages_to(inbox_url: &str, recipient: &str) -> Vec<Value> {
         .collect()
 }
 
-/// Waits (up to 30 s) until `recipient` has a message whose subject starts with `subject`, and
+/// Waits (up to 60 s) until `recipient` has a message whose subject starts with `subject`, and
 /// returns every such message (so a test can see that it came once).
 pub async fn wait_for_message(inbox_url: &str, recipient: &str, subject: &str) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let found: Vec<Value> = messages_to(inbox_url, recipient)
             .await
@@ -95,4 +97,31 @@ pub async fn wait_for_message(inbox_url: &str, recipient: &str, subject: &str) -
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// The path of the shop's link labelled `label` in a message's plain text (`Pay here:
+/// http://shop.test/orders/…` → `/orders/…`): messages link to the public URL, and the test's
+/// shop is on an address of its own.
+pub fn link_path<'a>(text: &'a str, label: &str) -> &'a str {
+    let link = text
+        .lines()
+        .find_map(|line| line.strip_prefix(label)?.strip_prefix(": "))
+        .unwrap_or_else(|| panic!("no `{label}` link in {text}"));
+    link.strip_prefix(PUBLIC_URL)
+        .unwrap_or_else(|| panic!("{link} is no link to the shop"))
+}
+
+/// The plain text of the newest message of `kind` (`verify`, `password_reset`, …) the shop wrote
+/// to `recipient`, read from its outbox: sent or not, so it serves test binaries that run with
+/// mail off.
+pub async fn outbox_text(db: &DatabaseConnection, recipient: &str, kind: &str) -> String {
+    outbox::Entity::find()
+        .filter(outbox::Column::Recipient.eq(recipient))
+        .filter(outbox::Column::Kind.eq(kind))
+        .order_by_desc(outbox::Column::CreatedAt)
+        .one(db)
+        .await
+        .expect("read the outbox")
+        .unwrap_or_else(|| panic!("no {kind} message to {recipient} in the outbox"))
+        .text
 }

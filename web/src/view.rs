@@ -134,6 +134,8 @@ pub struct WaitlistBox {
     pub your_turn: Option<OrderId>,
     /// Why the viewer's turn was skipped, or the list closed.
     pub note: Option<String>,
+    /// Whether the viewer's e-mail address is verified: joining needs it.
+    pub verified: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,6 +215,30 @@ pub enum Page {
         next: Option<String>,
     },
     SignOut,
+    /// The signed-in user's account: their address, verified or not.
+    Account {
+        email: String,
+        verified: bool,
+        /// Why the last "send me a link" did not work.
+        errors: Vec<String>,
+    },
+    /// "Forgot your password?": an e-mail field.
+    ForgotPassword {
+        form: Form,
+    },
+    /// The e-mailed reset link's page: a new password for the account.
+    NewPassword {
+        /// The link's token, sent back with the form.
+        token: String,
+        form: Form,
+    },
+    /// What following an e-mailed link did, or why it did nothing, and where to go next.
+    LinkFollowed {
+        title: String,
+        message: String,
+        /// A link's label and address.
+        next: (String, String),
+    },
     /// "Cancel your order?": the second thought before Cancel, which works without JavaScript.
     CancelOrder {
         order_id: OrderId,

@@ -1,6 +1,7 @@
 //! sea-orm entities. Every mutable row carries a `version`: writers update
 //! `WHERE id = ? AND version = ?` and bump it, so a lost race is detected, never overwritten.
 
+pub mod email_link;
 pub mod order;
 pub mod outbox;
 pub mod payment;

@@ -17,6 +17,8 @@ pub struct Model {
     /// Support staff: may find anyone's orders and refund them. Granted and revoked only by
     /// `boxoffice staff`, never through the API.
     pub staff: bool,
+    /// When its owner followed a "verify your address" link; joining a waiting list needs it.
+    pub email_verified_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,7 @@ mod m20261203_000012_session_addresses;
 mod m20261204_000013_listings_and_search;
 mod m20261204_000014_support;
 mod m20261204_000015_outbox;
+mod m20261204_000016_email_links;
 mod m20261204_000017_payment_cards;
 
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000013_listings_and_search::Migration),
             Box::new(m20261204_000014_support::Migration),
             Box::new(m20261204_000015_outbox::Migration),
+            Box::new(m20261204_000016_email_links::Migration),
             Box::new(m20261204_000017_payment_cards::Migration),
         ]
     }

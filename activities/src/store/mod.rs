@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod claims;
+pub mod email_links;
 pub mod listings;
 pub mod orders;
 pub mod outbox;

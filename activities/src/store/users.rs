@@ -24,6 +24,7 @@ pub async fn create_user(
         version: Set(0),
         created_at: Set(Utc::now()),
         staff: Set(false),
+        email_verified_at: Set(None),
     };
     user::Entity::insert(row)
         .exec_with_returning(db)
@@ -88,4 +89,45 @@ pub async fn staff(db: &impl ConnectionTrait) -> Result<Vec<user::Model>, StoreE
         .order_by_asc(user::Column::Email)
         .all(db)
         .await?)
+}
+
+/// The owner proved they read the account's address (a "verify" link); verifying again keeps
+/// the first time.
+pub async fn mark_verified(
+    db: &impl ConnectionTrait,
+    id: UserId,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), StoreError> {
+    user::Entity::update_many()
+        .col_expr(user::Column::EmailVerifiedAt, Expr::value(Some(now)))
+        .col_expr(
+            user::Column::Version,
+            Expr::col(user::Column::Version).add(1),
+        )
+        .filter(user::Column::Id.eq(id))
+        .filter(user::Column::EmailVerifiedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A new password (already hashed) for the account.
+pub async fn set_password(
+    db: &impl ConnectionTrait,
+    id: UserId,
+    password_hash: &str,
+) -> Result<(), StoreError> {
+    let updated = user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(password_hash))
+        .col_expr(
+            user::Column::Version,
+            Expr::col(user::Column::Version).add(1),
+        )
+        .filter(user::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }

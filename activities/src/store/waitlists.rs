@@ -37,6 +37,9 @@ pub enum JoinRefusal {
     Withdrawn,
     /// It is held for this very shopper.
     YouHoldIt,
+    /// The shopper's e-mail address is not verified: a hand-over to an address nobody reads
+    /// would hold the ticket for nothing.
+    Unverified,
     TooManyLists,
 }
 
@@ -104,6 +107,12 @@ pub async fn join(
         }
         Some(holder) if holder.user_id == buyer_id => return Ok(Err(JoinRefusal::YouHoldIt)),
         _ => {}
+    }
+    let verified = super::users::find_user(&txn, buyer_id)
+        .await?
+        .is_some_and(|buyer| buyer.email_verified_at.is_some());
+    if !verified {
+        return Ok(Err(JoinRefusal::Unverified));
     }
     let existing = entry::Entity::find()
         .filter(entry::Column::TicketId.eq(ticket_id))

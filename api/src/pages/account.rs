@@ -1,7 +1,9 @@
 //! Sign up, sign in and sign out: the same accounts and session cookie as the JSON API.
 
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use boxoffice_activities::store::email_links::Unusable;
 use boxoffice_web::view::{AuthKind, Form, Page};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -12,7 +14,7 @@ use crate::domain::FieldError;
 use crate::extract::SessionJar;
 use crate::limits::ClientAddress;
 use crate::pages::context::PageContext;
-use crate::pages::error::Refusal;
+use crate::pages::error::{PageError, Refusal};
 use crate::pages::flash::{Flash, redirect_with};
 use crate::pages::forms::{CsrfForm, Fields};
 use crate::pages::render;
@@ -25,7 +27,7 @@ pub struct Next {
 /// Only a path on this site: never `//evil.example` or a full URL. Browsers read `\` as `/` and
 /// drop tabs and newlines from a URL (`/\t/evil.example` is `//evil.example`), so neither may
 /// appear.
-fn local_path(next: Option<&str>) -> Option<String> {
+pub(crate) fn local_path(next: Option<&str>) -> Option<String> {
     next.filter(|path| {
         path.starts_with('/')
             && !path.starts_with("//")
@@ -171,5 +173,177 @@ mod tests {
         assert_eq!(local_path(Some("/\t/evil.example")), None);
         assert_eq!(local_path(Some("/\r\n/evil.example")), None);
         assert_eq!(local_path(None), None);
+    }
+}
+
+/// The signed-in user's account: their address, verified or not, and a button to verify it.
+pub async fn account_page(
+    context: PageContext,
+    State(accounts): State<Accounts>,
+) -> Result<Html<String>, PageError> {
+    let user = context.require_user("/account")?;
+    let verified = accounts.is_verified(user.id).await?;
+    let errors = context
+        .flash
+        .form_or(Form::default)
+        .errors
+        .into_iter()
+        .map(|error| error.message)
+        .collect();
+    let page = Page::Account {
+        email: user.email.clone(),
+        verified,
+        errors,
+    };
+    Ok(render(&context, &page))
+}
+
+/// "Verify your e-mail": sends the link, then back to the page the button was on.
+pub async fn request_verification(
+    context: PageContext,
+    State(accounts): State<Accounts>,
+    client: ClientAddress,
+    session: SessionJar,
+    CsrfForm(fields): CsrfForm,
+) -> Response {
+    let next = local_path(fields.get("next")).unwrap_or_else(|| "/account".to_owned());
+    let user = match context.require_user(&next) {
+        Ok(user) => user,
+        Err(err) => return err.into_response(),
+    };
+    let sent = accounts
+        .request_verification(client, user)
+        .await
+        .map(|()| {
+            format!(
+                "We have e-mailed a link to {}: follow it to verify your address. It works for 24 hours.",
+                user.email
+            )
+        })
+        .map_err(Refusal::from);
+    fields.back_to(&next, sent, &session.keys)
+}
+
+/// The token of an e-mailed link (`?token=…`).
+#[derive(Deserialize)]
+pub struct LinkQuery {
+    token: Option<String>,
+}
+
+/// A link that did nothing: why, and where to ask for another (a 400 page).
+fn dead_link(context: &PageContext, why: Unusable, rule: &str, again: (&str, &str)) -> Response {
+    let page = Page::LinkFollowed {
+        title: "This link does not work".to_owned(),
+        message: format!("{why}. {rule}"),
+        next: (again.0.to_owned(), again.1.to_owned()),
+    };
+    (StatusCode::BAD_REQUEST, render(context, &page)).into_response()
+}
+
+/// The "verify your address" link: verifies it, once.
+pub async fn verify(
+    context: PageContext,
+    State(accounts): State<Accounts>,
+    Query(query): Query<LinkQuery>,
+) -> Response {
+    let token = query.token.unwrap_or_default();
+    match accounts.verify_email(&token).await {
+        Ok(()) => {
+            let page = Page::LinkFollowed {
+                title: "Your e-mail address is verified".to_owned(),
+                message: "Thank you: you can join waiting lists now.".to_owned(),
+                next: ("Back to the tickets".to_owned(), "/".to_owned()),
+            };
+            render(&context, &page).into_response()
+        }
+        Err(AccountError::Link(why)) => dead_link(
+            &context,
+            why,
+            "A link to verify your address works once, for 24 hours: ask for a new one on your account page.",
+            ("Your account", "/account"),
+        ),
+        Err(err) => PageError::from(err).into_response(),
+    }
+}
+
+pub async fn forgot_password_page(context: PageContext) -> Html<String> {
+    let form = context.flash.form_or(Form::default);
+    render(&context, &Page::ForgotPassword { form })
+}
+
+/// Sends a reset link if the address has an account; the answer is the same if it has none.
+pub async fn forgot_password(
+    State(accounts): State<Accounts>,
+    client: ClientAddress,
+    session: SessionJar,
+    CsrfForm(fields): CsrfForm,
+) -> Response {
+    let asked = accounts
+        .request_password_reset(client, fields.text("email").as_ref())
+        .await;
+    match asked {
+        Ok(()) => redirect_with(
+            "/auth/signin",
+            Flash::notice(
+                "If an account has that address, we have e-mailed it a link to choose a new password. The link works once, for an hour.",
+            ),
+            &session.keys,
+        ),
+        Err(err) => fields.refused("/password-reset", err, &session.keys),
+    }
+}
+
+const RESET_RULE: &str = "A link to reset a password works once, for an hour: ask for a new one.";
+const ASK_AGAIN: (&str, &str) = ("Ask for a new link", "/password-reset");
+
+/// The reset link's page: a new password, if the link still works.
+pub async fn new_password_page(
+    context: PageContext,
+    State(accounts): State<Accounts>,
+    Query(query): Query<LinkQuery>,
+) -> Response {
+    let token = query.token.unwrap_or_default();
+    match accounts.check_password_reset(&token).await {
+        Ok(()) => {
+            let form = context.flash.form_or(Form::default);
+            render(&context, &Page::NewPassword { token, form }).into_response()
+        }
+        Err(AccountError::Link(why)) => dead_link(&context, why, RESET_RULE, ASK_AGAIN),
+        Err(err) => PageError::from(err).into_response(),
+    }
+}
+
+/// Changes the password; every session of the account ends, this browser's too: sign in again.
+pub async fn new_password(
+    State(accounts): State<Accounts>,
+    session: SessionJar,
+    CsrfForm(fields): CsrfForm,
+) -> Response {
+    let reset = accounts
+        .reset_password(
+            fields.text("token").as_ref(),
+            fields.text("password").as_ref(),
+        )
+        .await;
+    match reset {
+        Ok(()) => {
+            let keys = Arc::clone(&session.keys);
+            let notice = Flash::notice(
+                "Your password is changed, and every browser that was signed in to your account is signed out. Sign in with your new password.",
+            );
+            (
+                session.ended(),
+                redirect_with("/auth/signin", notice, &keys),
+            )
+                .into_response()
+        }
+        Err(err) => {
+            let token = fields.get("token").unwrap_or_default();
+            let back = format!(
+                "/password-reset/confirm?token={}",
+                url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
+            );
+            fields.refused(&back, err, &session.keys)
+        }
     }
 }

@@ -43,6 +43,19 @@ pub fn router(state: AppState) -> Router {
             "/auth/signout",
             get(account::signout_page).post(account::signout),
         )
+        .route("/account", get(account::account_page))
+        .route(
+            "/verify",
+            get(account::verify).post(account::request_verification),
+        )
+        .route(
+            "/password-reset",
+            get(account::forgot_password_page).post(account::forgot_password),
+        )
+        .route(
+            "/password-reset/confirm",
+            get(account::new_password_page).post(account::new_password),
+        )
         .route("/tickets/new", get(shop::new_ticket_page).post(shop::sell))
         .route(
             "/tickets/{id}",

@@ -15,6 +15,7 @@ use boxoffice_web::view::{
 };
 use chrono::Utc;
 
+use crate::accounts::Accounts;
 use crate::auth::SessionKeys;
 use crate::domain::{self, FieldError, Invalid, Price, Title};
 use crate::extract::Query;
@@ -154,6 +155,7 @@ fn price_text(cents: i64) -> String {
 
 pub async fn ticket_page(
     context: PageContext,
+    State(accounts): State<Accounts>,
     State(tickets): State<Tickets>,
     State(waitlists): State<Waitlists>,
     PageId(id): PageId<TicketId>,
@@ -213,11 +215,19 @@ pub async fn ticket_page(
             .map(|payment| moment(payment.created_at)),
         _ => None,
     };
+    // Only a shopper who may join is asked to verify first (one read, only then).
+    let verified = match (&context.user, viewer, availability, list.position) {
+        (Some(user), Some(Viewer::Shopper), Availability::OnHold, None) => {
+            accounts.is_verified(user.id).await?
+        }
+        _ => true,
+    };
     let waitlist = WaitlistBox {
         waiting: list.waiting,
         position: list.position,
         your_turn,
         note: list.note,
+        verified,
     };
     let page = Page::Ticket(Box::new(TicketPage {
         ticket: summary(&ticket),

@@ -11,7 +11,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{CurrentUser, SessionJar, SignedIn};
 use crate::extract::{Json, JsonObject};
 use crate::limits::ClientAddress;
-use crate::openapi::{SignInInput, SignUpInput};
+use crate::openapi::{PasswordResetConfirmInput, PasswordResetInput, SignInInput, SignUpInput};
 use crate::security;
 
 #[utoipa::path(post, path = "/api/users/signup", tag = "users", request_body = SignUpInput,
@@ -92,4 +92,55 @@ pub struct CurrentUserBody {
     responses((status = 200, body = CurrentUserBody)))]
 pub async fn current_user(CurrentUser(user): CurrentUser) -> Json<CurrentUserBody> {
     Json(CurrentUserBody { current_user: user })
+}
+
+#[utoipa::path(post, path = "/api/users/verify", tag = "users",
+    responses((status = 202, description = "(ext) A link that verifies the signed-in user's address is on its way by e-mail; it works once, for 24 hours. Joining a waiting list needs a verified address", body = Accepted),
+        (status = 400, description = "The address is verified already", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Sent from another site", body = ErrorBody),
+        (status = 429, description = "A link was sent a moment ago (one a minute), or too many requests from this address; see `Retry-After`", body = ErrorBody)))]
+pub async fn verify(
+    State(accounts): State<Accounts>,
+    SignedIn(user): SignedIn,
+    client: ClientAddress,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    if !security::same_origin(&headers) {
+        return Err(ApiError::Forbidden);
+    }
+    accounts.request_verification(client, &user).await?;
+    Ok((StatusCode::ACCEPTED, Json(Accepted::default())))
+}
+
+/// (ext) Asked for; an e-mail may follow.
+#[derive(Debug, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct Accepted {}
+
+#[utoipa::path(post, path = "/api/users/password-reset", tag = "users", request_body = PasswordResetInput,
+    responses((status = 202, description = "(ext) If the address has an account, a link to choose a new password is on its way by e-mail (it works once, for an hour). The answer is the same whether or not it has one", body = Accepted),
+        (status = 400, description = "The email is missing or not an e-mail address", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address; see `Retry-After`", body = ErrorBody)))]
+pub async fn password_reset(
+    State(accounts): State<Accounts>,
+    client: ClientAddress,
+    Json(body): Json<JsonObject>,
+) -> Result<impl IntoResponse, ApiError> {
+    accounts
+        .request_password_reset(client, body.get("email"))
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(Accepted::default())))
+}
+
+#[utoipa::path(post, path = "/api/users/password-reset/confirm", tag = "users", request_body = PasswordResetConfirmInput,
+    responses((status = 200, description = "(ext) The password is changed and every session of the account has ended: sign in with the new one", body = Accepted),
+        (status = 400, description = "The password breaks the sign-up rules (`password`), or the link's token is not valid, used already or expired (`token`)", body = ErrorBody)))]
+pub async fn password_reset_confirm(
+    State(accounts): State<Accounts>,
+    Json(body): Json<JsonObject>,
+) -> Result<Json<Accepted>, ApiError> {
+    accounts
+        .reset_password(body.get("token"), body.get("password"))
+        .await?;
+    Ok(Json(Accepted::default()))
 }

@@ -20,7 +20,7 @@ pub struct Joined {
 
 #[utoipa::path(post, path = "/api/tickets/{id}/waitlist", tag = "tickets", params(("id" = Uuid, Path)),
     responses((status = 201, description = "(ext) On the ticket's waiting list (joining twice is joining once): when the hold ends unpaid, the first member gets the ticket held for them", body = Joined),
-        (status = 400, description = "Your own ticket, a ticket for sale or sold, one held for you, or 10 lists already", body = ErrorBody),
+        (status = 400, description = "Your e-mail address is not verified yet (`POST /api/users/verify` sends the link), or your own ticket, a ticket for sale or sold, one held for you, or 10 lists already", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "Not found", body = ErrorBody),
         (status = 429, description = "30 waiting lists joined by this buyer this hour; see `Retry-After`", body = ErrorBody)))]

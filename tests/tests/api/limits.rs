@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 use boxoffice_api::limits::LimitSettings;
-use boxoffice_tests::fixtures::{buyer, id_of, listed_ticket, order_for};
+use boxoffice_tests::fixtures::{buyer, id_of, listed_ticket, order_for, verified_buyer};
 use boxoffice_tests::{ApiClient, TestApp};
 use serde_json::json;
 
@@ -251,7 +251,7 @@ async fn joining_waiting_lists_is_limited_per_buyer() {
     let (_, ticket) = listed_ticket(&app, "Queue", json!(20)).await;
     let mut holder = buyer(&app).await;
     order_for(&mut holder, &ticket).await;
-    let mut shopper = buyer(&app).await;
+    let mut shopper = verified_buyer(&app).await;
     let path = format!("/api/tickets/{}/waitlist", id_of(&ticket));
     let per_hour = LimitSettings::default().joins_per_buyer_per_hour;
     for _ in 0..per_hour {

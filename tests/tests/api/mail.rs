@@ -14,7 +14,7 @@ use boxoffice_runtime::mail::{Delivery, Pacing, dispatch_once};
 use boxoffice_runtime::temporal_server::free_port;
 use boxoffice_tests::fixtures::{
     eventually, id_of, list_ticket, make_completion_impossible, order_for, pay,
-    pay_with_a_good_card, staff_member, staff_refund,
+    pay_with_a_good_card, staff_member, staff_refund, verify_address,
 };
 use boxoffice_tests::mail::{
     PUBLIC_URL, messages_to, shared_maildev, start_maildev, wait_for_message,
@@ -111,6 +111,7 @@ async fn a_hand_over_mails_the_member_their_turn_with_the_deadline_and_a_link_to
     let mut winner = shopper(&app, &winner_email).await;
     order_for(&mut winner, &ticket).await;
     let mut member = shopper(&app, &member_email).await;
+    verify_address(&app, &mut member).await;
     let path = format!("/api/tickets/{}/waitlist", id_of(&ticket));
     assert_eq!(member.post(&path, json!({})).await.status, 201);
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use boxoffice_tests::fixtures::{
     buyer, each_at, id_of, list_ticket, listed_ticket, next_page, order_for, order_reaches,
-    pay_with_a_good_card, withdraw,
+    pay_with_a_good_card, verified_buyer, withdraw,
 };
 use boxoffice_tests::{ApiClient, TestApp};
 use serde_json::{Value, json};
@@ -38,7 +38,7 @@ async fn the_sellers_list_follows_a_sale_from_for_sale_to_held_to_sold_never_nam
 
     let mut shopper = buyer(&app).await;
     let order = order_for(&mut shopper, &ticket).await;
-    let mut waiter = buyer(&app).await;
+    let mut waiter = verified_buyer(&app).await;
     let joined = waiter
         .post(
             &format!("/api/tickets/{}/waitlist", id_of(&ticket)),

@@ -5,7 +5,7 @@ use axum::http::{Method, Request, StatusCode};
 use boxoffice_tests::TestApp;
 
 /// The contract (shared/api-contract.md), method and path.
-const CONTRACT: [&str; 23] = [
+const CONTRACT: [&str; 26] = [
     "DELETE /api/orders/{id}",
     "DELETE /api/tickets/{id}",
     "DELETE /api/tickets/{id}/waitlist",
@@ -23,10 +23,13 @@ const CONTRACT: [&str; 23] = [
     "POST /api/payments",
     "POST /api/tickets",
     "POST /api/tickets/{id}/waitlist",
+    "POST /api/users/password-reset",
+    "POST /api/users/password-reset/confirm",
     "POST /api/users/signin",
     "POST /api/users/signout",
     "POST /api/users/signout/everywhere",
     "POST /api/users/signup",
+    "POST /api/users/verify",
     "POST /api/webhooks/stripe",
     "PUT /api/tickets/{id}",
 ];

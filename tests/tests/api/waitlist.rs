@@ -13,7 +13,8 @@ use boxoffice_activities::store::waitlists::HandOverRules;
 use boxoffice_domain::saga::CancelReason;
 use boxoffice_domain::{OrderId, UserId};
 use boxoffice_tests::fixtures::{
-    buyer, eventually, id_of, listed_ticket, order_for, ordered_ticket, pay,
+    buyer, eventually, id_of, listed_ticket, order_for, ordered_ticket, pay, verified_buyer,
+    verify_address,
 };
 use boxoffice_tests::{ApiClient, TestApp};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -64,7 +65,7 @@ async fn five_members_get_the_ticket_in_the_order_they_joined_through_two_expiri
     let (_winner, ticket, first_order) = ordered_ticket(&app, "Final", json!(80)).await;
     let mut members = Vec::new();
     for expected in 1..=5 {
-        let mut member = buyer(&app).await;
+        let mut member = verified_buyer(&app).await;
         let place = join(&mut member, &ticket).await;
         assert_eq!(place, json!({"position": expected, "waiting": expected}));
         members.push(member);
@@ -105,8 +106,8 @@ async fn a_member_who_leaves_is_passed_over() {
     let (_seller, ticket) = listed_ticket(&app, "Play", json!(30)).await;
     let mut winner = buyer(&app).await;
     order_for(&mut winner, &ticket).await;
-    let mut leaver = buyer(&app).await;
-    let mut stayer = buyer(&app).await;
+    let mut leaver = verified_buyer(&app).await;
+    let mut stayer = verified_buyer(&app).await;
     join(&mut leaver, &ticket).await;
     join(&mut stayer, &ticket).await;
 
@@ -128,9 +129,9 @@ async fn a_member_at_the_hold_limit_is_skipped_with_a_note_and_the_next_one_gets
     let (mut seller, ticket) = listed_ticket(&app, "Derby", json!(20)).await;
     let mut winner = buyer(&app).await;
     order_for(&mut winner, &ticket).await;
-    let mut busy = buyer(&app).await;
+    let mut busy = verified_buyer(&app).await;
     join(&mut busy, &ticket).await;
-    let mut next = buyer(&app).await;
+    let mut next = verified_buyer(&app).await;
     join(&mut next, &ticket).await;
     // The busy member takes four other tickets before the hold ends.
     for n in 0..4 {
@@ -171,7 +172,10 @@ async fn fifty_shoppers_joining_at_once_get_places_one_to_fifty() {
     let (_seller, ticket) = listed_ticket(&app, "Cup final", json!(60)).await;
     let mut winner = buyer(&app).await;
     order_for(&mut winner, &ticket).await;
-    let shoppers = app.signed_in_buyers(50).await;
+    let mut shoppers = app.signed_in_buyers(50).await;
+    for shopper in &mut shoppers {
+        verify_address(&app, shopper).await;
+    }
 
     let joins = shoppers.into_iter().map(|mut shopper| {
         let ticket = ticket.clone();
@@ -207,7 +211,7 @@ async fn one_cannot_wait_for_a_ticket_for_sale_ones_own_or_one_held_for_oneself(
         own.error_messages(),
         ["You cannot wait for your own ticket"]
     );
-    let mut other = buyer(&app).await;
+    let mut other = verified_buyer(&app).await;
     assert_eq!(join(&mut other, &ticket).await["position"], 1);
     assert_eq!(
         join(&mut other, &ticket).await["position"],
@@ -226,8 +230,8 @@ async fn one_cannot_wait_for_a_ticket_for_sale_ones_own_or_one_held_for_oneself(
 async fn a_release_retried_after_a_crash_hands_the_ticket_to_the_same_member_once() {
     let app = TestApp::spawn().await;
     let (_winner, ticket, order) = ordered_ticket(&app, "Ballet", json!(25)).await;
-    let mut first = buyer(&app).await;
-    let mut second = buyer(&app).await;
+    let mut first = verified_buyer(&app).await;
+    let mut second = verified_buyer(&app).await;
     join(&mut first, &ticket).await;
     join(&mut second, &ticket).await;
     app.stop_worker();
@@ -295,7 +299,8 @@ async fn twenty_parallel_joins_by_one_shopper_put_them_on_ten_lists_and_no_more(
             held.push(ticket);
         }
     }
-    let shopper = app.signed_in_buyers(1).await.remove(0);
+    let mut shopper = app.signed_in_buyers(1).await.remove(0);
+    verify_address(&app, &mut shopper).await;
 
     let joins = held.iter().map(|ticket| {
         let mut shopper = shopper.clone();
@@ -327,6 +332,7 @@ async fn a_hand_over_reads_a_long_list_page_by_page_to_the_first_member_who_can_
     let mut members = app.signed_in_buyers(60).await;
     let mut member_ids = Vec::new();
     for member in &mut members {
+        verify_address(&app, member).await;
         join(member, &ticket).await;
         member_ids.push(id_of_user(member).await);
     }

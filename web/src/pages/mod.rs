@@ -14,7 +14,7 @@ use dioxus::prelude::*;
 use crate::assets::{ICON, STYLESHEET, TIME_SCRIPT};
 use crate::format::money;
 use crate::view::{AuthKind, Chrome, Page};
-use account::{auth, sign_out};
+use account::{account, auth, forgot_password, link_followed, new_password, sign_out};
 use forms::csrf_input;
 use listings::listings_page;
 use orders::{cancel_order, order_page, orders_page};
@@ -64,6 +64,10 @@ fn page_title(page: &Page) -> String {
             ..
         } => "Sign in".into(),
         Page::SignOut => "Sign out".into(),
+        Page::Account { .. } => "Your account".into(),
+        Page::ForgotPassword { .. } => "Forgot your password?".into(),
+        Page::NewPassword { .. } => "Choose a new password".into(),
+        Page::LinkFollowed { title, .. } => title.clone(),
         Page::CancelOrder { ticket_title, .. } => format!("Cancel your order for {ticket_title}"),
         Page::NewTicket { .. } => "Sell a ticket".into(),
         Page::Ticket(page) => page.ticket.title.clone(),
@@ -99,6 +103,18 @@ fn content(chrome: &Chrome, page: &Page) -> Element {
         } => home(tickets, more.as_deref(), search, chrome.signed_in.is_some()),
         Page::Auth { kind, form, next } => auth(*kind, form, next.as_deref(), csrf),
         Page::SignOut => sign_out(chrome, csrf),
+        Page::Account {
+            email,
+            verified,
+            errors,
+        } => account(email, *verified, errors, csrf),
+        Page::ForgotPassword { form } => forgot_password(form, csrf),
+        Page::NewPassword { token, form } => new_password(token, form, csrf),
+        Page::LinkFollowed {
+            title,
+            message,
+            next,
+        } => link_followed(title, message, next),
         Page::CancelOrder {
             order_id,
             ticket_title,
@@ -148,6 +164,7 @@ fn header(chrome: &Chrome) -> Element {
                         a { href: "/tickets/new", "Sell a ticket" }
                         a { href: "/orders", "My orders" }
                         a { href: "/listings", "My listings" }
+                        a { href: "/account", "Account" }
                         span { class: "who", "Signed in as ", strong { "{email}" } }
                         form { class: "inline", method: "post", action: "/auth/signout",
                             {csrf_input(&chrome.csrf_token)}

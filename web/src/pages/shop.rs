@@ -3,6 +3,7 @@
 
 use dioxus::prelude::*;
 
+use super::account::verify_button;
 use super::forms::{Field, csrf_input, error_summary, field, form_errors, moment};
 use crate::format::{countdown, money};
 use crate::view::{
@@ -256,6 +257,10 @@ fn waitlist_panel(
                             {csrf_input(csrf)}
                             button { r#type: "submit", "Leave the waiting list" }
                         }
+                    },
+                    (Some(Viewer::Shopper), None) if !waitlist.verified => rsx! {
+                        p { id: "verify-to-join", "Joining a waiting list needs a verified e-mail address: we e-mail you a link, and following it verifies the address." }
+                        {verify_button(csrf, &format!("/tickets/{}", ticket.id), "Verify your e-mail to join")}
                     },
                     (Some(Viewer::Shopper), None) => rsx! {
                         form { method: "post", action: "/tickets/{ticket.id}/waitlist",

@@ -4,6 +4,7 @@
 //! browser itself is `boxoffice_tests::visitor`.
 
 mod account;
+mod email_links;
 mod errors;
 mod forms;
 mod home;

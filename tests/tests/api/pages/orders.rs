@@ -2,7 +2,7 @@
 
 use boxoffice_api::backpressure::TemporalGate;
 use boxoffice_tests::TestServer;
-use boxoffice_tests::fixtures::buyer;
+use boxoffice_tests::fixtures::verified_buyer;
 use boxoffice_tests::visitor::{Reply, Visitor, decode_entities, links_to, text_of};
 use reqwest::StatusCode;
 use reqwest::header;
@@ -188,7 +188,7 @@ async fn an_order_cancelled_while_someone_waits_says_the_ticket_went_to_them() {
         .as_str()
         .expect("the ticket's id")
         .to_owned();
-    let mut waiting = buyer(&server.app).await;
+    let mut waiting = verified_buyer(&server.app).await;
     let joined = waiting
         .post(&format!("/api/tickets/{ticket_id}/waitlist"), json!({}))
         .await;
