@@ -46,7 +46,8 @@ impl std::fmt::Debug for Delivery {
 
 impl Delivery {
     /// SMTP to `url` (`smtp://[user:password@]host[:port]`, `smtps://…` for TLS from the first
-    /// byte, `?tls=required` for STARTTLS), from `from`.
+    /// byte, `?tls=required` for STARTTLS), from `from`. Made inside a Tokio runtime: its
+    /// connection pool keeps a task there.
     pub fn smtp(url: &SecretString, from: &str) -> anyhow::Result<Self> {
         let parsed = url::Url::parse(url.expose_secret())
             .map_err(|_| anyhow::anyhow!("SMTP_URL is not a URL (smtp://host:port)"))?;
@@ -339,8 +340,9 @@ mod tests {
         assert_eq!(waits, [5, 10, 20, 40, 60, 60]);
     }
 
-    #[test]
-    fn an_smtp_url_with_a_password_is_refused_without_naming_it() {
+    // The pool lettre builds keeps a task on the runtime: the transport is made inside one.
+    #[tokio::test]
+    async fn an_smtp_url_with_a_password_is_refused_without_naming_it() {
         let err = Delivery::smtp(&SecretString::from("http://me:hunter2@mail:25"), "a@b.c")
             .expect_err("not smtp");
         assert!(!format!("{err:#}").contains("hunter2"));
