@@ -91,6 +91,14 @@ pub async fn ordered_ticket<'a>(
     (buyer, ticket, order)
 }
 
+/// A ticket listed at $20 that a fresh buyer has ordered and paid for with a good card: the
+/// buyer, the ticket and the order.
+pub async fn paid_order<'a>(app: &'a TestApp, title: &str) -> (ApiClient<'a>, Value, Value) {
+    let (mut buyer, ticket, order) = ordered_ticket(app, title, json!(20)).await;
+    pay_with_a_good_card(&mut buyer, &order).await;
+    (buyer, ticket, order)
+}
+
 /// The buyer pays for the order with a good card, and the payment is accepted (201).
 pub async fn pay_with_a_good_card(buyer: &mut ApiClient<'_>, order: &Value) {
     let response = pay(buyer, order, "pm_card_visa").await;

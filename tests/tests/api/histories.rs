@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use boxoffice_runtime::replay::{NamedHistory, histories_at, replay_all, to_proto3_json};
 use boxoffice_runtime::temporal_server::find_cli;
 use boxoffice_tests::fixtures::{
-    cancel, id_of, make_completion_impossible, order_reaches, ordered_ticket, pay,
+    cancel, id_of, make_completion_impossible, order_reaches, ordered_ticket, paid_order, pay,
     pay_with_a_good_card, refund_at_stripe_directly, staff_member, staff_refund,
 };
 use boxoffice_tests::{TestApp, shared_temporal};
@@ -82,8 +82,7 @@ async fn replays_and_is_kept_as(history: &[u8], name: &str) {
 #[tokio::test]
 async fn a_paid_order_replays() {
     let app = TestApp::spawn().await;
-    let (mut buyer_client, _, order) = ordered_ticket(&app, "Happy path", json!(20)).await;
-    pay_with_a_good_card(&mut buyer_client, &order).await;
+    let (_, _, order) = paid_order(&app, "Happy path").await;
     replays_and_is_kept(&app, &order, "happy_path").await;
 }
 
@@ -128,8 +127,7 @@ async fn a_refunded_order_replays() {
 #[tokio::test]
 async fn a_refund_by_staff_replays() {
     let app = TestApp::spawn().await;
-    let (mut buyer_client, _, order) = ordered_ticket(&app, "Staff refund", json!(20)).await;
-    pay_with_a_good_card(&mut buyer_client, &order).await;
+    let (_, _, order) = paid_order(&app, "Staff refund").await;
     let mut staff = staff_member(&app).await;
     let refunded = staff_refund(&mut staff, &order, "Customer cannot attend").await;
     assert_eq!(refunded.status, StatusCode::OK, "{}", refunded.body);
@@ -139,8 +137,7 @@ async fn a_refund_by_staff_replays() {
 #[tokio::test]
 async fn a_refund_stripe_refused_replays() {
     let app = TestApp::spawn().await;
-    let (mut buyer_client, _, order) = ordered_ticket(&app, "Refused refund", json!(20)).await;
-    pay_with_a_good_card(&mut buyer_client, &order).await;
+    let (_, _, order) = paid_order(&app, "Refused refund").await;
     let mut staff = staff_member(&app).await;
     refund_at_stripe_directly(&app, &mut staff, &order).await;
     let refused = staff_refund(&mut staff, &order, "Customer asked").await;
@@ -227,8 +224,7 @@ async fn a_history_the_code_no_longer_matches_fails_replay_naming_the_workflow_a
 #[tokio::test]
 async fn a_history_shown_by_the_temporal_cli_as_proto3_json_replays() {
     let app = TestApp::spawn().await;
-    let (mut buyer_client, _, order) = ordered_ticket(&app, "Downloaded", json!(20)).await;
-    pay_with_a_good_card(&mut buyer_client, &order).await;
+    let (buyer_client, _, order) = paid_order(&app, "Downloaded").await;
     order_reaches(&buyer_client, &order, "complete", Duration::from_secs(20)).await;
     let workflow = format!("order-{}", id_of(&order));
 
