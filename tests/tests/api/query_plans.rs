@@ -46,26 +46,52 @@ async fn every_hot_statement_uses_an_index_on_sqlite_with_a_big_catalog() {
     assert!(scans.is_empty(), "full scans:\n{}", scans.join("\n\n"));
 }
 
+/// A database with a seller who has listed the whole catalog, analysed, and a second connection
+/// to it that records every statement it sends.
+struct BigCatalog {
+    db: DatabaseConnection,
+    seller_id: UserId,
+    recording: DatabaseConnection,
+    recorded: Arc<Mutex<Vec<Statement>>>,
+}
+
+impl BigCatalog {
+    async fn at(url: &str) -> Self {
+        let db = boxoffice_activities::db::connect(url).await.unwrap();
+        let seller = users::create_user(&db, "seller@example.com", "hash")
+            .await
+            .unwrap();
+        tickets::list_in_bulk(&db, seller.id, CATALOG, chrono::Duration::minutes(1))
+            .await
+            .unwrap();
+        // A database in service has statistics; the planner's choices depend on them.
+        db.execute_unprepared("ANALYZE").await.unwrap();
+
+        let mut recording = boxoffice_activities::db::connect(url).await.unwrap();
+        let recorded = Arc::new(Mutex::new(Vec::<Statement>::new()));
+        let sink = Arc::clone(&recorded);
+        recording.set_metric_callback(move |info| {
+            sink.lock().unwrap().push(info.statement.clone());
+        });
+        Self {
+            db,
+            seller_id: seller.id,
+            recording,
+            recorded,
+        }
+    }
+}
+
 /// Runs every hot path against the database at `url` with a big catalog; returns each statement
 /// that reads a hot table whole, with its plan.
 async fn full_scans_of_the_hot_paths(url: &str) -> Vec<String> {
-    let db = boxoffice_activities::db::connect(url).await.unwrap();
-    let seller = users::create_user(&db, "seller@example.com", "hash")
-        .await
-        .unwrap();
-    tickets::list_in_bulk(&db, seller.id, CATALOG, chrono::Duration::minutes(1))
-        .await
-        .unwrap();
-    // A database in service has statistics; the planner's choices depend on them.
-    db.execute_unprepared("ANALYZE").await.unwrap();
-
-    let mut recording = boxoffice_activities::db::connect(url).await.unwrap();
-    let recorded = Arc::new(Mutex::new(Vec::<Statement>::new()));
-    let sink = Arc::clone(&recorded);
-    recording.set_metric_callback(move |info| {
-        sink.lock().unwrap().push(info.statement.clone());
-    });
-    run_the_hot_paths(&recording, seller.id).await;
+    let BigCatalog {
+        db,
+        seller_id,
+        recording,
+        recorded,
+    } = BigCatalog::at(url).await;
+    run_the_hot_paths(&recording, seller_id).await;
 
     let statements = recorded.lock().unwrap().clone();
     let mut scans = Vec::new();
@@ -514,20 +540,12 @@ async fn a_price_range_sorted_by_price_walks_the_for_sale_price_index_on_sqlite(
 /// The plan, as text, of the search for tickets from $20 to $30, cheapest first, with a big
 /// catalog.
 async fn plan_of_a_price_range_by_price(url: &str) -> String {
-    let db = boxoffice_activities::db::connect(url).await.unwrap();
-    let seller = users::create_user(&db, "seller@example.com", "hash")
-        .await
-        .unwrap();
-    tickets::list_in_bulk(&db, seller.id, CATALOG, chrono::Duration::minutes(1))
-        .await
-        .unwrap();
-    db.execute_unprepared("ANALYZE").await.unwrap();
-    let mut recording = boxoffice_activities::db::connect(url).await.unwrap();
-    let recorded = Arc::new(Mutex::new(Vec::<Statement>::new()));
-    let sink = Arc::clone(&recorded);
-    recording.set_metric_callback(move |info| {
-        sink.lock().unwrap().push(info.statement.clone());
-    });
+    let BigCatalog {
+        db,
+        recording,
+        recorded,
+        ..
+    } = BigCatalog::at(url).await;
     let range = Search {
         min_price_cents: Some(2000),
         max_price_cents: Some(3000),
