@@ -99,6 +99,13 @@ pub async fn paid_order<'a>(app: &'a TestApp, title: &str) -> (ApiClient<'a>, Va
     (buyer, ticket, order)
 }
 
+/// A paid order (as `paid_order`) and a support staff member to act on it: the staff member
+/// and the order.
+pub async fn paid_order_and_staff<'a>(app: &'a TestApp, title: &str) -> (ApiClient<'a>, Value) {
+    let (_, _, order) = paid_order(app, title).await;
+    (staff_member(app).await, order)
+}
+
 /// The buyer pays for the order with a good card, and the payment is accepted (201).
 pub async fn pay_with_a_good_card(buyer: &mut ApiClient<'_>, order: &Value) {
     let response = pay(buyer, order, "pm_card_visa").await;

@@ -7,9 +7,17 @@ use axum::http::StatusCode;
 use boxoffice_tests::TestApp;
 use boxoffice_tests::fixtures::{
     buyer, email_of, id_of, listed_ticket, order_for, order_reaches, ordered_ticket, paid_order,
-    pay_with_a_good_card, refund_at_stripe_directly, staff_member, staff_refund,
+    paid_order_and_staff, pay_with_a_good_card, refund_at_stripe_directly, staff_member,
+    staff_refund,
 };
 use serde_json::{Value, json};
+
+/// The staff refund went through (200), and Stripe holds exactly one refund.
+#[track_caller]
+fn assert_refunded_once(app: &TestApp, refunded: &boxoffice_tests::ApiResponse) {
+    assert_eq!(refunded.status, StatusCode::OK, "{}", refunded.body);
+    assert_eq!(app.stripe.emulator.refunds().len(), 1);
+}
 
 #[tokio::test]
 async fn the_desk_is_not_there_for_a_signed_in_customer() {
@@ -192,8 +200,7 @@ async fn a_refund_gives_the_money_back_once_and_puts_the_ticket_on_sale() {
 #[tokio::test]
 async fn refunding_twice_refunds_once() {
     let app = TestApp::spawn().await;
-    let (_, _, order) = paid_order(&app, "Concert").await;
-    let mut staff = staff_member(&app).await;
+    let (mut staff, order) = paid_order_and_staff(&app, "Concert").await;
     let mut other_staff = staff_member(&app).await;
     let already = format!("Order {} is already refunded", id_of(&order));
 
@@ -223,8 +230,7 @@ async fn refunding_twice_refunds_once() {
 #[tokio::test]
 async fn a_refund_needs_a_reason() {
     let app = TestApp::spawn().await;
-    let (_, _, order) = paid_order(&app, "Concert").await;
-    let mut staff = staff_member(&app).await;
+    let (mut staff, order) = paid_order_and_staff(&app, "Concert").await;
 
     for body in [json!({}), json!({"reason": "  "}), json!({"reason": 7})] {
         let response = staff
@@ -282,15 +288,13 @@ async fn an_order_that_was_refused_once_can_be_refunded_once_paid() {
 
     let refunded = staff_refund(&mut staff, &order, "Now paid").await;
 
-    assert_eq!(refunded.status, StatusCode::OK, "{}", refunded.body);
-    assert_eq!(app.stripe.emulator.refunds().len(), 1);
+    assert_refunded_once(&app, &refunded);
 }
 
 #[tokio::test]
 async fn a_refund_stripe_refuses_leaves_the_order_paid() {
     let app = TestApp::spawn().await;
-    let (_, _, order) = paid_order(&app, "Concert").await;
-    let mut staff = staff_member(&app).await;
+    let (mut staff, order) = paid_order_and_staff(&app, "Concert").await;
     refund_at_stripe_directly(&app, &mut staff, &order).await;
 
     let response = staff_refund(&mut staff, &order, "Customer asked").await;
@@ -342,8 +346,7 @@ async fn a_refund_started_in_the_name_of_someone_not_staff_is_refused() {
 #[tokio::test]
 async fn a_refund_whose_answer_from_stripe_is_lost_refunds_once() {
     let app = TestApp::spawn().await;
-    let (_, _, order) = paid_order(&app, "Concert").await;
-    let mut staff = staff_member(&app).await;
+    let (mut staff, order) = paid_order_and_staff(&app, "Concert").await;
     // Stripe's answer is held back past the attempt's timeout: the retry asks again, with the
     // same idempotency key.
     app.stripe
@@ -352,15 +355,13 @@ async fn a_refund_whose_answer_from_stripe_is_lost_refunds_once() {
 
     let refunded = staff_refund(&mut staff, &order, "Lost answer").await;
 
-    assert_eq!(refunded.status, StatusCode::OK, "{}", refunded.body);
-    assert_eq!(app.stripe.emulator.refunds().len(), 1);
+    assert_refunded_once(&app, &refunded);
 }
 
 #[tokio::test]
 async fn a_worker_that_goes_away_mid_refund_leaves_one_refund() {
     let app = TestApp::spawn().await;
-    let (_, _, order) = paid_order(&app, "Concert").await;
-    let mut staff = staff_member(&app).await;
+    let (mut staff, order) = paid_order_and_staff(&app, "Concert").await;
     app.stripe
         .emulator
         .delay_next_responses(1, Duration::from_secs(12));
@@ -372,7 +373,6 @@ async fn a_worker_that_goes_away_mid_refund_leaves_one_refund() {
         app.start_worker();
     },);
 
-    assert_eq!(refunded.status, StatusCode::OK, "{}", refunded.body);
+    assert_refunded_once(&app, &refunded);
     assert_eq!(refunded.body["refundState"], "refunded");
-    assert_eq!(app.stripe.emulator.refunds().len(), 1);
 }
