@@ -256,9 +256,20 @@ pub fn next_page(response: &crate::ApiResponse) -> String {
         .unwrap_or_else(|| panic!("not a next link: {link}"))
 }
 
+/// A paid order and a staff member (as `paid_order_and_staff`), the order's charge already
+/// refunded at Stripe behind the shop's back: the staff member and the order.
+pub async fn paid_order_refunded_at_stripe<'a>(
+    app: &'a TestApp,
+    title: &str,
+) -> (ApiClient<'a>, Value) {
+    let (mut staff, order) = paid_order_and_staff(app, title).await;
+    refund_at_stripe_directly(app, &mut staff, &order).await;
+    (staff, order)
+}
+
 /// Refunds the paid order's charge at Stripe behind the shop's back (from Stripe's dashboard,
 /// say), finding the charge through the support desk as staff would.
-pub async fn refund_at_stripe_directly(app: &TestApp, staff: &mut ApiClient<'_>, order: &Value) {
+async fn refund_at_stripe_directly(app: &TestApp, staff: &mut ApiClient<'_>, order: &Value) {
     let found = staff
         .get(&format!("/api/support/orders?orderId={}", id_of(order)))
         .await;

@@ -12,7 +12,7 @@ use boxoffice_runtime::replay::{NamedHistory, histories_at, replay_all, to_proto
 use boxoffice_runtime::temporal_server::find_cli;
 use boxoffice_tests::fixtures::{
     cancel, id_of, make_completion_impossible, order_reaches, ordered_ticket, paid_order,
-    paid_order_and_staff, pay, pay_with_a_good_card, refund_at_stripe_directly, staff_refund,
+    paid_order_and_staff, paid_order_refunded_at_stripe, pay, pay_with_a_good_card, staff_refund,
 };
 use boxoffice_tests::{TestApp, shared_temporal};
 use boxoffice_workflows::RefundWorkflow;
@@ -136,8 +136,7 @@ async fn a_refund_by_staff_replays() {
 #[tokio::test]
 async fn a_refund_stripe_refused_replays() {
     let app = TestApp::spawn().await;
-    let (mut staff, order) = paid_order_and_staff(&app, "Refused refund").await;
-    refund_at_stripe_directly(&app, &mut staff, &order).await;
+    let (mut staff, order) = paid_order_refunded_at_stripe(&app, "Refused refund").await;
     let refused = staff_refund(&mut staff, &order, "Customer asked").await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
     refund_replays_and_is_kept(&app, &order, "refund_refused_by_stripe").await;

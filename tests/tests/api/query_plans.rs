@@ -353,15 +353,23 @@ fn has_limit(sql: &str) -> bool {
     sql.to_ascii_uppercase().contains(" LIMIT ")
 }
 
+/// The rows of the database's plan of `statement`, asked with `explain` (the backend's keyword).
+async fn explain(
+    db: &impl ConnectionTrait,
+    explain: &str,
+    statement: &Statement,
+) -> Vec<sea_orm::QueryResult> {
+    db.query_all_raw(Statement {
+        sql: format!("{explain} {}", statement.sql),
+        ..statement.clone()
+    })
+    .await
+    .unwrap()
+}
+
 /// SQLite's plan (`EXPLAIN QUERY PLAN`), if it scans a hot table whole.
 async fn sqlite_full_scans(db: &DatabaseConnection, statement: &Statement) -> Option<String> {
-    let rows = db
-        .query_all_raw(Statement {
-            sql: format!("EXPLAIN QUERY PLAN {}", statement.sql),
-            ..statement.clone()
-        })
-        .await
-        .unwrap();
+    let rows = explain(db, "EXPLAIN QUERY PLAN", statement).await;
     let details: Vec<String> = rows
         .iter()
         .map(|row| row.try_get_by::<String, _>("detail").unwrap())
@@ -383,13 +391,7 @@ async fn postgres_full_scans(db: &DatabaseConnection, statement: &Statement) -> 
     txn.execute_unprepared("SET LOCAL enable_seqscan = off")
         .await
         .unwrap();
-    let plan = txn
-        .query_all_raw(Statement {
-            sql: format!("EXPLAIN {}", statement.sql),
-            ..statement.clone()
-        })
-        .await
-        .unwrap();
+    let plan = explain(&txn, "EXPLAIN", statement).await;
     let leading = txn
         .query_all_raw(Statement::from_string(
             DbBackend::Postgres,
@@ -556,17 +558,11 @@ async fn plan_of_a_price_range_by_price(url: &str) -> String {
         .await
         .unwrap();
     let statement = recorded.lock().unwrap().last().cloned().unwrap();
-    let explain = match db.get_database_backend() {
+    let explain_as = match db.get_database_backend() {
         DbBackend::Postgres => "EXPLAIN",
         _ => "EXPLAIN QUERY PLAN",
     };
-    let rows = db
-        .query_all_raw(Statement {
-            sql: format!("{explain} {}", statement.sql),
-            ..statement
-        })
-        .await
-        .unwrap();
+    let rows = explain(&db, explain_as, &statement).await;
     rows.iter()
         .map(|row| {
             row.try_get_by::<String, _>("detail")

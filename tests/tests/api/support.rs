@@ -6,9 +6,8 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use boxoffice_tests::TestApp;
 use boxoffice_tests::fixtures::{
-    buyer, email_of, id_of, listed_ticket, order_for, order_reaches, ordered_ticket, paid_order,
-    paid_order_and_staff, pay_with_a_good_card, refund_at_stripe_directly, staff_member,
-    staff_refund,
+    email_of, id_of, order_reaches, ordered_ticket, paid_order, paid_order_and_staff,
+    paid_order_refunded_at_stripe, pay_with_a_good_card, staff_member, staff_refund,
 };
 use serde_json::{Value, json};
 
@@ -278,9 +277,7 @@ async fn an_expired_order_is_not_refunded() {
 #[tokio::test]
 async fn an_order_that_was_refused_once_can_be_refunded_once_paid() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
-    let mut customer = buyer(&app).await;
-    let order = order_for(&mut customer, &ticket).await;
+    let (mut customer, _, order) = ordered_ticket(&app, "Concert", json!(20)).await;
     let mut staff = staff_member(&app).await;
     let refused = staff_refund(&mut staff, &order, "Too early").await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
@@ -294,8 +291,7 @@ async fn an_order_that_was_refused_once_can_be_refunded_once_paid() {
 #[tokio::test]
 async fn a_refund_stripe_refuses_leaves_the_order_paid() {
     let app = TestApp::spawn().await;
-    let (mut staff, order) = paid_order_and_staff(&app, "Concert").await;
-    refund_at_stripe_directly(&app, &mut staff, &order).await;
+    let (mut staff, order) = paid_order_refunded_at_stripe(&app, "Concert").await;
 
     let response = staff_refund(&mut staff, &order, "Customer asked").await;
 
