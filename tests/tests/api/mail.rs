@@ -258,6 +258,7 @@ async fn a_ticket_a_staff_refund_hands_to_the_waiting_list_mails_the_member_thei
     let order = order_for(&mut buyer, &ticket).await;
     let member_email = address("member");
     let mut member = shopper(&app, &member_email).await;
+    verify_address(&app, &mut member).await;
     let path = format!("/api/tickets/{}/waitlist", id_of(&ticket));
     assert_eq!(member.post(&path, json!({})).await.status, 201);
     pay_with_a_good_card(&mut buyer, &order).await;
