@@ -289,35 +289,54 @@ pub struct Mailed<'a> {
     pub expires_at: DateTime<Utc>,
 }
 
+impl Mailed<'_> {
+    /// A message that carries this link: named by the link, saying until when it works, with
+    /// the link last under `label`.
+    fn letter(
+        self,
+        kind: Kind,
+        to: &str,
+        subject: &str,
+        paragraphs: &[&str],
+        label: &str,
+    ) -> Letter {
+        compose(
+            kind,
+            to,
+            self.link_id,
+            subject.to_owned(),
+            paragraphs,
+            &[("Link expires", when(self.expires_at))],
+            (label, self.url),
+        )
+    }
+}
+
 /// To an account's owner who asked to verify its address.
 pub fn verify_address(to: &str, link: Mailed<'_>) -> Letter {
-    compose(
+    link.letter(
         Kind::Verify,
         to,
-        link.link_id,
-        "Verify your e-mail address".to_owned(),
+        "Verify your e-mail address",
         &[
             "Follow the link below to confirm that this address is yours; then you can join waiting lists.",
             "The link works once. If you did not ask for it, ignore this message.",
         ],
-        &[("Link expires", when(link.expires_at))],
-        ("Verify my address", link.url),
+        "Verify my address",
     )
 }
 
 /// To an account's owner who asked to reset its password.
 pub fn password_reset(to: &str, link: Mailed<'_>) -> Letter {
-    compose(
+    link.letter(
         Kind::PasswordReset,
         to,
-        link.link_id,
-        "Reset your password".to_owned(),
+        "Reset your password",
         &[
             "Someone (we hope you) asked to reset the password of your boxoffice account. Follow the link below to choose a new one; every browser signed in to the account is then signed out.",
             "The link works once. If you did not ask for it, ignore this message: your password stays as it is.",
         ],
-        &[("Link expires", when(link.expires_at))],
-        ("Choose a new password", link.url),
+        "Choose a new password",
     )
 }
 

@@ -91,6 +91,21 @@ pub async fn ordered_ticket<'a>(
     (buyer, ticket, order)
 }
 
+/// A ticket listed at $20 that a fresh buyer has ordered and paid for with a good card: the
+/// buyer, the ticket and the order.
+pub async fn paid_order<'a>(app: &'a TestApp, title: &str) -> (ApiClient<'a>, Value, Value) {
+    let (mut buyer, ticket, order) = ordered_ticket(app, title, json!(20)).await;
+    pay_with_a_good_card(&mut buyer, &order).await;
+    (buyer, ticket, order)
+}
+
+/// A paid order (as `paid_order`) and a support staff member to act on it: the staff member
+/// and the order.
+pub async fn paid_order_and_staff<'a>(app: &'a TestApp, title: &str) -> (ApiClient<'a>, Value) {
+    let (_, _, order) = paid_order(app, title).await;
+    (staff_member(app).await, order)
+}
+
 /// The buyer pays for the order with a good card, and the payment is accepted (201).
 pub async fn pay_with_a_good_card(buyer: &mut ApiClient<'_>, order: &Value) {
     let response = pay(buyer, order, "pm_card_visa").await;
@@ -241,9 +256,20 @@ pub fn next_page(response: &crate::ApiResponse) -> String {
         .unwrap_or_else(|| panic!("not a next link: {link}"))
 }
 
+/// A paid order and a staff member (as `paid_order_and_staff`), the order's charge already
+/// refunded at Stripe behind the shop's back: the staff member and the order.
+pub async fn paid_order_refunded_at_stripe<'a>(
+    app: &'a TestApp,
+    title: &str,
+) -> (ApiClient<'a>, Value) {
+    let (mut staff, order) = paid_order_and_staff(app, title).await;
+    refund_at_stripe_directly(app, &mut staff, &order).await;
+    (staff, order)
+}
+
 /// Refunds the paid order's charge at Stripe behind the shop's back (from Stripe's dashboard,
 /// say), finding the charge through the support desk as staff would.
-pub async fn refund_at_stripe_directly(app: &TestApp, staff: &mut ApiClient<'_>, order: &Value) {
+async fn refund_at_stripe_directly(app: &TestApp, staff: &mut ApiClient<'_>, order: &Value) {
     let found = staff
         .get(&format!("/api/support/orders?orderId={}", id_of(order)))
         .await;

@@ -40,6 +40,13 @@ impl Reply {
         self.header(header::LOCATION)
     }
 
+    /// Asserts that the reply sends the browser on (303) to `location`.
+    #[track_caller]
+    pub fn assert_redirects_to(&self, location: &str) {
+        assert_eq!(self.status, StatusCode::SEE_OTHER, "{}", self.body);
+        assert_eq!(self.location(), location);
+    }
+
     pub fn content_type(&self) -> &str {
         self.header(header::CONTENT_TYPE)
     }

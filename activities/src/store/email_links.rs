@@ -6,8 +6,8 @@ use boxoffice_domain::UserId;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
@@ -76,14 +76,14 @@ pub async fn verify(
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Result<UserId, Unusable>, StoreError> {
-    let txn = begin_write(db).await?;
-    let user_id = match redeem(&txn, Purpose::Verify, token_hash, now).await? {
-        Ok(user_id) => user_id,
-        Err(unusable) => return Ok(Err(unusable)),
-    };
-    users::mark_verified(&txn, user_id, now).await?;
-    txn.commit().await?;
-    Ok(Ok(user_id))
+    follow(
+        db,
+        Purpose::Verify,
+        token_hash,
+        now,
+        async |txn, user_id| users::mark_verified(txn, user_id, now).await,
+    )
+    .await
 }
 
 /// Follows a "reset" link with a new password (hashed): the password is changed, every session
@@ -95,15 +95,37 @@ pub async fn reset_password(
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Result<UserId, Unusable>, StoreError> {
+    follow(
+        db,
+        Purpose::PasswordReset,
+        token_hash,
+        now,
+        async |txn, user_id| {
+            users::set_password(txn, user_id, password_hash).await?;
+            users::mark_verified(txn, user_id, now).await?;
+            retire_all(txn, user_id, Purpose::PasswordReset, now).await?;
+            sessions::end_all_sessions(txn, user_id).await?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// Redeems the link and does what it is for (`effect`, for the user it was sent to) in one
+/// transaction: a link is used exactly when its effect commits.
+async fn follow(
+    db: &DatabaseConnection,
+    purpose: Purpose,
+    token_hash: &str,
+    now: DateTime<Utc>,
+    effect: impl AsyncFnOnce(&DatabaseTransaction, UserId) -> Result<(), StoreError>,
+) -> Result<Result<UserId, Unusable>, StoreError> {
     let txn = begin_write(db).await?;
-    let user_id = match redeem(&txn, Purpose::PasswordReset, token_hash, now).await? {
+    let user_id = match redeem(&txn, purpose, token_hash, now).await? {
         Ok(user_id) => user_id,
         Err(unusable) => return Ok(Err(unusable)),
     };
-    users::set_password(&txn, user_id, password_hash).await?;
-    users::mark_verified(&txn, user_id, now).await?;
-    retire_all(&txn, user_id, Purpose::PasswordReset, now).await?;
-    sessions::end_all_sessions(&txn, user_id).await?;
+    effect(&txn, user_id).await?;
     txn.commit().await?;
     Ok(Ok(user_id))
 }

@@ -11,13 +11,13 @@ use axum::http::StatusCode;
 use boxoffice_runtime::replay::{NamedHistory, histories_at, replay_all, to_proto3_json};
 use boxoffice_runtime::temporal_server::find_cli;
 use boxoffice_tests::fixtures::{
-    cancel, id_of, make_completion_impossible, order_reaches, ordered_ticket, pay,
-    pay_with_a_good_card, refund_at_stripe_directly, staff_member, staff_refund,
+    cancel, id_of, make_completion_impossible, order_reaches, ordered_ticket, paid_order,
+    paid_order_and_staff, paid_order_refunded_at_stripe, pay, pay_with_a_good_card, staff_refund,
 };
 use boxoffice_tests::{TestApp, shared_temporal};
 use boxoffice_workflows::RefundWorkflow;
 use serde_json::{Value, json};
-use temporalio_client::{WorkflowFetchHistoryOptions, WorkflowGetResultOptions};
+use temporalio_client::{WorkflowFetchHistoryOptions, WorkflowGetResultOptions, WorkflowHistory};
 use temporalio_common::protos::temporal::api::history::v1::History;
 
 fn fixtures_dir() -> PathBuf {
@@ -49,12 +49,11 @@ async fn replays_and_is_kept(app: &TestApp, order: &Value, name: &str) {
     .await
     .expect("workflow finished in time")
     .expect("workflow completed");
-    let history = handle
-        .fetch_history(WorkflowFetchHistoryOptions::default())
-        .to_json()
-        .await
-        .expect("history as JSON");
-    replays_and_is_kept_as(&history, name).await;
+    replays_and_is_kept_as(
+        handle.fetch_history(WorkflowFetchHistoryOptions::default()),
+        name,
+    )
+    .await;
 }
 
 /// The order's finished `RefundWorkflow`: replays its history, and keeps it if asked to.
@@ -62,16 +61,17 @@ async fn refund_replays_and_is_kept(app: &TestApp, order: &Value, name: &str) {
     let handle = app.state.temporal.get_workflow_handle::<RefundWorkflow>(
         boxoffice_workflows::refund::start::workflow_id(id_of(order).parse().unwrap()),
     );
-    let history = handle
-        .fetch_history(WorkflowFetchHistoryOptions::default())
-        .to_json()
-        .await
-        .expect("history as JSON");
-    replays_and_is_kept_as(&history, name).await;
+    replays_and_is_kept_as(
+        handle.fetch_history(WorkflowFetchHistoryOptions::default()),
+        name,
+    )
+    .await;
 }
 
-async fn replays_and_is_kept_as(history: &[u8], name: &str) {
-    replay(history)
+/// Replays a fetched history, and keeps it if asked to.
+async fn replays_and_is_kept_as(history: WorkflowHistory, name: &str) {
+    let history = history.to_json().await.expect("history as JSON");
+    replay(&history)
         .await
         .unwrap_or_else(|err| panic!("{name}: fresh history does not replay: {err}"));
     if std::env::var_os("BOXOFFICE_RECORD_HISTORIES").is_some() {
@@ -82,8 +82,7 @@ async fn replays_and_is_kept_as(history: &[u8], name: &str) {
 #[tokio::test]
 async fn a_paid_order_replays() {
     let app = TestApp::spawn().await;
-    let (mut buyer_client, _, order) = ordered_ticket(&app, "Happy path", json!(20)).await;
-    pay_with_a_good_card(&mut buyer_client, &order).await;
+    let (_, _, order) = paid_order(&app, "Happy path").await;
     replays_and_is_kept(&app, &order, "happy_path").await;
 }
 
@@ -128,9 +127,7 @@ async fn a_refunded_order_replays() {
 #[tokio::test]
 async fn a_refund_by_staff_replays() {
     let app = TestApp::spawn().await;
-    let (mut buyer_client, _, order) = ordered_ticket(&app, "Staff refund", json!(20)).await;
-    pay_with_a_good_card(&mut buyer_client, &order).await;
-    let mut staff = staff_member(&app).await;
+    let (mut staff, order) = paid_order_and_staff(&app, "Staff refund").await;
     let refunded = staff_refund(&mut staff, &order, "Customer cannot attend").await;
     assert_eq!(refunded.status, StatusCode::OK, "{}", refunded.body);
     refund_replays_and_is_kept(&app, &order, "refund_by_staff").await;
@@ -139,10 +136,7 @@ async fn a_refund_by_staff_replays() {
 #[tokio::test]
 async fn a_refund_stripe_refused_replays() {
     let app = TestApp::spawn().await;
-    let (mut buyer_client, _, order) = ordered_ticket(&app, "Refused refund", json!(20)).await;
-    pay_with_a_good_card(&mut buyer_client, &order).await;
-    let mut staff = staff_member(&app).await;
-    refund_at_stripe_directly(&app, &mut staff, &order).await;
+    let (mut staff, order) = paid_order_refunded_at_stripe(&app, "Refused refund").await;
     let refused = staff_refund(&mut staff, &order, "Customer asked").await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
     refund_replays_and_is_kept(&app, &order, "refund_refused_by_stripe").await;
@@ -227,8 +221,7 @@ async fn a_history_the_code_no_longer_matches_fails_replay_naming_the_workflow_a
 #[tokio::test]
 async fn a_history_shown_by_the_temporal_cli_as_proto3_json_replays() {
     let app = TestApp::spawn().await;
-    let (mut buyer_client, _, order) = ordered_ticket(&app, "Downloaded", json!(20)).await;
-    pay_with_a_good_card(&mut buyer_client, &order).await;
+    let (buyer_client, _, order) = paid_order(&app, "Downloaded").await;
     order_reaches(&buyer_client, &order, "complete", Duration::from_secs(20)).await;
     let workflow = format!("order-{}", id_of(&order));
 

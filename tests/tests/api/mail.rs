@@ -183,16 +183,28 @@ async fn paid_order(app: &TestApp, title: &str, price: Value) -> PaidOrder {
     }
 }
 
+/// A paid order that support staff then refund, giving `reason`; the refund is done (200).
+async fn refunded_by_staff(app: &TestApp, title: &str, price: Value, reason: &str) -> PaidOrder {
+    let paid = paid_order(app, title, price).await;
+    let mut staff = staff_member(app).await;
+    let refund = staff_refund(&mut staff, &paid.order, reason).await;
+    assert_eq!(refund.status, 200, "{}", refund.body);
+    paid
+}
+
 #[tokio::test]
 async fn a_refund_by_support_staff_mails_the_buyer_that_it_was_refunded() {
     let app = TestApp::spawn().await;
     app.send_mail_to_maildev();
-    let paid = paid_order(&app, "Staff Refund Night", json!(30)).await;
-    let mut staff = staff_member(&app).await;
 
-    let refund = staff_refund(&mut staff, &paid.order, "Customer cannot attend").await;
+    let paid = refunded_by_staff(
+        &app,
+        "Staff Refund Night",
+        json!(30),
+        "Customer cannot attend",
+    )
+    .await;
 
-    assert_eq!(refund.status, 200, "{}", refund.body);
     let refunded =
         wait_for_message(inbox(), &paid.buyer_email, "Refunded: Staff Refund Night").await;
     assert_eq!(refunded.len(), 1);
@@ -208,12 +220,15 @@ async fn a_refund_by_support_staff_mails_the_buyer_that_it_was_refunded() {
 async fn a_refund_by_support_staff_mails_the_seller_the_ticket_the_amount_and_why() {
     let app = TestApp::spawn().await;
     app.send_mail_to_maildev();
-    let paid = paid_order(&app, "Undone Sale", json!(45)).await;
-    let mut staff = staff_member(&app).await;
 
-    let refund = staff_refund(&mut staff, &paid.order, "Event moved to a smaller hall").await;
+    let paid = refunded_by_staff(
+        &app,
+        "Undone Sale",
+        json!(45),
+        "Event moved to a smaller hall",
+    )
+    .await;
 
-    assert_eq!(refund.status, 200, "{}", refund.body);
     let told = wait_for_message(inbox(), &paid.seller_email, "Sale refunded: Undone Sale").await;
     assert_eq!(told.len(), 1);
     for part in parts(&told[0]) {
@@ -243,6 +258,7 @@ async fn a_ticket_a_staff_refund_hands_to_the_waiting_list_mails_the_member_thei
     let order = order_for(&mut buyer, &ticket).await;
     let member_email = address("member");
     let mut member = shopper(&app, &member_email).await;
+    verify_address(&app, &mut member).await;
     let path = format!("/api/tickets/{}/waitlist", id_of(&ticket));
     assert_eq!(member.post(&path, json!({})).await.status, 201);
     pay_with_a_good_card(&mut buyer, &order).await;

@@ -27,6 +27,15 @@ async fn reset_token(app: &TestApp, address: &str) -> String {
     token_in(&text)
 }
 
+/// A shopper signed up as `email(name)` asks for a reset: their address and the token mailed.
+async fn a_reset_link(app: &TestApp, name: &str) -> (String, String) {
+    let address = email(name);
+    app.signed_up(&address).await;
+    ask_for_a_reset(&mut app.anonymous(), &address).await;
+    let token = reset_token(app, &address).await;
+    (address, token)
+}
+
 fn token_in(text: &str) -> String {
     let path = link_path(text, "Choose a new password");
     path.strip_prefix("/password-reset/confirm?token=")
@@ -104,10 +113,7 @@ async fn the_mailed_link_sets_a_new_password_and_ends_every_session() {
 #[tokio::test]
 async fn a_link_resets_once() {
     let app = TestApp::spawn().await;
-    let address = email("twice");
-    app.signed_up(&address).await;
-    ask_for_a_reset(&mut app.anonymous(), &address).await;
-    let token = reset_token(&app, &address).await;
+    let (address, token) = a_reset_link(&app, "twice").await;
     confirm(&mut app.anonymous(), &token, NEW_PASSWORD).await;
 
     let again = confirm(&mut app.anonymous(), &token, "yet another one").await;
@@ -121,10 +127,7 @@ async fn a_link_resets_once() {
 #[tokio::test]
 async fn an_expired_link_is_refused() {
     let app = TestApp::spawn().await;
-    let address = email("late");
-    app.signed_up(&address).await;
-    ask_for_a_reset(&mut app.anonymous(), &address).await;
-    let token = reset_token(&app, &address).await;
+    let (address, token) = a_reset_link(&app, "late").await;
     expire_links(&app, &address).await;
 
     let reset = confirm(&mut app.anonymous(), &token, NEW_PASSWORD).await;
@@ -137,10 +140,7 @@ async fn an_expired_link_is_refused() {
 #[tokio::test]
 async fn a_new_password_follows_the_sign_up_rules_and_the_link_still_works_after() {
     let app = TestApp::spawn().await;
-    let address = email("short");
-    app.signed_up(&address).await;
-    ask_for_a_reset(&mut app.anonymous(), &address).await;
-    let token = reset_token(&app, &address).await;
+    let (_, token) = a_reset_link(&app, "short").await;
 
     let short = confirm(&mut app.anonymous(), &token, "short").await;
 

@@ -6,6 +6,11 @@ use boxoffice_tests::fixtures::{
 use serde_json::{Value, json};
 use std::time::Duration;
 
+/// An order as `pay` takes it, with an id no order has.
+fn no_such_order() -> Value {
+    json!({"id": uuid::Uuid::new_v4()})
+}
+
 #[tokio::test]
 async fn paying_with_a_good_card_returns_201_completes_the_order_and_sells_the_ticket() {
     let app = TestApp::spawn().await;
@@ -122,13 +127,7 @@ async fn an_unknown_payment_method_is_400_and_the_order_stays_payable() {
 #[tokio::test]
 async fn paying_requires_a_session() {
     let app = TestApp::spawn().await;
-    let response = app
-        .anonymous()
-        .post(
-            "/api/payments",
-            json!({"orderId": uuid::Uuid::new_v4(), "token": "pm_card_visa"}),
-        )
-        .await;
+    let response = pay(&mut app.anonymous(), &no_such_order(), "pm_card_visa").await;
     assert_eq!(response.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -143,13 +142,7 @@ async fn paying_without_order_id_and_token_lists_both_fields() {
 #[tokio::test]
 async fn paying_for_an_unknown_order_is_404() {
     let app = TestApp::spawn().await;
-    let response = buyer(&app)
-        .await
-        .post(
-            "/api/payments",
-            json!({"orderId": uuid::Uuid::new_v4(), "token": "pm_card_visa"}),
-        )
-        .await;
+    let response = pay(&mut buyer(&app).await, &no_such_order(), "pm_card_visa").await;
     assert_eq!(response.status, StatusCode::NOT_FOUND);
 }
 

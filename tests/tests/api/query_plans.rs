@@ -46,26 +46,52 @@ async fn every_hot_statement_uses_an_index_on_sqlite_with_a_big_catalog() {
     assert!(scans.is_empty(), "full scans:\n{}", scans.join("\n\n"));
 }
 
+/// A database with a seller who has listed the whole catalog, analysed, and a second connection
+/// to it that records every statement it sends.
+struct BigCatalog {
+    db: DatabaseConnection,
+    seller_id: UserId,
+    recording: DatabaseConnection,
+    recorded: Arc<Mutex<Vec<Statement>>>,
+}
+
+impl BigCatalog {
+    async fn at(url: &str) -> Self {
+        let db = boxoffice_activities::db::connect(url).await.unwrap();
+        let seller = users::create_user(&db, "seller@example.com", "hash")
+            .await
+            .unwrap();
+        tickets::list_in_bulk(&db, seller.id, CATALOG, chrono::Duration::minutes(1))
+            .await
+            .unwrap();
+        // A database in service has statistics; the planner's choices depend on them.
+        db.execute_unprepared("ANALYZE").await.unwrap();
+
+        let mut recording = boxoffice_activities::db::connect(url).await.unwrap();
+        let recorded = Arc::new(Mutex::new(Vec::<Statement>::new()));
+        let sink = Arc::clone(&recorded);
+        recording.set_metric_callback(move |info| {
+            sink.lock().unwrap().push(info.statement.clone());
+        });
+        Self {
+            db,
+            seller_id: seller.id,
+            recording,
+            recorded,
+        }
+    }
+}
+
 /// Runs every hot path against the database at `url` with a big catalog; returns each statement
 /// that reads a hot table whole, with its plan.
 async fn full_scans_of_the_hot_paths(url: &str) -> Vec<String> {
-    let db = boxoffice_activities::db::connect(url).await.unwrap();
-    let seller = users::create_user(&db, "seller@example.com", "hash")
-        .await
-        .unwrap();
-    tickets::list_in_bulk(&db, seller.id, CATALOG, chrono::Duration::minutes(1))
-        .await
-        .unwrap();
-    // A database in service has statistics; the planner's choices depend on them.
-    db.execute_unprepared("ANALYZE").await.unwrap();
-
-    let mut recording = boxoffice_activities::db::connect(url).await.unwrap();
-    let recorded = Arc::new(Mutex::new(Vec::<Statement>::new()));
-    let sink = Arc::clone(&recorded);
-    recording.set_metric_callback(move |info| {
-        sink.lock().unwrap().push(info.statement.clone());
-    });
-    run_the_hot_paths(&recording, seller.id).await;
+    let BigCatalog {
+        db,
+        seller_id,
+        recording,
+        recorded,
+    } = BigCatalog::at(url).await;
+    run_the_hot_paths(&recording, seller_id).await;
 
     let statements = recorded.lock().unwrap().clone();
     let mut scans = Vec::new();
@@ -327,15 +353,23 @@ fn has_limit(sql: &str) -> bool {
     sql.to_ascii_uppercase().contains(" LIMIT ")
 }
 
+/// The rows of the database's plan of `statement`, asked with `explain` (the backend's keyword).
+async fn explain(
+    db: &impl ConnectionTrait,
+    explain: &str,
+    statement: &Statement,
+) -> Vec<sea_orm::QueryResult> {
+    db.query_all_raw(Statement {
+        sql: format!("{explain} {}", statement.sql),
+        ..statement.clone()
+    })
+    .await
+    .unwrap()
+}
+
 /// SQLite's plan (`EXPLAIN QUERY PLAN`), if it scans a hot table whole.
 async fn sqlite_full_scans(db: &DatabaseConnection, statement: &Statement) -> Option<String> {
-    let rows = db
-        .query_all_raw(Statement {
-            sql: format!("EXPLAIN QUERY PLAN {}", statement.sql),
-            ..statement.clone()
-        })
-        .await
-        .unwrap();
+    let rows = explain(db, "EXPLAIN QUERY PLAN", statement).await;
     let details: Vec<String> = rows
         .iter()
         .map(|row| row.try_get_by::<String, _>("detail").unwrap())
@@ -357,13 +391,7 @@ async fn postgres_full_scans(db: &DatabaseConnection, statement: &Statement) -> 
     txn.execute_unprepared("SET LOCAL enable_seqscan = off")
         .await
         .unwrap();
-    let plan = txn
-        .query_all_raw(Statement {
-            sql: format!("EXPLAIN {}", statement.sql),
-            ..statement.clone()
-        })
-        .await
-        .unwrap();
+    let plan = explain(&txn, "EXPLAIN", statement).await;
     let leading = txn
         .query_all_raw(Statement::from_string(
             DbBackend::Postgres,
@@ -514,20 +542,12 @@ async fn a_price_range_sorted_by_price_walks_the_for_sale_price_index_on_sqlite(
 /// The plan, as text, of the search for tickets from $20 to $30, cheapest first, with a big
 /// catalog.
 async fn plan_of_a_price_range_by_price(url: &str) -> String {
-    let db = boxoffice_activities::db::connect(url).await.unwrap();
-    let seller = users::create_user(&db, "seller@example.com", "hash")
-        .await
-        .unwrap();
-    tickets::list_in_bulk(&db, seller.id, CATALOG, chrono::Duration::minutes(1))
-        .await
-        .unwrap();
-    db.execute_unprepared("ANALYZE").await.unwrap();
-    let mut recording = boxoffice_activities::db::connect(url).await.unwrap();
-    let recorded = Arc::new(Mutex::new(Vec::<Statement>::new()));
-    let sink = Arc::clone(&recorded);
-    recording.set_metric_callback(move |info| {
-        sink.lock().unwrap().push(info.statement.clone());
-    });
+    let BigCatalog {
+        db,
+        recording,
+        recorded,
+        ..
+    } = BigCatalog::at(url).await;
     let range = Search {
         min_price_cents: Some(2000),
         max_price_cents: Some(3000),
@@ -538,17 +558,11 @@ async fn plan_of_a_price_range_by_price(url: &str) -> String {
         .await
         .unwrap();
     let statement = recorded.lock().unwrap().last().cloned().unwrap();
-    let explain = match db.get_database_backend() {
+    let explain_as = match db.get_database_backend() {
         DbBackend::Postgres => "EXPLAIN",
         _ => "EXPLAIN QUERY PLAN",
     };
-    let rows = db
-        .query_all_raw(Statement {
-            sql: format!("{explain} {}", statement.sql),
-            ..statement
-        })
-        .await
-        .unwrap();
+    let rows = explain(&db, explain_as, &statement).await;
     rows.iter()
         .map(|row| {
             row.try_get_by::<String, _>("detail")

@@ -6,16 +6,16 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use boxoffice_tests::TestApp;
 use boxoffice_tests::fixtures::{
-    buyer, email_of, id_of, listed_ticket, order_for, order_reaches, ordered_ticket,
-    pay_with_a_good_card, refund_at_stripe_directly, staff_member, staff_refund,
+    email_of, id_of, order_reaches, ordered_ticket, paid_order, paid_order_and_staff,
+    paid_order_refunded_at_stripe, pay_with_a_good_card, staff_member, staff_refund,
 };
 use serde_json::{Value, json};
 
-/// A paid order: the buyer, the ticket and the order.
-async fn paid_order(app: &TestApp) -> (boxoffice_tests::ApiClient<'_>, Value, Value) {
-    let (mut buyer, ticket, order) = ordered_ticket(app, "Concert", json!(20)).await;
-    pay_with_a_good_card(&mut buyer, &order).await;
-    (buyer, ticket, order)
+/// The staff refund went through (200), and Stripe holds exactly one refund.
+#[track_caller]
+fn assert_refunded_once(app: &TestApp, refunded: &boxoffice_tests::ApiResponse) {
+    assert_eq!(refunded.status, StatusCode::OK, "{}", refunded.body);
+    assert_eq!(app.stripe.emulator.refunds().len(), 1);
 }
 
 #[tokio::test]
@@ -64,7 +64,7 @@ async fn staff_rights_revoked_take_the_desk_away_at_once() {
 #[tokio::test]
 async fn staff_find_a_customers_orders_by_their_email() {
     let app = TestApp::spawn().await;
-    let (customer, ticket, order) = paid_order(&app).await;
+    let (customer, ticket, order) = paid_order(&app, "Concert").await;
     let mut staff = staff_member(&app).await;
     let email = email_of(&customer).await;
 
@@ -160,7 +160,7 @@ async fn a_search_needs_exactly_one_valid_term() {
 #[tokio::test]
 async fn a_refund_gives_the_money_back_once_and_puts_the_ticket_on_sale() {
     let app = TestApp::spawn().await;
-    let (mut customer, ticket, order) = paid_order(&app).await;
+    let (mut customer, ticket, order) = paid_order(&app, "Concert").await;
     let mut staff = staff_member(&app).await;
 
     let refunded = staff_refund(&mut staff, &order, "Customer cannot attend").await;
@@ -199,8 +199,7 @@ async fn a_refund_gives_the_money_back_once_and_puts_the_ticket_on_sale() {
 #[tokio::test]
 async fn refunding_twice_refunds_once() {
     let app = TestApp::spawn().await;
-    let (_, _, order) = paid_order(&app).await;
-    let mut staff = staff_member(&app).await;
+    let (mut staff, order) = paid_order_and_staff(&app, "Concert").await;
     let mut other_staff = staff_member(&app).await;
     let already = format!("Order {} is already refunded", id_of(&order));
 
@@ -230,8 +229,7 @@ async fn refunding_twice_refunds_once() {
 #[tokio::test]
 async fn a_refund_needs_a_reason() {
     let app = TestApp::spawn().await;
-    let (_, _, order) = paid_order(&app).await;
-    let mut staff = staff_member(&app).await;
+    let (mut staff, order) = paid_order_and_staff(&app, "Concert").await;
 
     for body in [json!({}), json!({"reason": "  "}), json!({"reason": 7})] {
         let response = staff
@@ -279,9 +277,7 @@ async fn an_expired_order_is_not_refunded() {
 #[tokio::test]
 async fn an_order_that_was_refused_once_can_be_refunded_once_paid() {
     let app = TestApp::spawn().await;
-    let (_, ticket) = listed_ticket(&app, "Concert", json!(20)).await;
-    let mut customer = buyer(&app).await;
-    let order = order_for(&mut customer, &ticket).await;
+    let (mut customer, _, order) = ordered_ticket(&app, "Concert", json!(20)).await;
     let mut staff = staff_member(&app).await;
     let refused = staff_refund(&mut staff, &order, "Too early").await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
@@ -289,16 +285,13 @@ async fn an_order_that_was_refused_once_can_be_refunded_once_paid() {
 
     let refunded = staff_refund(&mut staff, &order, "Now paid").await;
 
-    assert_eq!(refunded.status, StatusCode::OK, "{}", refunded.body);
-    assert_eq!(app.stripe.emulator.refunds().len(), 1);
+    assert_refunded_once(&app, &refunded);
 }
 
 #[tokio::test]
 async fn a_refund_stripe_refuses_leaves_the_order_paid() {
     let app = TestApp::spawn().await;
-    let (_, _, order) = paid_order(&app).await;
-    let mut staff = staff_member(&app).await;
-    refund_at_stripe_directly(&app, &mut staff, &order).await;
+    let (mut staff, order) = paid_order_refunded_at_stripe(&app, "Concert").await;
 
     let response = staff_refund(&mut staff, &order, "Customer asked").await;
 
@@ -321,8 +314,7 @@ async fn a_refund_stripe_refuses_leaves_the_order_paid() {
 #[tokio::test]
 async fn a_refund_started_in_the_name_of_someone_not_staff_is_refused() {
     let app = TestApp::spawn().await;
-    let (mut customer, _, order) = ordered_ticket(&app, "Concert", json!(20)).await;
-    pay_with_a_good_card(&mut customer, &order).await;
+    let (mut customer, _, order) = paid_order(&app, "Concert").await;
     let customer_id = customer.get("/api/users/currentuser").await.body["currentUser"]["id"]
         .as_str()
         .unwrap()
@@ -350,8 +342,7 @@ async fn a_refund_started_in_the_name_of_someone_not_staff_is_refused() {
 #[tokio::test]
 async fn a_refund_whose_answer_from_stripe_is_lost_refunds_once() {
     let app = TestApp::spawn().await;
-    let (_, _, order) = paid_order(&app).await;
-    let mut staff = staff_member(&app).await;
+    let (mut staff, order) = paid_order_and_staff(&app, "Concert").await;
     // Stripe's answer is held back past the attempt's timeout: the retry asks again, with the
     // same idempotency key.
     app.stripe
@@ -360,15 +351,13 @@ async fn a_refund_whose_answer_from_stripe_is_lost_refunds_once() {
 
     let refunded = staff_refund(&mut staff, &order, "Lost answer").await;
 
-    assert_eq!(refunded.status, StatusCode::OK, "{}", refunded.body);
-    assert_eq!(app.stripe.emulator.refunds().len(), 1);
+    assert_refunded_once(&app, &refunded);
 }
 
 #[tokio::test]
 async fn a_worker_that_goes_away_mid_refund_leaves_one_refund() {
     let app = TestApp::spawn().await;
-    let (_, _, order) = paid_order(&app).await;
-    let mut staff = staff_member(&app).await;
+    let (mut staff, order) = paid_order_and_staff(&app, "Concert").await;
     app.stripe
         .emulator
         .delay_next_responses(1, Duration::from_secs(12));
@@ -380,7 +369,6 @@ async fn a_worker_that_goes_away_mid_refund_leaves_one_refund() {
         app.start_worker();
     },);
 
-    assert_eq!(refunded.status, StatusCode::OK, "{}", refunded.body);
+    assert_refunded_once(&app, &refunded);
     assert_eq!(refunded.body["refundState"], "refunded");
-    assert_eq!(app.stripe.emulator.refunds().len(), 1);
 }

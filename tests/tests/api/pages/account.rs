@@ -65,8 +65,7 @@ async fn selling_while_signed_out_redirects_to_sign_in_with_the_way_back() {
 
     let reply = Visitor::new(&server).get("/tickets/new").await;
 
-    assert_eq!(reply.status, StatusCode::SEE_OTHER);
-    assert_eq!(reply.location(), "/auth/signin?next=%2Ftickets%2Fnew");
+    reply.assert_redirects_to("/auth/signin?next=%2Ftickets%2Fnew");
 }
 
 #[tokio::test]

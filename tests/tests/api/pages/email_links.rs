@@ -31,6 +31,13 @@ async fn forgot(visitor: &Visitor, address: &str) -> Reply {
         .await
 }
 
+/// Asks for a verification link with the account page's button; the answer.
+async fn ask_for_a_link_on_the_account_page(visitor: &Visitor) -> Reply {
+    visitor
+        .submit("/account", "/verify", &[("next", "/account")])
+        .await
+}
+
 #[tokio::test]
 async fn the_sign_in_page_offers_a_way_to_reset_a_forgotten_password() {
     let server = TestServer::spawn().await;
@@ -176,9 +183,7 @@ async fn the_account_page_says_whether_the_address_is_verified_and_sends_the_lin
     unverified.assert_shows(&address);
     unverified.assert_shows("not verified yet");
 
-    let asked = visitor
-        .submit("/account", "/verify", &[("next", "/account")])
-        .await;
+    let asked = ask_for_a_link_on_the_account_page(&visitor).await;
 
     visitor
         .follow_to(&asked, "/account")
@@ -197,21 +202,16 @@ async fn the_account_page_needs_a_session() {
 
     let reply = Visitor::new(&server).get("/account").await;
 
-    assert_eq!(reply.status, StatusCode::SEE_OTHER);
-    assert_eq!(reply.location(), "/auth/signin?next=%2Faccount");
+    reply.assert_redirects_to("/auth/signin?next=%2Faccount");
 }
 
 #[tokio::test]
 async fn a_second_link_asked_for_within_a_minute_is_refused_on_the_page() {
     let server = TestServer::spawn().await;
     let (visitor, _) = signed_up(&server, "eager").await;
-    visitor
-        .submit("/account", "/verify", &[("next", "/account")])
-        .await;
+    ask_for_a_link_on_the_account_page(&visitor).await;
 
-    let again = visitor
-        .submit("/account", "/verify", &[("next", "/account")])
-        .await;
+    let again = ask_for_a_link_on_the_account_page(&visitor).await;
 
     visitor
         .follow_to(&again, "/account")
