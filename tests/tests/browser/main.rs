@@ -411,6 +411,20 @@ async fn a_seller_watches_a_listing_go_from_for_sale_to_held_to_sold_as_a_buyer_
 
     let mut buyer = Browser::open(&server.base_url, "listings-and-search-buyer").await;
     sign_up(&mut buyer, &email("buyer")).await;
+    // Page by page (one result a page here, 100 in the shop): the search kept from page to page.
+    buyer.visit("/?q=coldplay&limit=1").await;
+    let first = buyer
+        .wait_for_text("ul.tickets", "Coldplay at Red Rocks")
+        .await;
+    assert!(!first.contains("encore"), "{first}");
+    buyer.follow("More tickets").await;
+    let second = buyer
+        .wait_for_text("ul.tickets", "Coldplay encore, box")
+        .await;
+    assert!(
+        !second.contains("Red Rocks") && !second.contains("Adele"),
+        "{second}"
+    );
     buyer.visit("/").await;
     buyer.fill("#q", "COLDPLAY").await;
     buyer.fill("#maxPrice", "50").await;
