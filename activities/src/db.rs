@@ -67,10 +67,20 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// Creates the database `name` on the Postgres server `server_url` points at; returns the new
 /// database's URL. For tests and the bench, which each want a database of their own.
 pub async fn create_database(server_url: &str, name: &str) -> Result<String, DbErr> {
+    create(server_url, name, &format!("CREATE DATABASE \"{name}\"")).await
+}
+
+/// Creates the database `name` as a copy of `template` (which nobody may be connected to) on the
+/// server `server_url` points at; returns its URL. Copying a migrated database costs the server a
+/// fraction of migrating a new one.
+pub async fn copy_database(server_url: &str, template: &str, name: &str) -> Result<String, DbErr> {
+    let sql = format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"");
+    create(server_url, name, &sql).await
+}
+
+async fn create(server_url: &str, name: &str, sql: &str) -> Result<String, DbErr> {
     let admin = connect(server_url).await?;
-    let created = admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await;
+    let created = admin.execute_unprepared(sql).await;
     admin.close().await.ok();
     created?;
     database_url(server_url, name)

@@ -29,7 +29,8 @@ Phases, each printed with the shop's counts before and after:
             reconciliation)
 Then, once every saga has settled, the reconciliation of Postgres against the emulator's ledger,
 and of the outbox against what MailDev accepted (its .eml files): every paid order's receipt, and
-every message, exactly once. Exits 1 if any check failed.
+every message, exactly once, except one a killed worker held under its lease, which may arrive
+twice (delivery is at least once). Exits 1 if any check failed.
 """
 
 import datetime
@@ -637,6 +638,23 @@ def unsent():
     return int(db("SELECT count(*) FROM outbox WHERE sent_at IS NULL")[0][0])
 
 
+# Messages a dispatcher held when its worker was killed: sent or not, none marked sent. Delivery is
+# at least once (README, "Never lost, never twice"): one the SMTP server had already accepted is
+# sent again when its lease ends, so these, and only these, may arrive twice.
+LEASED_AT_KILL = set()
+
+
+def note_mail_leased_at_kill(phase):
+    """Right after a worker's kill -9: the messages under a lease and not marked sent (the killed
+    dispatcher's, and any the other worker is sending at that moment)."""
+    leased = {r[0] for r in db("SELECT message_id FROM outbox "
+                                "WHERE sent_at IS NULL AND lease_until > now()")}
+    LEASED_AT_KILL.update(leased)
+    if leased:
+        note(phase, f"{len(leased)} message(s) under a dispatcher's lease at the kill: each may "
+                    "arrive twice (sent before the kill, sent again when the lease ends)")
+
+
 def lateness_report(phase, orders, limit=None):
     lates = []
     missing = []
@@ -703,6 +721,7 @@ def fault_worker_kill():
     victim_pid = pid_of(f"worker{victim}")
     procs("worker-kill", victim)
     killed_at = now()
+    note_mail_leased_at_kill(phase)
     say(f"killed worker{victim} (pid {victim_pid}) with kill -9")
     done = settled(futures, 90)
     finished = now() - killed_at
@@ -948,6 +967,7 @@ def fault_refunds_worker_kill():
           f"{len(emulator_ledger()[1]) - baseline} of {len(paid)} refunds at the emulator")
     victim = 1
     procs("worker-kill", victim)
+    note_mail_leased_at_kill(phase)
     say(f"killed worker{victim} with kill -9, {len(paid)} refunds in flight")
     done = settled(futures, 120)
     answers = [f.result() if f.done() else None for f in futures]
@@ -1040,9 +1060,18 @@ def reconcile_mail():
         note(phase, f"{cut} message file(s) at the catcher cut short by its stop: received in "
                     "part, never answered 250, sent again (not counted as delivered)")
     rows = outbox()
-    twice = [f"{i} x{len(to)} ({rows.get(i, ('?', None, '?'))[2]} attempts)"
-             for i, to in got.items() if len(to) > 1]
-    check(phase, "no message arrived twice", not twice, ", ".join(twice[:8]))
+
+    def described(i):
+        return f"{i} x{len(got[i])} ({rows.get(i, ('?', None, '?'))[2]} attempts)"
+
+    twice = [i for i, to in got.items() if len(to) > 1]
+    resent = [i for i in twice if i in LEASED_AT_KILL and len(set(got[i])) == 1]
+    if resent:
+        note(phase, f"{len(resent)} message(s) under a killed worker's lease arrived twice (at "
+                    f"least once, as designed): " + ", ".join(described(i) for i in resent[:8]))
+    unexplained = [described(i) for i in twice if i not in resent]
+    check(phase, "no message arrived twice, but one a killed worker held under its lease",
+          not unexplained, ", ".join(unexplained[:8]))
     lost = [i for i in rows if i not in got]
     strays = [i for i in got if i not in rows]
     check(phase, "every message of the outbox arrived, and nothing else did",
@@ -1053,11 +1082,15 @@ def reconcile_mail():
     paid = [r["id"] for r in db_orders().values() if r["status"] == "complete"] + sorted(REFUNDED)
     wrong = []
     for oid in paid:
-        copies = got.get(message_id("receipt", oid), [])
+        receipt = message_id("receipt", oid)
+        copies = got.get(receipt, [])
         buyer = ORDERS[oid].buyer.email if oid in ORDERS else "?"
+        if receipt in resent:
+            copies = copies[:1]
         if copies != [buyer]:
             wrong.append(f"{oid[-8:]}: {copies or 'no receipt'}")
-    check(phase, "every paid order has exactly one receipt at the catcher, to its buyer",
+    check(phase, "every paid order has one receipt at the catcher, to its buyer (two only where "
+                 "a killed worker held it)",
           not wrong, "; ".join(wrong[:8]) or f"{len(paid)} paid orders (refunded since included)")
     handed = [r[0] for r in db("SELECT order_id FROM waitlist_entries "
                                "WHERE handed_over_by IS NOT NULL AND order_id IS NOT NULL")]

@@ -19,7 +19,8 @@
 #
 # The workers deliver the shop's e-mail to a MailDev of the drill's own; the reconciliation checks
 # every paid order's receipt arrived exactly once and every message of the outbox once, across
-# every fault.
+# every fault (but a message a killed worker held under its lease, which may arrive twice: delivery
+# is at least once).
 # Prints a report (counts before and after each phase, then the reconciliation) and exits non-zero
 # if any check failed. About three minutes. Everything it starts runs from a temp dir
 # (the binaries are copied there first, so a rebuild meanwhile changes nothing) and is stopped and
