@@ -1,7 +1,7 @@
 # Runs the test suite's parts side by side, in "lanes": each lane runs its steps one after another
-# in the background, the lanes run at once. Most steps wait on Temporal, Postgres, a browser or a
-# sleep far more than on the CPU, so on two cores they overlap well; one after another they would
-# take twice as long. Sourced by deploy/test.sh, never run.
+# in the background, the lanes run at once. One after another, each step leaves the CPU idle while
+# it waits on Temporal, Postgres, a browser or a sleep; side by side they keep two cores busy and
+# take about half as long. Sourced by deploy/test.sh, never run.
 #
 # A step's output goes to a log of its own and is printed whole when the step ends (never
 # interleaved with another's), with its time and result; every step of a lane runs even if an
