@@ -1,11 +1,13 @@
 //! `boxoffice dev`, run as a user runs it: one command, no set-up; everything it starts, it stops;
 //! a second run reuses the data.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 struct Dev {
     child: Child,
+    /// The JSON log; what the process wrote on stderr (its error, if it failed) is beside it.
+    log: std::path::PathBuf,
 }
 
 impl Dev {
@@ -35,6 +37,7 @@ impl Dev {
             .envs(env.iter().map(|(name, value)| (name, value)));
         Self {
             child: command.spawn().expect("start boxoffice dev"),
+            log: log.to_owned(),
         }
     }
 
@@ -68,15 +71,20 @@ impl Drop for Dev {
 
 /// `boxoffice <subcommand>` logging JSON lines to `log`.
 fn boxoffice(subcommand: &str, log: &std::path::Path) -> Command {
-    let log = std::fs::File::create(log).expect("create the log file");
+    let stdout = std::fs::File::create(log).expect("create the log file");
     let mut command = Command::new(env!("CARGO_BIN_EXE_boxoffice"));
     command
         .arg(subcommand)
         .env("BOXOFFICE_LOG_FORMAT", "json")
         .env_remove("RUST_LOG")
-        .stdout(log)
-        .stderr(Stdio::null());
+        .stdout(stdout)
+        .stderr(std::fs::File::create(stderr_beside(log)).expect("create the stderr file"));
     command
+}
+
+/// Where a process started with `boxoffice(…, log)` writes its stderr.
+fn stderr_beside(log: &std::path::Path) -> std::path::PathBuf {
+    log.with_extension("stderr")
 }
 
 /// The processes `pid` started.
@@ -129,18 +137,27 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn wait_until_ready(base: &str) {
+/// Waits until `process` answers ready at `base`; fails at once, with its stderr, if it exits.
+async fn wait_until_ready(process: &mut Dev, base: &str) {
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(90);
+    let stderr = || std::fs::read_to_string(stderr_beside(&process.log)).unwrap_or_default();
     loop {
         if let Ok(response) = client.get(format!("{base}/readyz")).send().await
             && response.status() == 200
         {
             return;
         }
+        if let Some(status) = process.child.try_wait().unwrap() {
+            panic!(
+                "boxoffice exited ({status}) before it was ready: {}",
+                stderr()
+            );
+        }
         assert!(
             Instant::now() < deadline,
-            "boxoffice dev was not ready within 90s"
+            "boxoffice was not ready within 90s: {}",
+            stderr()
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
@@ -161,8 +178,8 @@ async fn dev_serves_the_shop_stops_everything_it_started_and_keeps_its_data() {
     let base = format!("http://{addr}");
     let reused_temporal = temporal_already_running();
 
-    let dev = Dev::start(&data_dir, &addr, &data_dir.join("first-run.log"));
-    wait_until_ready(&base).await;
+    let mut dev = Dev::start(&data_dir, &addr, &data_dir.join("first-run.log"));
+    wait_until_ready(&mut dev, &base).await;
     let client = signed_up(&format!("{base}/api"), "dev@example.com").await;
     let listed = client
         .post(format!("{base}/api/tickets"))
@@ -194,8 +211,8 @@ async fn dev_serves_the_shop_stops_everything_it_started_and_keeps_its_data() {
 
     // A second run reuses the data dir: the SQLite shop and the session secret.
     let log = data_dir.join("second-run.log");
-    let dev = Dev::start(&data_dir, &addr, &log);
-    wait_until_ready(&base).await;
+    let mut dev = Dev::start(&data_dir, &addr, &log);
+    wait_until_ready(&mut dev, &base).await;
     let tickets = get_json(&client, &format!("{base}/api/tickets")).await;
     assert_eq!(tickets[0]["title"], "Kept across runs");
     let me = get_json(&client, &format!("{base}/api/users/currentuser")).await;
@@ -255,7 +272,7 @@ async fn two_gateways_on_one_sqlite_file_answer_no_500_while_ordering_at_once() 
     let data_dir = std::env::temp_dir().join(format!("boxoffice-two-{}", std::process::id()));
     let temporal_port = free_port();
     let (first, second) = (free_addr(), free_addr());
-    let dev = Dev::start_with(
+    let mut dev = Dev::start_with(
         &data_dir,
         &first,
         &data_dir.join("dev.log"),
@@ -267,7 +284,7 @@ async fn two_gateways_on_one_sqlite_file_answer_no_500_while_ordering_at_once() 
             ("BOXOFFICE_RATE_LIMITS", "off".to_owned()),
         ],
     );
-    wait_until_ready(&format!("http://{first}")).await;
+    wait_until_ready(&mut dev, &format!("http://{first}")).await;
     let secret = std::fs::read_to_string(data_dir.join("jwt-secret")).unwrap();
     let sqlite = data_dir.join("boxoffice.sqlite");
     let mut serve = boxoffice("serve", &data_dir.join("serve.log"));
@@ -283,10 +300,11 @@ async fn two_gateways_on_one_sqlite_file_answer_no_500_while_ordering_at_once() 
         .env("BOXOFFICE_SECURE_COOKIES", "false")
         // Dev's worker mails; this gateway sends nothing.
         .env("BOXOFFICE_MAIL", "off");
-    let _serve = Dev {
+    let mut gateway = Dev {
         child: serve.spawn().expect("start boxoffice serve"),
+        log: data_dir.join("serve.log"),
     };
-    wait_until_ready(&format!("http://{second}")).await;
+    wait_until_ready(&mut gateway, &format!("http://{second}")).await;
     let gateways = [
         format!("http://{first}/api"),
         format!("http://{second}/api"),
@@ -401,8 +419,8 @@ fn banner_url(log: &std::path::Path, label: &str) -> Option<String> {
 
 #[tokio::test]
 async fn dev_runs_a_mail_catcher_shows_its_inbox_in_the_banner_and_stops_it() {
-    let (dev, log, base) = dev_on_free_ports("mail", &[]);
-    wait_until_ready(&base).await;
+    let (mut dev, log, base) = dev_on_free_ports("mail", &[]);
+    wait_until_ready(&mut dev, &base).await;
 
     let inbox = banner_url(&log, "mail inbox:").expect("the inbox in dev's banner");
     let answer = reqwest::get(format!("{inbox}/email")).await.unwrap();
@@ -417,8 +435,8 @@ async fn dev_runs_a_mail_catcher_shows_its_inbox_in_the_banner_and_stops_it() {
 #[tokio::test]
 async fn dev_with_smtp_url_sends_there_and_starts_no_mail_catcher() {
     let smtp = format!("smtp://127.0.0.1:{}", free_port());
-    let (dev, log, base) = dev_on_free_ports("smtp", &[("SMTP_URL", smtp)]);
-    wait_until_ready(&base).await;
+    let (mut dev, log, base) = dev_on_free_ports("smtp", &[("SMTP_URL", smtp)]);
+    wait_until_ready(&mut dev, &base).await;
 
     assert_eq!(banner_url(&log, "mail inbox:"), None);
     let said = std::fs::read_to_string(&log).unwrap();
