@@ -125,16 +125,11 @@ fn processes_mentioning(needle: &str) -> Vec<i32> {
 }
 
 fn free_addr() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().to_string()
+    format!("127.0.0.1:{}", free_port())
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    boxoffice_runtime::temporal_server::free_port().expect("a free port")
 }
 
 /// Waits until `process` answers ready at `base`; fails at once, with its stderr, if it exits.

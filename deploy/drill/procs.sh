@@ -125,7 +125,8 @@ pg_restart() {
 temporal_start() {
   # The same tuning as `boxoffice dev` gives its dev server (runtime/src/temporal_server.rs).
   spawn temporal "$LOGS/temporal.log" "$TEMPORAL_CLI" server start-dev --headless \
-    --ip 127.0.0.1 --port "$TEMPORAL_PORT" --db-filename "$TEMPORAL_DB" --log-level warn \
+    --ip 127.0.0.1 --port "$TEMPORAL_PORT" --http-port "$TEMPORAL_HTTP_PORT" \
+    --metrics-port "$TEMPORAL_METRICS_PORT" --db-filename "$TEMPORAL_DB" --log-level warn \
     --dynamic-config-value history.transferProcessorMaxPollRPS=200 \
     --dynamic-config-value matching.numTaskqueueReadPartitions=1 \
     --dynamic-config-value matching.numTaskqueueWritePartitions=1 \

@@ -32,9 +32,29 @@ needs() { # needs TOOL...
   done
 }
 
-# A TCP port nobody listens on right now.
+# A TCP port nobody listens on right now, below the ephemeral range (where outgoing connections
+# take their local ports, so one could take it before our server binds it); as
+# boxoffice_runtime::temporal_server::free_port.
 free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+  python3 - <<'PY'
+import random, socket
+try:
+    below = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError, IndexError):
+    below = 32768
+for port in [random.randrange(10000, below) for _ in range(64)] if below > 10000 else []:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        print(port)
+        break
+else:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        print(s.getsockname()[1])
+PY
 }
 
 # Exit status 0 when every `name==version` pin of REQUIREMENTS is installed in VENV at exactly that

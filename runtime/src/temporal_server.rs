@@ -54,6 +54,15 @@ impl TemporalDevServer {
             "warn",
         ]);
         command.args(["--port", &options.port.to_string()]);
+        // Its HTTP API and metrics would otherwise listen on ports it picks itself, in the
+        // ephemeral range (see `free_port`).
+        for flag in ["--http-port", "--metrics-port"] {
+            let port = free_port().map_err(|source| DevServerError::Spawn {
+                cli: options.cli.clone(),
+                source,
+            })?;
+            command.args([flag, &port.to_string()]);
+        }
         match options.ui_port {
             Some(ui_port) => command.args(["--ui-port", &ui_port.to_string()]),
             None => command.arg("--headless"),
@@ -139,8 +148,23 @@ pub fn find_cli() -> Option<PathBuf> {
     )
 }
 
-/// A port nobody listens on right now.
+/// A port nobody listens on right now, for a server to listen on a moment later. Picked below the
+/// kernel's ephemeral range: the local ports of outgoing connections come from that range, so a
+/// port picked there can be taken by any connection opened before the server binds it (a busy
+/// machine opens hundreds a second). Below it, only another picker could take it.
 pub fn free_port() -> std::io::Result<u16> {
+    use rand::Rng;
+    let ephemeral_from = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    let below = 10_000..ephemeral_from;
+    for _ in 0..if below.is_empty() { 0 } else { 64 } {
+        let port = rand::rng().random_range(below.clone());
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
