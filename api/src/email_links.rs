@@ -49,9 +49,7 @@ fn token_of(raw: Option<&Value>) -> Result<&str, FieldError> {
 impl Accounts {
     /// Whether the user has verified their address.
     pub async fn is_verified(&self, user_id: UserId) -> Result<bool, AccountError> {
-        Ok(users::find_user(&self.reader, user_id)
-            .await?
-            .is_some_and(|user| user.email_verified_at.is_some()))
+        Ok(users::is_verified(&self.reader, user_id).await?)
     }
 
     /// E-mails the signed-in user a link that verifies their address; at most one a minute.

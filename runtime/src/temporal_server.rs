@@ -159,10 +159,12 @@ pub fn free_port() -> std::io::Result<u16> {
         .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
         .unwrap_or(32768);
     let below = 10_000..ephemeral_from;
-    for _ in 0..if below.is_empty() { 0 } else { 64 } {
-        let port = rand::rng().random_range(below.clone());
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return Ok(port);
+    if !below.is_empty() {
+        for _ in 0..64 {
+            let port = rand::rng().random_range(below.clone());
+            if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+                return Ok(port);
+            }
         }
     }
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?

@@ -55,6 +55,13 @@ pub async fn find_user(
     Ok(user::Entity::find_by_id(id).one(db).await?)
 }
 
+/// Whether the account has verified its address (no account: not verified).
+pub async fn is_verified(db: &impl ConnectionTrait, id: UserId) -> Result<bool, StoreError> {
+    Ok(find_user(db, id)
+        .await?
+        .is_some_and(|user| user.email_verified_at.is_some()))
+}
+
 /// Grants (`true`) or revokes support staff rights; `None` when no account has the e-mail.
 /// Granting twice is granting once.
 pub async fn set_staff(

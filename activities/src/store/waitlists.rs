@@ -108,10 +108,7 @@ pub async fn join(
         Some(holder) if holder.user_id == buyer_id => return Ok(Err(JoinRefusal::YouHoldIt)),
         _ => {}
     }
-    let verified = super::users::find_user(&txn, buyer_id)
-        .await?
-        .is_some_and(|buyer| buyer.email_verified_at.is_some());
-    if !verified {
+    if !super::users::is_verified(&txn, buyer_id).await? {
         return Ok(Err(JoinRefusal::Unverified));
     }
     let existing = entry::Entity::find()
